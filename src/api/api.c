@@ -1,0 +1,293 @@
+/* The ECS API dispatch table and the one path every request takes: parse,
+ * find the operation, run it in a transaction, shape the reply. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/internal.h"
+
+#define TARGET_PREFIX	"AmazonEC2ContainerServiceV20141113."
+
+/*
+ * Every ECS operation in the API model, in its order. A NULL handler is an
+ * operation ecsim does not do yet: it answers UnsupportedFeatureException
+ * naming the operation, never an empty success.
+ */
+static const struct api_op {
+	const char	*name;
+	api_fn		 fn;
+} api_ops[] = {
+	{ "ContinueServiceDeployment",		NULL },
+	{ "CreateCapacityProvider",		NULL },
+	{ "CreateCluster",			api_create_cluster },
+	{ "CreateDaemon",			NULL },
+	{ "CreateExpressGatewayService",	NULL },
+	{ "CreateService",			api_create_service },
+	{ "CreateTaskSet",			NULL },
+	{ "DeleteAccountSetting",		NULL },
+	{ "DeleteAttributes",			api_delete_attributes },
+	{ "DeleteCapacityProvider",		NULL },
+	{ "DeleteCluster",			api_delete_cluster },
+	{ "DeleteDaemon",			NULL },
+	{ "DeleteDaemonTaskDefinition",		NULL },
+	{ "DeleteExpressGatewayService",	NULL },
+	{ "DeleteService",			api_delete_service },
+	{ "DeleteTaskDefinitions",		api_delete_task_definitions },
+	{ "DeleteTaskSet",			NULL },
+	{ "DeregisterContainerInstance",	api_deregister_container_instance },
+	{ "DeregisterTaskDefinition",		api_deregister_task_definition },
+	{ "DescribeCapacityProviders",		api_describe_capacity_providers },
+	{ "DescribeClusters",			api_describe_clusters },
+	{ "DescribeContainerInstances",		api_describe_container_instances },
+	{ "DescribeDaemon",			NULL },
+	{ "DescribeDaemonDeployments",		NULL },
+	{ "DescribeDaemonRevisions",		NULL },
+	{ "DescribeDaemonTaskDefinition",	NULL },
+	{ "DescribeExpressGatewayService",	NULL },
+	{ "DescribeServiceDeployments",		NULL },
+	{ "DescribeServiceRevisions",		NULL },
+	{ "DescribeServices",			api_describe_services },
+	{ "DescribeTaskDefinition",		api_describe_task_definition },
+	{ "DescribeTaskSets",			NULL },
+	{ "DescribeTasks",			api_describe_tasks },
+	{ "DiscoverPollEndpoint",		NULL },
+	{ "ExecuteCommand",			NULL },
+	{ "GetTaskProtection",			NULL },
+	{ "ListAccountSettings",		NULL },
+	{ "ListAttributes",			api_list_attributes },
+	{ "ListClusters",			api_list_clusters },
+	{ "ListContainerInstances",		api_list_container_instances },
+	{ "ListDaemonDeployments",		NULL },
+	{ "ListDaemonTaskDefinitions",		NULL },
+	{ "ListDaemons",			NULL },
+	{ "ListServiceDeployments",		NULL },
+	{ "ListServices",			api_list_services },
+	{ "ListServicesByNamespace",		NULL },
+	{ "ListTagsForResource",		api_list_tags_for_resource },
+	{ "ListTaskDefinitionFamilies",		api_list_task_definition_families },
+	{ "ListTaskDefinitions",		api_list_task_definitions },
+	{ "ListTasks",				api_list_tasks },
+	{ "PutAccountSetting",			NULL },
+	{ "PutAccountSettingDefault",		NULL },
+	{ "PutAttributes",			api_put_attributes },
+	{ "PutClusterCapacityProviders",	api_put_cluster_capacity_providers },
+	{ "RegisterContainerInstance",		api_register_container_instance },
+	{ "RegisterDaemonTaskDefinition",	NULL },
+	{ "RegisterTaskDefinition",		api_register_task_definition },
+	{ "RunTask",				api_run_task },
+	{ "StartTask",				api_start_task },
+	{ "StopServiceDeployment",		NULL },
+	{ "StopTask",				api_stop_task },
+	{ "SubmitAttachmentStateChanges",	NULL },
+	{ "SubmitContainerStateChange",		NULL },
+	{ "SubmitTaskStateChange",		NULL },
+	{ "TagResource",			api_tag_resource },
+	{ "UntagResource",			api_untag_resource },
+	{ "UpdateCapacityProvider",		NULL },
+	{ "UpdateCluster",			api_update_cluster },
+	{ "UpdateClusterSettings",		api_update_cluster_settings },
+	{ "UpdateContainerAgent",		NULL },
+	{ "UpdateContainerInstancesState",	api_update_container_instances_state },
+	{ "UpdateDaemon",			NULL },
+	{ "UpdateExpressGatewayService",	NULL },
+	{ "UpdateService",			api_update_service },
+	{ "UpdateServicePrimaryTaskSet",	NULL },
+	{ "UpdateTaskProtection",		NULL },
+	{ "UpdateTaskSet",			NULL },
+};
+#define API_NOPS (sizeof api_ops / sizeof api_ops[0])
+
+const struct api_op_info *
+api_operations(size_t *n)
+{
+	static struct api_op_info	info[API_NOPS];
+	size_t				i;
+
+	for (i = 0; i < API_NOPS; i++) {
+		info[i].name = api_ops[i].name;
+		info[i].implemented = api_ops[i].fn != NULL;
+	}
+	*n = API_NOPS;
+	return info;
+}
+
+static const struct api_op *
+api_find(const char *name)
+{
+	size_t	lo = 0, hi = API_NOPS, mid;
+	int	c;
+
+	/* The table is sorted by name. */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		c = strcmp(name, api_ops[mid].name);
+		if (c == 0)
+			return &api_ops[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* The one mapping from an engine error to an AWS __type and status. */
+static void
+api_error_type(enum err_code code, const char **type, int *status)
+{
+	*status = 400;
+	switch (code) {
+	case ERR_NONE:
+	case ERR_INTERNAL:
+		*type = "ServerException";
+		*status = 500;
+		break;
+	case ERR_INVALID:
+		*type = "InvalidParameterException";
+		break;
+	case ERR_CLIENT:
+		*type = "ClientException";
+		break;
+	case ERR_CLUSTER_NOT_FOUND:
+		*type = "ClusterNotFoundException";
+		break;
+	case ERR_SERVICE_NOT_FOUND:
+		*type = "ServiceNotFoundException";
+		break;
+	case ERR_SERVICE_NOT_ACTIVE:
+		*type = "ServiceNotActiveException";
+		break;
+	case ERR_CLUSTER_HAS_SERVICES:
+		*type = "ClusterContainsServicesException";
+		break;
+	case ERR_CLUSTER_HAS_INSTANCES:
+		*type = "ClusterContainsContainerInstancesException";
+		break;
+	case ERR_CLUSTER_HAS_TASKS:
+		*type = "ClusterContainsTasksException";
+		break;
+	case ERR_RESOURCE_NOT_FOUND:
+		*type = "ResourceNotFoundException";
+		break;
+	case ERR_RESOURCE_IN_USE:
+		*type = "ResourceInUseException";
+		break;
+	case ERR_TARGET_NOT_FOUND:
+		*type = "TargetNotFoundException";
+		break;
+	case ERR_ATTRIBUTE_LIMIT:
+		*type = "AttributeLimitExceededException";
+		break;
+	case ERR_LIMIT:
+		*type = "LimitExceededException";
+		break;
+	case ERR_UNSUPPORTED:
+	case ERR_NOT_IMPLEMENTED:
+		*type = "UnsupportedFeatureException";
+		break;
+	case ERR_UNKNOWN_OPERATION:
+		*type = "UnknownOperationException";
+		break;
+	case ERR_SERIALIZATION:
+		*type = "SerializationException";
+		break;
+	case ERR_ACCESS_DENIED:
+		*type = "AccessDeniedException";
+		break;
+	}
+}
+
+void
+api_error_reply(struct engine *eng, int status, const char *type,
+    const char *message, struct api_reply *reply)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	engine_request_id(eng, reply->request_id);
+	cJSON_AddStringToObject(o, "__type", type);
+	cJSON_AddStringToObject(o, "message", message);
+	reply->status = status;
+	reply->body = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+}
+
+static void
+api_err_reply(struct engine *eng, const struct err *e, struct api_reply *reply)
+{
+	const char	*type;
+	int		 status;
+
+	api_error_type(e->code, &type, &status);
+	api_error_reply(eng, status, type, e->msg, reply);
+}
+
+void
+api_handle(struct engine *eng, const char *target, const char *body,
+    size_t len, struct api_reply *reply)
+{
+	const struct api_op	*op = NULL;
+	struct api_ctx		 c;
+	struct err		 e;
+	cJSON			*req = NULL, *resp = NULL;
+	const char		*end = NULL;
+
+	err_clear(&e);
+	memset(reply, 0, sizeof *reply);
+	if (target == NULL || !str_has_prefix(target, TARGET_PREFIX)) {
+		err_set(&e, ERR_UNKNOWN_OPERATION, "missing or unknown "
+		    "X-Amz-Target header: the ECS API wants "
+		    "X-Amz-Target: " TARGET_PREFIX "<Operation>");
+		goto fail;
+	}
+	if ((op = api_find(target + strlen(TARGET_PREFIX))) == NULL) {
+		err_set(&e, ERR_UNKNOWN_OPERATION, "%s is not an ECS "
+		    "operation", target + strlen(TARGET_PREFIX));
+		goto fail;
+	}
+	if (op->fn == NULL) {
+		err_set(&e, ERR_NOT_IMPLEMENTED, "ecsim does not implement "
+		    "%s yet; see docs/api-coverage.md for what it does",
+		    op->name);
+		goto fail;
+	}
+	if (len == 0)
+		req = cJSON_CreateObject();
+	else if ((req = cJSON_ParseWithLengthOpts(body, len, &end, 0)) == NULL) {
+		err_set(&e, ERR_SERIALIZATION, "the request body is not valid "
+		    "JSON (near byte %zu)", end != NULL && end >= body ?
+		    (size_t)(end - body) : (size_t)0);
+		goto fail;
+	}
+	if (!cJSON_IsObject(req)) {
+		err_set(&e, ERR_SERIALIZATION, "the request body must be a JSON "
+		    "object");
+		goto fail;
+	}
+	c.eng = eng;
+	c.st = engine_store(eng);
+	c.now = engine_now(eng);
+	resp = cJSON_CreateObject();
+	if (store_begin(c.st, &e) != 0)
+		goto fail;
+	if (op->fn(&c, req, resp, &e) != 0) {
+		store_rollback(c.st);
+		engine_after_rollback(eng);
+		goto fail;
+	}
+	if (store_commit(c.st, &e) != 0) {
+		engine_after_rollback(eng);
+		goto fail;
+	}
+	engine_after_commit(eng);
+	engine_request_id(eng, reply->request_id);
+	reply->status = 200;
+	reply->body = cJSON_PrintUnformatted(resp);
+	cJSON_Delete(req);
+	cJSON_Delete(resp);
+	return;
+fail:
+	if (e.code == ERR_INTERNAL)
+		log_warn("%s: %s", op ? op->name : "request", e.msg);
+	cJSON_Delete(req);
+	cJSON_Delete(resp);
+	api_err_reply(eng, &e, reply);
+}

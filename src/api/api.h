@@ -1,0 +1,35 @@
+/* The ECS JSON 1.1 API: one dispatch table, validation, AWS-shaped errors. */
+#ifndef ECSIM_API_H
+#define ECSIM_API_H
+
+#include <stddef.h>
+
+struct engine;
+
+/* What the HTTP front end hands over and gets back for one request. */
+struct api_reply {
+	int	 status;	/* HTTP status */
+	char	*body;		/* JSON text; caller frees */
+	char	 request_id[40];
+};
+
+/*
+ * Runs one ECS API request: target is the X-Amz-Target header (may be
+ * NULL), body the raw request body. Always fills reply with an AWS-shaped
+ * answer. The operation runs in one store transaction, rolled back on error.
+ */
+void	api_handle(struct engine *eng, const char *target, const char *body,
+	    size_t len, struct api_reply *reply);
+
+/* An AWS-shaped error reply without running anything (bad method, size). */
+void	api_error_reply(struct engine *eng, int status, const char *type,
+	    const char *message, struct api_reply *reply);
+
+/* The operation table, for docs and tests: name and whether ecsim does it. */
+struct api_op_info {
+	const char	*name;
+	int		 implemented;
+};
+const struct api_op_info *api_operations(size_t *n);
+
+#endif

@@ -1,0 +1,74 @@
+/* cluster: not written yet; every operation answers that it is not implemented. */
+#include "api/internal.h"
+
+int
+api_create_cluster(struct api_ctx *c, const cJSON *req, cJSON *resp, struct err *e)
+{
+	(void)c;
+	(void)req;
+	(void)resp;
+	return err_set(e, ERR_NOT_IMPLEMENTED, "%s is not implemented yet", __func__);
+}
+
+int
+api_describe_clusters(struct api_ctx *c, const cJSON *req, cJSON *resp, struct err *e)
+{
+	(void)c;
+	(void)req;
+	(void)resp;
+	return err_set(e, ERR_NOT_IMPLEMENTED, "%s is not implemented yet", __func__);
+}
+
+int
+api_list_clusters(struct api_ctx *c, const cJSON *req, cJSON *resp, struct err *e)
+{
+	(void)c;
+	(void)req;
+	(void)resp;
+	return err_set(e, ERR_NOT_IMPLEMENTED, "%s is not implemented yet", __func__);
+}
+
+int
+api_delete_cluster(struct api_ctx *c, const cJSON *req, cJSON *resp, struct err *e)
+{
+	(void)c;
+	(void)req;
+	(void)resp;
+	return err_set(e, ERR_NOT_IMPLEMENTED, "%s is not implemented yet", __func__);
+}
+
+int
+api_update_cluster(struct api_ctx *c, const cJSON *req, cJSON *resp, struct err *e)
+{
+	(void)c;
+	(void)req;
+	(void)resp;
+	return err_set(e, ERR_NOT_IMPLEMENTED, "%s is not implemented yet", __func__);
+}
+
+int
+api_update_cluster_settings(struct api_ctx *c, const cJSON *req, cJSON *resp, struct err *e)
+{
+	(void)c;
+	(void)req;
+	(void)resp;
+	return err_set(e, ERR_NOT_IMPLEMENTED, "%s is not implemented yet", __func__);
+}
+
+int
+api_put_cluster_capacity_providers(struct api_ctx *c, const cJSON *req, cJSON *resp, struct err *e)
+{
+	(void)c;
+	(void)req;
+	(void)resp;
+	return err_set(e, ERR_NOT_IMPLEMENTED, "%s is not implemented yet", __func__);
+}
+
+int
+api_describe_capacity_providers(struct api_ctx *c, const cJSON *req, cJSON *resp, struct err *e)
+{
+	(void)c;
+	(void)req;
+	(void)resp;
+	return err_set(e, ERR_NOT_IMPLEMENTED, "%s is not implemented yet", __func__);
+}

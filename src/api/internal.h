@@ -1,0 +1,127 @@
+/* Shared by the API's resource files: handler type, request readers and
+ * response writers. Not for use outside src/api/. */
+#ifndef ECSIM_API_INTERNAL_H
+#define ECSIM_API_INTERNAL_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "api/api.h"
+#include "engine/engine.h"
+#include "model/model.h"
+#include "store/store.h"
+#include "util/util.h"
+
+/* Everything a handler needs; valid for the one request. */
+struct api_ctx {
+	struct engine	*eng;
+	struct store	*st;
+	int64_t		 now;		/* engine clock at the request */
+};
+
+/*
+ * A handler reads req (a JSON object, never NULL) and fills resp (an empty
+ * object it owns the contents of). It returns 0, or -1 with e set; on -1
+ * the transaction is rolled back and resp discarded.
+ */
+typedef int (*api_fn)(struct api_ctx *c, const cJSON *req, cJSON *resp,
+    struct err *e);
+
+/*
+ * Request readers. Each returns 0 when the member is absent (and not
+ * required) or valid, setting *present when given; -1 with e set naming the
+ * member when it is missing but required, of the wrong JSON type
+ * (SerializationException), or out of its range or enum
+ * (InvalidParameterException with ECS's "1 validation error detected" text).
+ */
+int	api_str(const cJSON *req, const char *name, int required,
+	    const char **out, struct err *e);
+/* Also enforces 1..max characters (max 0: any length). */
+int	api_str_len(const cJSON *req, const char *name, int required,
+	    size_t max, const char **out, struct err *e);
+int	api_int(const cJSON *req, const char *name, int required, int64_t min,
+	    int64_t max, int64_t *out, int *present, struct err *e);
+int	api_bool(const cJSON *req, const char *name, int *out, int *present,
+	    struct err *e);
+/* values is NULL-terminated. */
+int	api_enum(const cJSON *req, const char *name, int required,
+	    const char *const *values, const char **out, struct err *e);
+/* Arrays and objects: *out borrowed from req (NULL when absent). */
+int	api_array(const cJSON *req, const char *name, int required,
+	    size_t max, const cJSON **out, struct err *e);
+int	api_object(const cJSON *req, const char *name, int required,
+	    const cJSON **out, struct err *e);
+/* An array of strings with at most max entries. */
+int	api_str_array(const cJSON *req, const char *name, int required,
+	    size_t max, const cJSON **out, struct err *e);
+/* Rejects any member of obj not in allowed (NULL-terminated). */
+int	api_only_members(const cJSON *obj, const char *where,
+	    const char *const *allowed, struct err *e);
+
+/*
+ * Pagination: nextToken is an opaque offset. api_page reads maxResults
+ * (1..100, default 100) and nextToken; api_page_token writes nextToken to
+ * resp when more remain after offset + limit.
+ */
+struct api_page {
+	int64_t	offset;
+	int64_t	limit;
+};
+int	api_page(const cJSON *req, struct api_page *p, struct err *e);
+void	api_page_token(cJSON *resp, const struct api_page *p, int64_t total);
+
+/* Response writers. */
+cJSON	*api_time(int64_t ms);	/* epoch seconds with a millisecond fraction */
+void	 api_add_time(cJSON *obj, const char *name, int64_t ms);
+/* failures[] entries: {arn, reason, detail?}. */
+void	 api_add_failure(cJSON *failures, const char *arn, const char *reason,
+	    const char *detail);
+
+/* Handlers, one per operation; the dispatch table in api.c names them. */
+#define API_HANDLER(fn)	int fn(struct api_ctx *, const cJSON *, cJSON *, \
+			    struct err *)
+/* cluster.c */
+API_HANDLER(api_create_cluster);
+API_HANDLER(api_describe_clusters);
+API_HANDLER(api_list_clusters);
+API_HANDLER(api_delete_cluster);
+API_HANDLER(api_update_cluster);
+API_HANDLER(api_update_cluster_settings);
+API_HANDLER(api_put_cluster_capacity_providers);
+API_HANDLER(api_describe_capacity_providers);
+/* tag.c */
+API_HANDLER(api_tag_resource);
+API_HANDLER(api_untag_resource);
+API_HANDLER(api_list_tags_for_resource);
+/* taskdef.c */
+API_HANDLER(api_register_task_definition);
+API_HANDLER(api_describe_task_definition);
+API_HANDLER(api_list_task_definitions);
+API_HANDLER(api_list_task_definition_families);
+API_HANDLER(api_deregister_task_definition);
+API_HANDLER(api_delete_task_definitions);
+/* instance.c */
+API_HANDLER(api_register_container_instance);
+API_HANDLER(api_deregister_container_instance);
+API_HANDLER(api_describe_container_instances);
+API_HANDLER(api_list_container_instances);
+API_HANDLER(api_update_container_instances_state);
+/* attribute.c */
+API_HANDLER(api_put_attributes);
+API_HANDLER(api_list_attributes);
+API_HANDLER(api_delete_attributes);
+/* service.c */
+API_HANDLER(api_create_service);
+API_HANDLER(api_update_service);
+API_HANDLER(api_describe_services);
+API_HANDLER(api_list_services);
+API_HANDLER(api_delete_service);
+/* task.c */
+API_HANDLER(api_run_task);
+API_HANDLER(api_start_task);
+API_HANDLER(api_stop_task);
+API_HANDLER(api_describe_tasks);
+API_HANDLER(api_list_tasks);
+
+#endif

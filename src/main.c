@@ -1,0 +1,448 @@
+/* ecsim: the subcommand table and the wiring of one process: one event
+ * base, one clock, one store, one engine, the HTTP front end. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "api/api.h"
+#include "clock/clock.h"
+#include "engine/engine.h"
+#include "http/http.h"
+#include "store/store.h"
+#include "util/util.h"
+
+#include <cjson/cJSON.h>
+
+#define DEFAULT_DB	"ecsim.db"
+
+struct subcommand {
+	const char	*name;
+	int		(*fn)(int, char **);
+	const char	*summary;
+};
+
+static int	cmd_serve(int, char **);
+static int	cmd_version(int, char **);
+static int	cmd_help(int, char **);
+
+static const struct subcommand subcommands[] = {
+	{ "serve",	cmd_serve,	"run the ECS API and the engine" },
+	{ "version",	cmd_version,	"print the version" },
+	{ "help",	cmd_help,	"show this help" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t	i;
+
+	fprintf(f, "usage: ecsim <command> [options]\n\n"
+	    "ecsim is a local Amazon ECS control plane: point the AWS CLI or "
+	    "an SDK at it\nwith --endpoint-url and services, tasks and "
+	    "deployments behave as on ECS.\n\ncommands:\n");
+	for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+		fprintf(f, "  %-10s %s\n", subcommands[i].name,
+		    subcommands[i].summary);
+	fprintf(f, "\n'ecsim <command> --help' describes a command's "
+	    "options.\n");
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return 0;
+}
+
+static int
+cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("ecsim %s\n", ECSIM_VERSION);
+	return 0;
+}
+
+static void
+serve_usage(FILE *f)
+{
+	fprintf(f,
+"usage: ecsim serve [options]\n\n"
+"Serves the ECS JSON 1.1 API at POST / and ecsim's own endpoints under\n"
+"/ecsim/ (GET /ecsim/health, POST /ecsim/reset). SIGTERM or SIGINT stops it.\n\n"
+"options:\n"
+"  --listen ADDR:PORT   where to listen (default 127.0.0.1:4566; port 0 picks\n"
+"                       a free port)\n"
+"  --port-file FILE     write the bound port to FILE once listening\n"
+"  --db PATH            SQLite database; state survives restarts (default\n"
+"                       ./" DEFAULT_DB "; ':memory:' for a throwaway)\n"
+"  --region REGION      region in ARNs (default us-east-1)\n"
+"  --account-id ID      12-digit account in ARNs (default 000000000000)\n"
+"  --instances N        register N simulated container instances at start,\n"
+"                       spread over three zones, if the cluster has fewer\n"
+"  --cluster NAME       cluster for --instances (default: default)\n"
+"  --instance-type T    instance type for --instances: t3.medium (default),\n"
+"                       t3.large, m5.large, m5.xlarge or c5.2xlarge\n"
+"  --step DURATION      time each task lifecycle step takes (default 1s;\n"
+"                       e.g. 500ms, 2s)\n"
+"  --time-scale X       run the engine clock X times faster than the wall\n"
+"  --seed N             seed of the PRNG behind ids and jitter (default 1)\n"
+"  -v, --verbose        log debug messages\n"
+"  -h, --help           show this help\n");
+}
+
+static volatile sig_atomic_t	stop_signal;
+
+static void
+serve_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	stop_signal = (sig_atomic_t)sig;
+	event_base_loopexit(arg, NULL);
+}
+
+/* tmp + rename, so a reader never sees a half-written port. */
+static int
+write_port_file(const char *path, int port, struct err *e)
+{
+	char	*tmp = xprintf("%s.tmp.%ld", path, (long)getpid());
+	FILE	*f;
+	int	 ret = -1;
+
+	if ((f = fopen(tmp, "w")) == NULL) {
+		err_set(e, ERR_CLIENT, "cannot write %s: %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	fprintf(f, "%d\n", port);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		err_set(e, ERR_CLIENT, "cannot write %s: %s", path,
+		    strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(tmp);
+	return ret;
+}
+
+static int
+parse_listen(const char *s, char **addr, int *port, struct err *e)
+{
+	const char	*colon = strrchr(s, ':');
+	char		*end;
+	long		 p;
+
+	if (colon == NULL)
+		return err_set(e, ERR_INVALID, "--listen wants ADDR:PORT, "
+		    "got '%s'", s);
+	p = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || p < 0 || p > 65535)
+		return err_set(e, ERR_INVALID, "--listen: '%s' is not a port "
+		    "from 0 to 65535", colon + 1);
+	if (colon == s)
+		*addr = xstrdup("127.0.0.1");
+	else if (s[0] == '[' && colon[-1] == ']')
+		*addr = xstrndup(s + 1, (size_t)(colon - s - 2));
+	else
+		*addr = xstrndup(s, (size_t)(colon - s));
+	*port = (int)p;
+	return 0;
+}
+
+/* What ECS registers for a few instance types: 1,024 CPU units a vCPU and
+ * the memory left after the OS and agent take theirs. */
+static const struct instance_type {
+	const char	*name;
+	int		 cpu;
+	int		 memory;
+} instance_types[] = {
+	{ "t3.medium",	2048,	3904 },
+	{ "t3.large",	2048,	7936 },
+	{ "m5.large",	2048,	7681 },
+	{ "m5.xlarge",	4096,	15576 },
+	{ "c5.2xlarge",	8192,	15434 },
+};
+
+/*
+ * Brings the cluster up to n simulated instances through the ECS API itself
+ * (CreateCluster, RegisterContainerInstance), the way an agent would, so
+ * there is one implementation of registration.
+ */
+static int
+serve_instances(struct engine *eng, const char *cluster, long n,
+    const char *type, struct err *e)
+{
+	static const char	 zones[] = "abc";
+	const struct instance_type *t = NULL;
+	struct api_reply	 r;
+	char			*body, *doc;
+	long			 have = 0, i;
+	size_t			 k;
+	cJSON			*j, *req, *res;
+
+	for (k = 0; k < sizeof instance_types / sizeof instance_types[0]; k++)
+		if (strcmp(instance_types[k].name, type) == 0)
+			t = &instance_types[k];
+	if (t == NULL)
+		return err_set(e, ERR_INVALID, "--instance-type %s is not one "
+		    "ecsim knows; see ecsim serve --help", type);
+	body = xprintf("{\"clusterName\":\"%s\"}", cluster);
+	api_handle(eng, "AmazonEC2ContainerServiceV20141113.CreateCluster",
+	    body, strlen(body), &r);
+	free(body);
+	free(r.body);
+	body = xprintf("{\"cluster\":\"%s\"}", cluster);
+	api_handle(eng,
+	    "AmazonEC2ContainerServiceV20141113.ListContainerInstances", body,
+	    strlen(body), &r);
+	free(body);
+	if (r.status == 200 && (j = cJSON_Parse(r.body)) != NULL) {
+		have = cJSON_GetArraySize(cJSON_GetObjectItem(j,
+		    "containerInstanceArns"));
+		cJSON_Delete(j);
+	}
+	free(r.body);
+	for (i = have; i < n; i++) {
+		j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "region", engine_region(eng));
+		doc = xprintf("%s%c", engine_region(eng), zones[i % 3]);
+		cJSON_AddStringToObject(j, "availabilityZone", doc);
+		free(doc);
+		doc = xprintf("i-%017llx", (unsigned long long)
+		    (prng_next(engine_prng(eng)) & 0xfffffffffffffffULL));
+		cJSON_AddStringToObject(j, "instanceId", doc);
+		free(doc);
+		cJSON_AddStringToObject(j, "instanceType", t->name);
+		cJSON_AddStringToObject(j, "accountId", engine_account(eng));
+		doc = cJSON_PrintUnformatted(j);
+		cJSON_Delete(j);
+		req = cJSON_CreateObject();
+		cJSON_AddStringToObject(req, "cluster", cluster);
+		cJSON_AddStringToObject(req, "instanceIdentityDocument", doc);
+		cJSON_free(doc);
+		res = cJSON_AddArrayToObject(req, "totalResources");
+		j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "name", "CPU");
+		cJSON_AddStringToObject(j, "type", "INTEGER");
+		cJSON_AddNumberToObject(j, "integerValue", t->cpu);
+		cJSON_AddItemToArray(res, j);
+		j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "name", "MEMORY");
+		cJSON_AddStringToObject(j, "type", "INTEGER");
+		cJSON_AddNumberToObject(j, "integerValue", t->memory);
+		cJSON_AddItemToArray(res, j);
+		body = cJSON_PrintUnformatted(req);
+		cJSON_Delete(req);
+		api_handle(eng, "AmazonEC2ContainerServiceV20141113."
+		    "RegisterContainerInstance", body, strlen(body), &r);
+		cJSON_free(body);
+		if (r.status != 200) {
+			err_set(e, ERR_CLIENT, "registering a simulated "
+			    "instance: %.200s", r.body);
+			free(r.body);
+			return -1;
+		}
+		free(r.body);
+	}
+	return 0;
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "listen",		required_argument, NULL, 'l' },
+		{ "port-file",		required_argument, NULL, 'p' },
+		{ "db",			required_argument, NULL, 'd' },
+		{ "region",		required_argument, NULL, 'r' },
+		{ "account-id",		required_argument, NULL, 'a' },
+		{ "instances",		required_argument, NULL, 'n' },
+		{ "cluster",		required_argument, NULL, 'c' },
+		{ "instance-type",	required_argument, NULL, 't' },
+		{ "step",		required_argument, NULL, 's' },
+		{ "time-scale",		required_argument, NULL, 'x' },
+		{ "seed",		required_argument, NULL, 'S' },
+		{ "verbose",		no_argument,	   NULL, 'v' },
+		{ "help",		no_argument,	   NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct engine_config	 cfg;
+	struct err		 e;
+	struct event_base	*base = NULL;
+	struct event		*sigterm = NULL, *sigint = NULL;
+	struct clock		*clk = NULL;
+	struct store		*st = NULL;
+	struct engine		*eng = NULL;
+	struct http_server	*http = NULL;
+	const char		*listen = "127.0.0.1:4566", *port_file = NULL;
+	const char		*db = DEFAULT_DB, *cluster = "default";
+	const char		*itype = "t3.medium";
+	char			*addr = NULL, *end;
+	double			 scale = 1.0;
+	long			 ninstances = 0;
+	int64_t			 step;
+	int			 c, port, ret = 1;
+
+	engine_config_defaults(&cfg);
+	err_clear(&e);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			listen = optarg;
+			break;
+		case 'p':
+			port_file = optarg;
+			break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'r':
+			cfg.region = optarg;
+			break;
+		case 'a':
+			if (strlen(optarg) != 12 ||
+			    strspn(optarg, "0123456789") != 12) {
+				fprintf(stderr, "ecsim serve: --account-id "
+				    "must be 12 digits, got '%s'\n", optarg);
+				return 2;
+			}
+			cfg.account = optarg;
+			break;
+		case 'n':
+			ninstances = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || ninstances < 0 ||
+			    ninstances > 5000) {
+				fprintf(stderr, "ecsim serve: --instances "
+				    "wants 0 to 5000, got '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			cluster = optarg;
+			break;
+		case 't':
+			itype = optarg;
+			break;
+		case 's':
+			if (time_parse_duration(optarg, &step, &e) != 0) {
+				fprintf(stderr, "ecsim serve: --step: %s\n",
+				    e.msg);
+				return 2;
+			}
+			cfg.timings.provisioning = cfg.timings.pending =
+			    cfg.timings.activating = cfg.timings.deactivating =
+			    cfg.timings.stopping = cfg.timings.deprovisioning =
+			    step;
+			break;
+		case 'x':
+			scale = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' || !(scale > 0) ||
+			    scale > 1e6) {
+				fprintf(stderr, "ecsim serve: --time-scale "
+				    "wants a number above 0, got '%s'\n",
+				    optarg);
+				return 2;
+			}
+			break;
+		case 'S':
+			cfg.seed = strtoull(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0') {
+				fprintf(stderr, "ecsim serve: --seed wants a "
+				    "number, got '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'v':
+			log_verbose = 1;
+			break;
+		case 'h':
+			serve_usage(stdout);
+			return 0;
+		default:
+			serve_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ecsim serve: unexpected argument '%s'\n",
+		    argv[optind]);
+		serve_usage(stderr);
+		return 2;
+	}
+	if (parse_listen(listen, &addr, &port, &e) != 0) {
+		fprintf(stderr, "ecsim serve: %s\n", e.msg);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	base = event_base_new();
+	clk = clock_new(base, CLOCK_REAL, scale, 0);
+	if ((st = store_open(db, &e)) == NULL)
+		goto out;
+	if ((eng = engine_new(base, clk, st, &cfg, &e)) == NULL)
+		goto out;
+	if (ninstances > 0 &&
+	    serve_instances(eng, cluster, ninstances, itype, &e) != 0)
+		goto out;
+	if ((http = http_new(base, eng, addr, port, &e)) == NULL)
+		goto out;
+	if (port_file != NULL &&
+	    write_port_file(port_file, http_port(http), &e) != 0)
+		goto out;
+	sigterm = evsignal_new(base, SIGTERM, serve_signal, base);
+	sigint = evsignal_new(base, SIGINT, serve_signal, base);
+	evsignal_add(sigterm, NULL);
+	evsignal_add(sigint, NULL);
+	log_info("serving the ECS API on http://%s:%d (database %s)", addr,
+	    http_port(http), db);
+	event_base_dispatch(base);
+	log_info("stopping on signal %d", (int)stop_signal);
+	ret = 0;
+out:
+	if (ret != 0)
+		fprintf(stderr, "ecsim serve: %s\n", e.msg);
+	if (sigterm != NULL)
+		event_free(sigterm);
+	if (sigint != NULL)
+		event_free(sigint);
+	http_free(http);
+	engine_free(eng);
+	if (store_close(st) != 0)
+		ret = 1;
+	clock_free(clk);
+	if (base != NULL)
+		event_base_free(base);
+	free(addr);
+	return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t	i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return cmd_help(argc, argv);
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(argc, argv);
+	for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "ecsim: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,41 @@
+/* Shared by the store's resource files: statement cache and column helpers.
+ * Not for use outside src/store/. */
+#ifndef ECSIM_STORE_INTERNAL_H
+#define ECSIM_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct store {
+	sqlite3		*db;
+	int		 in_tx;
+	struct stmt_slot {
+		const char	*sql;	/* the literal's address is the key */
+		sqlite3_stmt	*stmt;
+	}		*stmts;
+	size_t		 nstmts, capstmts;
+};
+
+/*
+ * The cached prepared statement for sql, which must be a string literal
+ * (its address is the key). Reset and cleared of bindings, ready to bind.
+ */
+sqlite3_stmt	*store_stmt(struct store *st, const char *sql);
+
+/* Binds helpers: NULL text binds NULL. */
+void	bind_text(sqlite3_stmt *s, int i, const char *v);
+void	bind_int(sqlite3_stmt *s, int i, int64_t v);
+void	bind_json(sqlite3_stmt *s, int i, const cJSON *v);
+
+/* Steps a statement that returns no rows; resets it. */
+int	store_exec_stmt(struct store *st, sqlite3_stmt *s, struct err *e);
+/* Sets e from the database's last error, naming what failed. */
+int	store_fail(struct store *st, struct err *e, const char *what);
+
+/* Column helpers: copies (caller frees); NULL for SQL NULL. */
+char	*col_dup(sqlite3_stmt *s, int i);
+cJSON	*col_json(sqlite3_stmt *s, int i);
+const char *col_text(sqlite3_stmt *s, int i);
+
+#endif

@@ -1,0 +1,5 @@
+/* tasks (store/task.c). */
+#ifndef ECSIM_STORE_TASK_H
+#define ECSIM_STORE_TASK_H
+
+#endif

@@ -1,0 +1,357 @@
+/* Opening, migrating and closing the database; transactions; the statement
+ * cache; the meta table and the event outbox. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+int
+store_schema_latest(void)
+{
+	int	n = 0;
+
+	while (store_migrations[n].name != NULL)
+		n++;
+	return n;
+}
+
+static int
+exec_sql(struct store *st, const char *sql, struct err *e)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(e, ERR_INTERNAL, "database: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_schema_version(struct store *st)
+{
+	sqlite3_stmt	*s;
+	int		 v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s,
+	    NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/*
+ * Apply every migration above PRAGMA user_version, each in its own
+ * BEGIN IMMEDIATE ... COMMIT together with the version bump, so a crash
+ * leaves the database at a whole version.
+ */
+static int
+store_migrate(struct store *st, const char *path, struct err *e)
+{
+	int	 have = store_schema_version(st), want = store_schema_latest();
+	char	 bump[64];
+
+	if (have < 0)
+		return store_fail(st, e, "reading the schema version");
+	if (have > want)
+		return err_set(e, ERR_CLIENT, "database %s has schema version %d "
+		    "but this ecsim knows only up to %d: it was written by a "
+		    "newer ecsim; use that version or another --db", path, have,
+		    want);
+	for (; have < want; have++) {
+		if (exec_sql(st, "BEGIN IMMEDIATE", e) != 0)
+			return -1;
+		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", have + 1);
+		if (exec_sql(st, (const char *)store_migrations[have].sql, e) != 0 ||
+		    exec_sql(st, bump, e) != 0) {
+			exec_sql(st, "ROLLBACK", NULL);
+			return err_set(e, ERR_INTERNAL, "migration %s failed: %s",
+			    store_migrations[have].name, e ? e->msg : "");
+		}
+		if (exec_sql(st, "COMMIT", e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path, struct err *e)
+{
+	struct store	*st = xcalloc(1, sizeof *st);
+	int		 rc;
+
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		err_set(e, ERR_CLIENT, "cannot open database %s: %s", path,
+		    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	if (exec_sql(st, "PRAGMA foreign_keys = ON", e) != 0)
+		goto fail;
+	if (strcmp(path, ":memory:") != 0 &&
+	    (exec_sql(st, "PRAGMA journal_mode = WAL", e) != 0 ||
+	    exec_sql(st, "PRAGMA synchronous = NORMAL", e) != 0))
+		goto fail;
+	if (store_migrate(st, path, e) != 0)
+		goto fail;
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+int
+store_close(struct store *st)
+{
+	size_t	i;
+	int	rc;
+
+	if (st == NULL)
+		return 0;
+	for (i = 0; i < st->nstmts; i++)
+		sqlite3_finalize(st->stmts[i].stmt);
+	free(st->stmts);
+	rc = sqlite3_close(st->db);
+	if (rc != SQLITE_OK)
+		log_warn("closing the database: %s (a statement leaked)",
+		    sqlite3_errstr(rc));
+	free(st);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/*
+ * Statements are cached by the address of their SQL literal. The cache is
+ * small (one entry per distinct query in the code) and scanned linearly,
+ * with the most recently used moved one step forward.
+ */
+sqlite3_stmt *
+store_stmt(struct store *st, const char *sql)
+{
+	struct stmt_slot	 tmp;
+	sqlite3_stmt		*s;
+	size_t			 i;
+
+	for (i = 0; i < st->nstmts; i++) {
+		if (st->stmts[i].sql != sql)
+			continue;
+		s = st->stmts[i].stmt;
+		if (i > 0) {
+			tmp = st->stmts[i - 1];
+			st->stmts[i - 1] = st->stmts[i];
+			st->stmts[i] = tmp;
+		}
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		return s;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+	    NULL) != SQLITE_OK) {
+		/* A bad literal is a bug in ecsim, never a user error. */
+		fprintf(stderr, "ecsim: bad SQL: %s\n%s\n", sqlite3_errmsg(st->db),
+		    sql);
+		abort();
+	}
+	if (st->nstmts == st->capstmts) {
+		st->capstmts = st->capstmts ? st->capstmts * 2 : 64;
+		st->stmts = xrealloc(st->stmts, st->capstmts * sizeof *st->stmts);
+	}
+	st->stmts[st->nstmts].sql = sql;
+	st->stmts[st->nstmts].stmt = s;
+	st->nstmts++;
+	return s;
+}
+
+void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+void
+bind_int(sqlite3_stmt *s, int i, int64_t v)
+{
+	sqlite3_bind_int64(s, i, v);
+}
+
+void
+bind_json(sqlite3_stmt *s, int i, const cJSON *v)
+{
+	char	*text;
+
+	if (v == NULL) {
+		sqlite3_bind_text(s, i, "{}", -1, SQLITE_STATIC);
+		return;
+	}
+	text = cJSON_PrintUnformatted(v);
+	sqlite3_bind_text(s, i, text, -1, SQLITE_TRANSIENT);
+	cJSON_free(text);
+}
+
+int
+store_fail(struct store *st, struct err *e, const char *what)
+{
+	return err_set(e, ERR_INTERNAL, "database error while %s: %s", what,
+	    sqlite3_errmsg(st->db));
+}
+
+int
+store_exec_stmt(struct store *st, sqlite3_stmt *s, struct err *e)
+{
+	int	rc = sqlite3_step(s);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		err_set(e, ERR_INTERNAL, "database: %s", sqlite3_errmsg(st->db));
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+const char *
+col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+char *
+col_dup(sqlite3_stmt *s, int i)
+{
+	const char	*t = col_text(s, i);
+
+	return t == NULL ? NULL : xstrdup(t);
+}
+
+cJSON *
+col_json(sqlite3_stmt *s, int i)
+{
+	const char	*t = col_text(s, i);
+	cJSON		*j;
+
+	if (t == NULL)
+		return NULL;
+	if ((j = cJSON_Parse(t)) == NULL)
+		j = cJSON_CreateObject();	/* never stored; keep going */
+	return j;
+}
+
+int
+store_begin(struct store *st, struct err *e)
+{
+	if (st->in_tx)
+		return err_set(e, ERR_INTERNAL, "nested transaction");
+	if (exec_sql(st, "BEGIN IMMEDIATE", e) != 0)
+		return -1;
+	st->in_tx = 1;
+	return 0;
+}
+
+int
+store_commit(struct store *st, struct err *e)
+{
+	if (!st->in_tx)
+		return err_set(e, ERR_INTERNAL, "commit outside a transaction");
+	if (exec_sql(st, "COMMIT", e) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	st->in_tx = 0;
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!st->in_tx)
+		return;
+	exec_sql(st, "ROLLBACK", NULL);
+	st->in_tx = 0;
+}
+
+int
+store_in_transaction(const struct store *st)
+{
+	return st->in_tx;
+}
+
+int
+store_reset(struct store *st, struct err *e)
+{
+	static const char *const tables[] = {
+		"DELETE FROM service_events", "DELETE FROM deployments",
+		"DELETE FROM services", "DELETE FROM tasks",
+		"DELETE FROM attributes", "DELETE FROM container_instances",
+		"DELETE FROM task_definitions",
+		"DELETE FROM task_definition_families", "DELETE FROM tags",
+		"DELETE FROM clusters", "DELETE FROM events",
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof tables / sizeof tables[0]; i++)
+		if (store_exec_stmt(st, store_stmt(st, tables[i]), e) != 0)
+			return -1;
+	return 0;
+}
+
+static const char SQL_META_BUMP[] =
+    "INSERT INTO meta (key, value) VALUES (?1, '1') "
+    "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 "
+    "RETURNING CAST(value AS INTEGER)";
+
+int
+store_meta_bump(struct store *st, const char *key, int64_t *out, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_META_BUMP);
+	int		 ret = -1;
+
+	bind_text(s, 1, key);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(s, 0);
+		ret = 0;
+	} else
+		store_fail(st, e, "bumping a counter");
+	sqlite3_reset(s);
+	return ret;
+}
+
+static const char SQL_EVENT_APPEND[] =
+    "INSERT INTO events (seq, time, source, detail_type, resource, detail) "
+    "VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?1, ?2, ?3, ?4, ?5)";
+
+int
+store_event_append(struct store *st, int64_t time, const char *source,
+    const char *detail_type, const char *resource, const cJSON *detail,
+    struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_EVENT_APPEND);
+
+	bind_int(s, 1, time);
+	bind_text(s, 2, source);
+	bind_text(s, 3, detail_type);
+	bind_text(s, 4, resource);
+	bind_json(s, 5, detail);
+	return store_exec_stmt(st, s, e);
+}
+
+static const char SQL_EVENT_COUNT[] = "SELECT COUNT(*) FROM events";
+
+int64_t
+store_event_count(struct store *st)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_EVENT_COUNT);
+	int64_t		 n = 0;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}

@@ -1,0 +1,65 @@
+/* The SQLite store: the source of truth for desired and actual state. Only
+ * this module includes <sqlite3.h>. Resource-family declarations live in the
+ * store-*.h headers included at the end, one per family. */
+#ifndef ECSIM_STORE_H
+#define ECSIM_STORE_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "util/util.h"
+
+struct store;
+
+/* One migration: schema/NNNN_*.sql embedded by the build. */
+struct store_migration {
+	const char		*name;
+	const unsigned char	*sql;
+};
+extern const struct store_migration store_migrations[];
+
+/*
+ * Opens (creating if needed) the database at path, or ":memory:", and
+ * applies the migrations it lacks. A database written by a newer ecsim is
+ * refused. Close with store_close().
+ */
+struct store	*store_open(const char *path, struct err *e);
+/* Returns -1 (and logs) if statements leaked; NULL is fine. */
+int		 store_close(struct store *st);
+int		 store_schema_version(struct store *st);
+int		 store_schema_latest(void);
+
+/*
+ * Transactions. store_begin starts a write transaction; store_commit ends
+ * it; store_rollback undoes it (and is a no-op outside one). Every engine
+ * command is exactly one transaction.
+ */
+int	store_begin(struct store *st, struct err *e);
+int	store_commit(struct store *st, struct err *e);
+void	store_rollback(struct store *st);
+int	store_in_transaction(const struct store *st);
+
+/* Deletes every resource, task and event (POST /ecsim/reset). */
+int	store_reset(struct store *st, struct err *e);
+
+/* A counter in the meta table, incremented and returned (boot count). */
+int	store_meta_bump(struct store *st, const char *key, int64_t *out,
+	    struct err *e);
+
+/*
+ * The event outbox. Appends one event (detail is borrowed and serialized);
+ * call inside the transaction of the change it describes.
+ */
+int	store_event_append(struct store *st, int64_t time, const char *source,
+	    const char *detail_type, const char *resource, const cJSON *detail,
+	    struct err *e);
+int64_t	store_event_count(struct store *st);
+
+#include "store/store-cluster.h"
+#include "store/store-taskdef.h"
+#include "store/store-instance.h"
+#include "store/store-service.h"
+#include "store/store-task.h"
+
+#endif

@@ -1,0 +1,88 @@
+/* Time formatting, duration parsing and small string helpers. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/util.h"
+
+void
+time_iso8601(int64_t ms, int millis, char out[TIME_ISO_LEN])
+{
+	struct tm	tm;
+	time_t		t = (time_t)(ms / 1000);
+	int		frac = (int)(ms % 1000);
+
+	if (frac < 0) {
+		frac += 1000;
+		t--;
+	}
+	gmtime_r(&t, &tm);
+	if (millis)
+		snprintf(out, TIME_ISO_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, frac);
+	else
+		snprintf(out, TIME_ISO_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+}
+
+int
+time_parse_duration(const char *s, int64_t *ms, struct err *e)
+{
+	char	*end;
+	double	 v, unit = 1000;
+
+	if (s == NULL || *s == '\0')
+		return err_set(e, ERR_INVALID, "empty duration");
+	v = strtod(s, &end);
+	if (end == s || v < 0 || !isfinite(v))
+		return err_set(e, ERR_INVALID,
+		    "'%s' is not a duration (try 30s, 5m, 2h or 250ms)", s);
+	if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+		unit = 1000;
+	else if (strcmp(end, "ms") == 0)
+		unit = 1;
+	else if (strcmp(end, "m") == 0)
+		unit = 60000;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600000;
+	else
+		return err_set(e, ERR_INVALID,
+		    "'%s' has an unknown unit '%s' (use ms, s, m or h)", s, end);
+	*ms = (int64_t)llround(v * unit);
+	return 0;
+}
+
+int
+str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int
+str_is_ecs_name(const char *s, size_t max)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++, n++) {
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+			return 0;
+	}
+	return n >= 1 && n <= max;
+}
+
+uint64_t
+str_hash(const char *s)
+{
+	uint64_t	h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

@@ -1,0 +1,106 @@
+/* Utilities every module uses: errors, allocation, logging, the seeded PRNG,
+ * identifiers and time formatting. */
+#ifndef ECSIM_UTIL_H
+#define ECSIM_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+/*
+ * Error codes are what went wrong, in the engine's words. Only the API layer
+ * maps them to an AWS __type and HTTP status; only main maps them to exit
+ * codes.
+ */
+enum err_code {
+	ERR_NONE = 0,
+	ERR_INVALID,		/* a parameter is wrong */
+	ERR_CLIENT,		/* the request cannot be done as asked */
+	ERR_CLUSTER_NOT_FOUND,
+	ERR_SERVICE_NOT_FOUND,
+	ERR_SERVICE_NOT_ACTIVE,
+	ERR_CLUSTER_HAS_SERVICES,
+	ERR_CLUSTER_HAS_INSTANCES,
+	ERR_CLUSTER_HAS_TASKS,
+	ERR_RESOURCE_NOT_FOUND,
+	ERR_RESOURCE_IN_USE,
+	ERR_TARGET_NOT_FOUND,
+	ERR_ATTRIBUTE_LIMIT,
+	ERR_LIMIT,
+	ERR_UNSUPPORTED,
+	ERR_NOT_IMPLEMENTED,
+	ERR_UNKNOWN_OPERATION,
+	ERR_SERIALIZATION,
+	ERR_ACCESS_DENIED,
+	ERR_INTERNAL,
+};
+
+#define ERR_MSG_MAX 256
+
+struct err {
+	enum err_code	code;
+	char		msg[ERR_MSG_MAX];
+};
+
+/* Fills e (which may be NULL) and returns -1, so a failure is one line. */
+int	err_set(struct err *e, enum err_code code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	err_clear(struct err *e);
+
+/* Allocation that aborts on exhaustion. */
+void	*xmalloc(size_t n);
+void	*xcalloc(size_t n, size_t size);
+void	*xrealloc(void *p, size_t n);
+char	*xstrdup(const char *s);
+char	*xstrndup(const char *s, size_t n);
+int	 xasprintf(char **out, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+char	*xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char	*xvprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Logging to stderr; log_debug only when log_verbose is set. */
+extern int log_verbose;
+void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The seeded PRNG (xoshiro256**, seeded through splitmix64). Everything
+ * random in ecsim draws from one of these, so a seed replays a run.
+ */
+struct prng {
+	uint64_t	s[4];
+};
+void		prng_seed(struct prng *p, uint64_t seed);
+uint64_t	prng_next(struct prng *p);
+/* Uniform in [0, n); n > 0. */
+uint64_t	prng_below(struct prng *p, uint64_t n);
+/* Uniform in [0, 1). */
+double		prng_double(struct prng *p);
+
+/* Identifiers drawn from a PRNG. Buffers must hold the sizes below. */
+#define ID_HEX32_LEN	33	/* 32 hex digits + NUL: task and instance ids */
+#define ID_UUID_LEN	37	/* 8-4-4-4-12 + NUL: event and request ids */
+#define ID_DIGITS19_LEN	20	/* deployment ids: ecs-svc/<19 digits> */
+void	id_hex32(struct prng *p, char out[ID_HEX32_LEN]);
+void	id_uuid(struct prng *p, char out[ID_UUID_LEN]);
+void	id_digits19(struct prng *p, char out[ID_DIGITS19_LEN]);
+
+/* Time values are milliseconds since the Unix epoch, from the clock module. */
+#define TIME_ISO_LEN	64
+/* 2020-01-23T17:57:58.123Z when millis, else 2020-01-23T17:57:58Z. */
+void	time_iso8601(int64_t ms, int millis, char out[TIME_ISO_LEN]);
+/*
+ * Parses a duration such as "90", "90s", "1.5m", "2h", "250ms" into
+ * milliseconds. Returns -1 with e set when it is not one.
+ */
+int	time_parse_duration(const char *s, int64_t *ms, struct err *e);
+
+/* String helpers. */
+int	str_has_prefix(const char *s, const char *prefix);
+/* 1 when s is 1..max chars of [A-Za-z0-9_-]; the ECS name rule. */
+int	str_is_ecs_name(const char *s, size_t max);
+/* FNV-1a, for mixing strings into seeds and hash tables. */
+uint64_t str_hash(const char *s);
+
+#endif

@@ -1,0 +1,143 @@
+/* Allocation wrappers that abort when memory runs out, and logging. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+
+int log_verbose;
+
+static void
+xfatal(const char *what, size_t n)
+{
+	fprintf(stderr, "ecsim: out of memory (%s of %zu bytes)\n", what, n);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void	*p;
+
+	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
+		xfatal("malloc", n);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void	*p;
+
+	if ((p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size)) == NULL)
+		xfatal("calloc", n * size);
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	void	*q;
+
+	if ((q = realloc(p, n == 0 ? 1 : n)) == NULL)
+		xfatal("realloc", n);
+	return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char	*p;
+	size_t	 len = strnlen(s, n);
+
+	p = xmalloc(len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *
+xvprintf(const char *fmt, va_list ap)
+{
+	va_list	 ap2;
+	int	 n;
+	char	*p;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		xfatal("vsnprintf", 0);
+	p = xmalloc((size_t)n + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
+int
+xasprintf(char **out, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	*out = xvprintf(fmt, ap);
+	va_end(ap);
+	return (int)strlen(*out);
+}
+
+char *
+xprintf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*p;
+
+	va_start(ap, fmt);
+	p = xvprintf(fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+static void
+log_v(const char *level, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "ecsim: %s", level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_v("", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_v("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (!log_verbose)
+		return;
+	va_start(ap, fmt);
+	log_v("debug: ", fmt, ap);
+	va_end(ap);
+}
