@@ -55,15 +55,6 @@ engine_after_rollback(struct engine *eng)
 }
 
 int
-engine_instance_changed(struct engine *eng, const char *arn, struct err *e)
-{
-	(void)eng;
-	(void)arn;
-	(void)e;
-	return 0;
-}
-
-int
 engine_instance_deregistered(struct engine *eng, const char *arn,
     struct err *e)
 {
