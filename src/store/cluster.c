@@ -8,11 +8,3 @@ store_cluster_ensure(struct store *st, const char *name, const char *arn,
 	(void)st; (void)name; (void)arn; (void)now; (void)e;
 	return 0;
 }
-
-int
-store_instance_touch(struct store *st, const char *arn, int64_t now,
-    struct err *e)
-{
-	(void)st; (void)arn; (void)now; (void)e;
-	return 0;
-}
