@@ -1,0 +1,359 @@
+/* Unit tests for src/store/store.c: opening and migrating, refusing a newer
+ * database, transactions, reset, the meta counters and the event outbox. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "store/store.h"
+#include "util/util.h"
+
+static struct store *
+open_mem(void)
+{
+	struct err	 e;
+	struct store	*st;
+
+	err_clear(&e);
+	st = store_open(":memory:", &e);
+	ck_assert_msg(st != NULL, "store_open: %s", e.msg);
+	return st;
+}
+
+/* A fresh temp path (the file itself is removed, so SQLite creates it). */
+static char *
+temp_db(void)
+{
+	const char	*dir = getenv("TMPDIR");
+	char		*path;
+	int		 fd;
+
+	path = xprintf("%s/ecsim-test-store-XXXXXX",
+	    dir != NULL && *dir != '\0' ? dir : "/tmp");
+	fd = mkstemp(path);
+	ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
+	close(fd);
+	unlink(path);
+	return path;
+}
+
+static void
+remove_db(const char *path)
+{
+	char	*side;
+
+	unlink(path);
+	side = xprintf("%s-wal", path);
+	unlink(side);
+	free(side);
+	side = xprintf("%s-shm", path);
+	unlink(side);
+	free(side);
+}
+
+/*
+ * PRAGMA user_version is the big-endian 32-bit word at offset 60 of the
+ * database header (the SQLite file format). Tests write it directly so that
+ * only src/store/ includes <sqlite3.h>.
+ */
+static void
+set_user_version(const char *path, uint32_t v)
+{
+	unsigned char	 b[4] = { (unsigned char)(v >> 24),
+	    (unsigned char)(v >> 16), (unsigned char)(v >> 8), (unsigned char)v };
+	FILE		*f = fopen(path, "r+b");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 60, SEEK_SET), 0);
+	ck_assert_uint_eq(fwrite(b, 1, 4, f), 4);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static uint32_t
+get_user_version(const char *path)
+{
+	unsigned char	 b[4];
+	FILE		*f = fopen(path, "rb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 60, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(b, 1, 4, f), 4);
+	fclose(f);
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+}
+
+START_TEST(test_open_memory_applies_migrations)
+{
+	struct store	*st = open_mem();
+
+	ck_assert_int_ge(store_schema_latest(), 1);
+	ck_assert_str_eq(store_migrations[0].name, "0001_core.sql");
+	ck_assert_ptr_null(store_migrations[store_schema_latest()].name);
+	ck_assert_int_eq(store_schema_version(st), store_schema_latest());
+	ck_assert_int_eq(store_event_count(st), 0);
+	ck_assert(!store_in_transaction(st));
+	ck_assert_int_eq(store_close(st), 0);
+	ck_assert_int_eq(store_close(NULL), 0);
+}
+END_TEST
+
+START_TEST(test_migrations_sorted_and_named)
+{
+	int	i, n = store_schema_latest();
+
+	for (i = 0; i < n; i++) {
+		ck_assert_ptr_nonnull(store_migrations[i].sql);
+		ck_assert_uint_eq(strspn(store_migrations[i].name,
+		    "0123456789"), 4);
+		ck_assert_int_eq(store_migrations[i].name[4], '_');
+		ck_assert_int_eq(atoi(store_migrations[i].name), i + 1);
+	}
+}
+END_TEST
+
+START_TEST(test_file_reopen_keeps_data)
+{
+	struct err	 e;
+	struct store	*st;
+	char		*path = temp_db();
+	int64_t		 boot = 0;
+
+	err_clear(&e);
+	st = store_open(path, &e);
+	ck_assert_msg(st != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	ck_assert_int_eq(store_event_append(st, 1000, "aws.ecs", "Test",
+	    "arn:x", NULL, &e), 0);
+	ck_assert_int_eq(store_meta_bump(st, "boots", &boot, &e), 0);
+	ck_assert_int_eq(store_commit(st, &e), 0);
+	ck_assert_int_eq(store_close(st), 0);
+	ck_assert_uint_eq(get_user_version(path),
+	    (uint32_t)store_schema_latest());
+
+	st = store_open(path, &e);
+	ck_assert_msg(st != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_schema_version(st), store_schema_latest());
+	ck_assert_int_eq(store_event_count(st), 1);
+	ck_assert_int_eq(store_meta_bump(st, "boots", &boot, &e), 0);
+	ck_assert_int_eq(boot, 2);
+	ck_assert_int_eq(store_close(st), 0);
+	remove_db(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_newer_database_refused)
+{
+	struct err	 e;
+	struct store	*st;
+	char		*path = temp_db(), want[64];
+
+	err_clear(&e);
+	st = store_open(path, &e);
+	ck_assert_msg(st != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_close(st), 0);
+	set_user_version(path, 999);
+
+	st = store_open(path, &e);
+	ck_assert_ptr_null(st);
+	ck_assert_int_eq(e.code, ERR_CLIENT);
+	ck_assert_msg(strstr(e.msg, "schema version 999") != NULL,
+	    "message does not name the version: %s", e.msg);
+	snprintf(want, sizeof want, "only up to %d", store_schema_latest());
+	ck_assert_msg(strstr(e.msg, want) != NULL, "%s", e.msg);
+	ck_assert_ptr_nonnull(strstr(e.msg, path));
+	ck_assert_ptr_nonnull(strstr(e.msg, "newer ecsim"));
+	/* Refusing leaves the file as it was. */
+	ck_assert_uint_eq(get_user_version(path), 999);
+
+	/* One version ahead is refused too; the current one is not. */
+	set_user_version(path, (uint32_t)store_schema_latest() + 1);
+	ck_assert_ptr_null(store_open(path, &e));
+	set_user_version(path, (uint32_t)store_schema_latest());
+	st = store_open(path, &e);
+	ck_assert_msg(st != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_close(st), 0);
+	remove_db(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_open_unwritable_path)
+{
+	struct err	e;
+
+	err_clear(&e);
+	ck_assert_ptr_null(store_open("/nonexistent-dir/ecsim/x.db", &e));
+	ck_assert_int_eq(e.code, ERR_CLIENT);
+	ck_assert_ptr_nonnull(strstr(e.msg, "/nonexistent-dir/ecsim/x.db"));
+}
+END_TEST
+
+START_TEST(test_commit_keeps_rollback_undoes)
+{
+	struct store	*st = open_mem();
+	struct err	 e;
+
+	err_clear(&e);
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	ck_assert(store_in_transaction(st));
+	ck_assert_int_eq(store_event_append(st, 1, "aws.ecs", "A", "arn:a",
+	    NULL, &e), 0);
+	ck_assert_int_eq(store_commit(st, &e), 0);
+	ck_assert(!store_in_transaction(st));
+	ck_assert_int_eq(store_event_count(st), 1);
+
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	ck_assert_int_eq(store_event_append(st, 2, "aws.ecs", "B", "arn:b",
+	    NULL, &e), 0);
+	ck_assert_int_eq(store_event_append(st, 3, "aws.ecs", "C", "arn:c",
+	    NULL, &e), 0);
+	ck_assert_int_eq(store_event_count(st), 3);
+	store_rollback(st);
+	ck_assert(!store_in_transaction(st));
+	ck_assert_int_eq(store_event_count(st), 1);
+
+	/* Rollback outside a transaction is a no-op. */
+	store_rollback(st);
+	ck_assert_int_eq(store_event_count(st), 1);
+	ck_assert_int_eq(store_close(st), 0);
+}
+END_TEST
+
+START_TEST(test_transaction_misuse)
+{
+	struct store	*st = open_mem();
+	struct err	 e;
+
+	err_clear(&e);
+	ck_assert_int_eq(store_commit(st, &e), -1);
+	ck_assert_int_eq(e.code, ERR_INTERNAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "outside a transaction"));
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	err_clear(&e);
+	ck_assert_int_eq(store_begin(st, &e), -1);
+	ck_assert_int_eq(e.code, ERR_INTERNAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "nested"));
+	/* The outer transaction is still open and usable. */
+	ck_assert(store_in_transaction(st));
+	ck_assert_int_eq(store_commit(st, &e), 0);
+	ck_assert_int_eq(store_close(st), 0);
+}
+END_TEST
+
+START_TEST(test_meta_bump_counts_per_key)
+{
+	struct store	*st = open_mem();
+	struct err	 e;
+	int64_t		 v = 0;
+
+	err_clear(&e);
+	ck_assert_int_eq(store_meta_bump(st, "boot", &v, &e), 0);
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(store_meta_bump(st, "boot", &v, &e), 0);
+	ck_assert_int_eq(v, 2);
+	ck_assert_int_eq(store_meta_bump(st, "other", &v, &e), 0);
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(store_meta_bump(st, "boot", &v, &e), 0);
+	ck_assert_int_eq(v, 3);
+	/* A rolled-back bump is undone. */
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	ck_assert_int_eq(store_meta_bump(st, "boot", &v, &e), 0);
+	ck_assert_int_eq(v, 4);
+	store_rollback(st);
+	ck_assert_int_eq(store_meta_bump(st, "boot", &v, &e), 0);
+	ck_assert_int_eq(v, 4);
+	ck_assert_int_eq(store_close(st), 0);
+}
+END_TEST
+
+START_TEST(test_event_append_and_count)
+{
+	struct store	*st = open_mem();
+	struct err	 e;
+	cJSON		*detail = cJSON_CreateObject();
+	int		 i;
+
+	err_clear(&e);
+	cJSON_AddStringToObject(detail, "lastStatus", "RUNNING");
+	cJSON_AddNumberToObject(detail, "version", 3);
+	for (i = 0; i < 25; i++)
+		ck_assert_int_eq(store_event_append(st, 1000 + i, "aws.ecs",
+		    "ECS Task State Change", "arn:aws:ecs:us-east-1:0:task/x",
+		    i % 2 ? detail : NULL, &e), 0);
+	ck_assert_int_eq(store_event_count(st), 25);
+	/* detail was borrowed, not taken. */
+	ck_assert_str_eq(cJSON_GetObjectItem(detail, "lastStatus")->valuestring,
+	    "RUNNING");
+	cJSON_Delete(detail);
+	ck_assert_int_eq(store_close(st), 0);
+}
+END_TEST
+
+START_TEST(test_reset_clears_events_keeps_schema)
+{
+	struct store	*st = open_mem();
+	struct err	 e;
+	int64_t		 v = 0;
+
+	err_clear(&e);
+	ck_assert_int_eq(store_event_append(st, 1, "aws.ecs", "A", "arn:a",
+	    NULL, &e), 0);
+	ck_assert_int_eq(store_event_append(st, 2, "aws.ecs", "B", "arn:b",
+	    NULL, &e), 0);
+	ck_assert_int_eq(store_meta_bump(st, "boot", &v, &e), 0);
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	ck_assert_int_eq(store_reset(st, &e), 0);
+	ck_assert_int_eq(store_commit(st, &e), 0);
+	ck_assert_int_eq(store_event_count(st), 0);
+	ck_assert_int_eq(store_schema_version(st), store_schema_latest());
+	/* The meta counters (boot count) outlive a reset. */
+	ck_assert_int_eq(store_meta_bump(st, "boot", &v, &e), 0);
+	ck_assert_int_eq(v, 2);
+	/* The outbox starts again and keeps counting. */
+	ck_assert_int_eq(store_event_append(st, 3, "aws.ecs", "C", "arn:c",
+	    NULL, &e), 0);
+	ck_assert_int_eq(store_event_count(st), 1);
+	/* Resetting an empty store is fine. */
+	ck_assert_int_eq(store_reset(st, &e), 0);
+	ck_assert_int_eq(store_event_count(st), 0);
+	ck_assert_int_eq(store_close(st), 0);
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+	Suite	*s = suite_create("store");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, test_open_memory_applies_migrations);
+	tcase_add_test(tc, test_migrations_sorted_and_named);
+	tcase_add_test(tc, test_file_reopen_keeps_data);
+	tcase_add_test(tc, test_newer_database_refused);
+	tcase_add_test(tc, test_open_unwritable_path);
+	tcase_add_test(tc, test_commit_keeps_rollback_undoes);
+	tcase_add_test(tc, test_transaction_misuse);
+	tcase_add_test(tc, test_meta_bump_counts_per_key);
+	tcase_add_test(tc, test_event_append_and_count);
+	tcase_add_test(tc, test_reset_clears_events_keeps_schema);
+	tcase_set_timeout(tc, 20);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(store_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

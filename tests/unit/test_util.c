@@ -1,0 +1,331 @@
+/* Unit tests for src/util/: err_set, the seeded PRNG, identifier shapes,
+ * ISO 8601 formatting and duration parsing. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "util/util.h"
+
+START_TEST(test_err_set_returns_minus_one_and_fills)
+{
+	struct err	e;
+
+	err_clear(&e);
+	ck_assert_int_eq(e.code, ERR_NONE);
+	ck_assert_str_eq(e.msg, "");
+	ck_assert_int_eq(err_set(&e, ERR_CLUSTER_NOT_FOUND, "cluster %s: %d",
+	    "web", 7), -1);
+	ck_assert_int_eq(e.code, ERR_CLUSTER_NOT_FOUND);
+	ck_assert_str_eq(e.msg, "cluster web: 7");
+	err_clear(&e);
+	ck_assert_int_eq(e.code, ERR_NONE);
+	ck_assert_str_eq(e.msg, "");
+}
+END_TEST
+
+START_TEST(test_err_set_null_and_truncation)
+{
+	struct err	 e;
+	char		 big[1000];
+
+	/* A NULL err is allowed: the caller only wants the -1. */
+	ck_assert_int_eq(err_set(NULL, ERR_INVALID, "ignored %d", 1), -1);
+	err_clear(NULL);
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	err_set(&e, ERR_INVALID, "%s", big);
+	ck_assert_uint_eq(strlen(e.msg), ERR_MSG_MAX - 1);
+	ck_assert_int_eq(e.code, ERR_INVALID);
+}
+END_TEST
+
+START_TEST(test_prng_same_seed_same_sequence)
+{
+	struct prng	a, b, c;
+	int		i, differ = 0;
+
+	prng_seed(&a, 42);
+	prng_seed(&b, 42);
+	prng_seed(&c, 43);
+	for (i = 0; i < 1000; i++) {
+		uint64_t x = prng_next(&a), y = prng_next(&b);
+
+		ck_assert_uint_eq(x, y);
+		if (x != prng_next(&c))
+			differ++;
+	}
+	/* Another seed gives another sequence. */
+	ck_assert_int_gt(differ, 990);
+}
+END_TEST
+
+START_TEST(test_prng_known_first_value)
+{
+	struct prng	p;
+	uint64_t	first;
+
+	/* Seeding twice restarts the sequence: replays depend on it. */
+	prng_seed(&p, 1);
+	first = prng_next(&p);
+	prng_next(&p);
+	prng_seed(&p, 1);
+	ck_assert_uint_eq(prng_next(&p), first);
+	ck_assert_uint_ne(first, 0);
+}
+END_TEST
+
+START_TEST(test_prng_below_range_and_spread)
+{
+	struct prng	p;
+	int		seen[7] = { 0 };
+	int		i;
+
+	prng_seed(&p, 7);
+	for (i = 0; i < 7000; i++) {
+		uint64_t v = prng_below(&p, 7);
+
+		ck_assert_uint_lt(v, 7);
+		seen[v]++;
+	}
+	/* Each of 7 buckets gets about 1000: far from 0 and from 7000. */
+	for (i = 0; i < 7; i++) {
+		ck_assert_int_gt(seen[i], 800);
+		ck_assert_int_lt(seen[i], 1200);
+	}
+	for (i = 0; i < 100; i++)
+		ck_assert_uint_eq(prng_below(&p, 1), 0);
+}
+END_TEST
+
+START_TEST(test_prng_double_range)
+{
+	struct prng	p;
+	double		lo = 1, hi = 0, d;
+	int		i;
+
+	prng_seed(&p, 99);
+	for (i = 0; i < 10000; i++) {
+		d = prng_double(&p);
+		ck_assert(d >= 0.0 && d < 1.0);
+		if (d < lo)
+			lo = d;
+		if (d > hi)
+			hi = d;
+	}
+	ck_assert(lo < 0.01);
+	ck_assert(hi > 0.99);
+}
+END_TEST
+
+static int
+all_hex(const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]) ||
+		    isupper((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+START_TEST(test_id_shapes)
+{
+	struct prng	p;
+	char		hex[ID_HEX32_LEN], hex2[ID_HEX32_LEN];
+	char		uuid[ID_UUID_LEN], digits[ID_DIGITS19_LEN];
+	int		i;
+
+	prng_seed(&p, 5);
+	for (i = 0; i < 200; i++) {
+		id_hex32(&p, hex);
+		ck_assert_uint_eq(strlen(hex), 32);
+		ck_assert(all_hex(hex, 32));
+
+		id_uuid(&p, uuid);
+		ck_assert_uint_eq(strlen(uuid), 36);
+		ck_assert(uuid[8] == '-' && uuid[13] == '-' &&
+		    uuid[18] == '-' && uuid[23] == '-');
+		ck_assert(all_hex(uuid, 8) && all_hex(uuid + 9, 4) &&
+		    all_hex(uuid + 14, 4) && all_hex(uuid + 19, 4) &&
+		    all_hex(uuid + 24, 12));
+		/* Version 4, variant 10xx. */
+		ck_assert_int_eq(uuid[14], '4');
+		ck_assert(strchr("89ab", uuid[19]) != NULL);
+
+		id_digits19(&p, digits);
+		ck_assert_uint_eq(strlen(digits), 19);
+		ck_assert_uint_eq(strspn(digits, "0123456789"), 19);
+		ck_assert_int_ne(digits[0], '0');
+	}
+	id_hex32(&p, hex);
+	id_hex32(&p, hex2);
+	ck_assert_str_ne(hex, hex2);
+}
+END_TEST
+
+START_TEST(test_ids_replay_with_seed)
+{
+	struct prng	a, b;
+	char		x[ID_UUID_LEN], y[ID_UUID_LEN];
+
+	prng_seed(&a, 1234);
+	prng_seed(&b, 1234);
+	id_uuid(&a, x);
+	id_uuid(&b, y);
+	ck_assert_str_eq(x, y);
+}
+END_TEST
+
+START_TEST(test_time_iso8601)
+{
+	char	buf[TIME_ISO_LEN];
+
+	time_iso8601(0, 0, buf);
+	ck_assert_str_eq(buf, "1970-01-01T00:00:00Z");
+	time_iso8601(0, 1, buf);
+	ck_assert_str_eq(buf, "1970-01-01T00:00:00.000Z");
+	time_iso8601(1579802278123LL, 1, buf);
+	ck_assert_str_eq(buf, "2020-01-23T17:57:58.123Z");
+	time_iso8601(1579802278123LL, 0, buf);
+	ck_assert_str_eq(buf, "2020-01-23T17:57:58Z");
+	/* A leap day and the last millisecond of a year. */
+	time_iso8601(1709164800000LL, 0, buf);
+	ck_assert_str_eq(buf, "2024-02-29T00:00:00Z");
+	time_iso8601(1704067199999LL, 1, buf);
+	ck_assert_str_eq(buf, "2023-12-31T23:59:59.999Z");
+	/* Before the epoch the fraction still counts forward. */
+	time_iso8601(-1, 1, buf);
+	ck_assert_str_eq(buf, "1969-12-31T23:59:59.999Z");
+}
+END_TEST
+
+START_TEST(test_time_parse_duration_ok)
+{
+	struct err	e;
+	int64_t		ms = -1;
+
+	err_clear(&e);
+	ck_assert_int_eq(time_parse_duration("90", &ms, &e), 0);
+	ck_assert_int_eq(ms, 90000);
+	ck_assert_int_eq(time_parse_duration("90s", &ms, &e), 0);
+	ck_assert_int_eq(ms, 90000);
+	ck_assert_int_eq(time_parse_duration("1.5m", &ms, &e), 0);
+	ck_assert_int_eq(ms, 90000);
+	ck_assert_int_eq(time_parse_duration("2h", &ms, &e), 0);
+	ck_assert_int_eq(ms, 7200000);
+	ck_assert_int_eq(time_parse_duration("250ms", &ms, &e), 0);
+	ck_assert_int_eq(ms, 250);
+	ck_assert_int_eq(time_parse_duration("0", &ms, &e), 0);
+	ck_assert_int_eq(ms, 0);
+	ck_assert_int_eq(e.code, ERR_NONE);
+}
+END_TEST
+
+START_TEST(test_time_parse_duration_errors)
+{
+	struct err	e;
+	int64_t		ms = 77;
+
+	err_clear(&e);
+	ck_assert_int_eq(time_parse_duration("", &ms, &e), -1);
+	ck_assert_int_eq(e.code, ERR_INVALID);
+	ck_assert_str_eq(e.msg, "empty duration");
+
+	ck_assert_int_eq(time_parse_duration(NULL, &ms, &e), -1);
+	ck_assert_int_eq(e.code, ERR_INVALID);
+
+	err_clear(&e);
+	ck_assert_int_eq(time_parse_duration("soon", &ms, &e), -1);
+	ck_assert_int_eq(e.code, ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(e.msg, "'soon' is not a duration"));
+
+	ck_assert_int_eq(time_parse_duration("-5s", &ms, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "'-5s'"));
+
+	ck_assert_int_eq(time_parse_duration("5d", &ms, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "unknown unit 'd'"));
+
+	ck_assert_int_eq(time_parse_duration("5 s", &ms, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "unknown unit"));
+
+	ck_assert_int_eq(time_parse_duration("inf", &ms, &e), -1);
+	ck_assert_int_eq(time_parse_duration("nan", &ms, &e), -1);
+	/* A failed parse leaves the output alone. */
+	ck_assert_int_eq(ms, 77);
+}
+END_TEST
+
+START_TEST(test_str_helpers)
+{
+	char	name[300];
+
+	ck_assert(str_has_prefix("arn:aws:ecs:x", "arn:aws:ecs:"));
+	ck_assert(!str_has_prefix("arn", "arn:aws"));
+	ck_assert(str_has_prefix("abc", ""));
+
+	ck_assert(str_is_ecs_name("web-app_2", 255));
+	ck_assert(!str_is_ecs_name("", 255));
+	ck_assert(!str_is_ecs_name("has space", 255));
+	ck_assert(!str_is_ecs_name("dot.name", 255));
+	memset(name, 'a', 255);
+	name[255] = '\0';
+	ck_assert(str_is_ecs_name(name, 255));
+	name[255] = 'a';
+	name[256] = '\0';
+	ck_assert(!str_is_ecs_name(name, 255));
+
+	ck_assert_uint_eq(str_hash(""), 0xcbf29ce484222325ULL);
+	ck_assert_uint_eq(str_hash("a"), 0xaf63dc4c8601ec8cULL);
+	ck_assert_uint_ne(str_hash("ab"), str_hash("ba"));
+}
+END_TEST
+
+START_TEST(test_xprintf_and_xstrndup)
+{
+	char	*s = xprintf("%s-%d", "task", 12);
+	char	*t = xstrndup("abcdef", 3);
+
+	ck_assert_str_eq(s, "task-12");
+	ck_assert_str_eq(t, "abc");
+	free(s);
+	free(t);
+}
+END_TEST
+
+static Suite *
+util_suite(void)
+{
+	Suite	*s = suite_create("util");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, test_err_set_returns_minus_one_and_fills);
+	tcase_add_test(tc, test_err_set_null_and_truncation);
+	tcase_add_test(tc, test_prng_same_seed_same_sequence);
+	tcase_add_test(tc, test_prng_known_first_value);
+	tcase_add_test(tc, test_prng_below_range_and_spread);
+	tcase_add_test(tc, test_prng_double_range);
+	tcase_add_test(tc, test_id_shapes);
+	tcase_add_test(tc, test_ids_replay_with_seed);
+	tcase_add_test(tc, test_time_iso8601);
+	tcase_add_test(tc, test_time_parse_duration_ok);
+	tcase_add_test(tc, test_time_parse_duration_errors);
+	tcase_add_test(tc, test_str_helpers);
+	tcase_add_test(tc, test_xprintf_and_xstrndup);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(util_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
