@@ -70,7 +70,7 @@ static const struct bench_mix {
 	const char		*name;
 	int			 needs_services;
 	const char		*summary;
-	struct bench_weight	 w[6];
+	struct bench_weight	 w[8];	/* ends at weight 0 */
 } bench_mixes[] = {
 	{ "describe-services", 1, "DescribeServices on the pre-created services",
 	    { { OP_DESCRIBE_SERVICES, 1 } } },
@@ -203,6 +203,13 @@ lat_cmp(const void *a, const void *b)
 	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+static void
+lat_sort(struct lat *l)
+{
+	if (l->n > 0)
+		qsort(l->v, l->n, sizeof *l->v, lat_cmp);
 }
 
 /* Nearest-rank percentile of a sorted array, in milliseconds. */
@@ -989,10 +996,9 @@ bench_report(struct bench *b, double elapsed)
 	double	rps = elapsed > 0 ? (double)b->done / elapsed : 0.0;
 	int	i, kinds = 0;
 
-	qsort(b->all.v, b->all.n, sizeof *b->all.v, lat_cmp);
+	lat_sort(&b->all);
 	for (i = 0; i < OP_COUNT; i++) {
-		qsort(b->per_op[i].v, b->per_op[i].n, sizeof *b->per_op[i].v,
-		    lat_cmp);
+		lat_sort(&b->per_op[i]);
 		kinds += b->per_op[i].n > 0;
 	}
 	if (!b->quiet) {
