@@ -631,22 +631,11 @@ out:
 }
 
 static int
-bench_setup(struct bench *b, struct err *e)
+setup_taskdef(struct bench *b, struct conn *c, struct err *e)
 {
-	struct conn	 c = { .fd = -1 };
 	cJSON		*req, *resp = NULL, *cd, *j;
 	const char	*arn;
-	struct err	 se;
-	uint64_t	 t0 = now_ns();
 	int		 ret = -1;
-
-	if (b->mix->w[0].op == OP_HEALTH && b->mix->w[1].weight == 0)
-		return 0;
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "clusterName", b->cluster);
-	if (bench_call_json(b, &c, "CreateCluster", req, NULL, e) != 0)
-		goto out;
-	cJSON_Delete(req);
 
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "family", "bench");
@@ -658,14 +647,46 @@ bench_setup(struct bench *b, struct err *e)
 	cJSON_AddNumberToObject(j, "memory", 128);
 	cJSON_AddBoolToObject(j, "essential", 1);
 	cJSON_AddItemToArray(cd, j);
-	if (bench_call_json(b, &c, "RegisterTaskDefinition", req, &resp,
-	    e) != 0)
+	if (bench_call_json(b, c, "RegisterTaskDefinition", req, &resp, e) != 0)
 		goto out;
 	arn = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
 	    resp, "taskDefinition"), "taskDefinitionArn"));
-	b->taskdef_arn = xstrdup(arn != NULL ? arn : "bench");
+	if (arn == NULL) {
+		err_set(e, ERR_CLIENT, "RegisterTaskDefinition: no "
+		    "taskDefinition.taskDefinitionArn in the reply");
+		goto out;
+	}
+	free(b->taskdef_arn);
+	b->taskdef_arn = xstrdup(arn);
+	ret = 0;
+out:
+	cJSON_Delete(req);
+	cJSON_Delete(resp);
+	return ret;
+}
 
-	if (setup_instances(b, &c, &se) != 0 ||
+/*
+ * The cluster is needed by every mix but health; the task definition,
+ * instances and services only by the mixes that name services, so the others
+ * still run against a server that cannot create services yet.
+ */
+static int
+bench_setup(struct bench *b, struct err *e)
+{
+	struct conn	 c = { .fd = -1 };
+	cJSON		*req;
+	struct err	 se;
+	uint64_t	 t0 = now_ns();
+	int		 ret = -1;
+
+	if (b->mix->w[0].op == OP_HEALTH)
+		return 0;
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "clusterName", b->cluster);
+	if (bench_call_json(b, &c, "CreateCluster", req, NULL, e) != 0)
+		goto out;
+	if (setup_taskdef(b, &c, &se) != 0 ||
+	    setup_instances(b, &c, &se) != 0 ||
 	    setup_services(b, &c, &se) != 0) {
 		if (b->mix->needs_services) {
 			err_set(e, se.code, "setting up %d instances and %d "
@@ -676,8 +697,7 @@ bench_setup(struct bench *b, struct err *e)
 		if (!b->quiet)
 			fprintf(stderr, "ecsim-bench: warning: no instances "
 			    "or services (%s); the %s mix goes on without "
-			    "them\n", se.msg,
-			    b->mix->name);
+			    "them\n", se.msg, b->mix->name);
 	} else
 		b->have_services = 1;
 	if (!b->quiet)
@@ -691,7 +711,6 @@ out:
 	conn_close(&c);
 	free(c.in);
 	cJSON_Delete(req);
-	cJSON_Delete(resp);
 	return ret;
 }
 

@@ -148,6 +148,7 @@ sleep 1
 RSS_START=$(rss_kb)
 echo "   ecsim pid $SERVER_PID on port $PORT, idle RSS $(mb "$RSS_START") MB"
 : >"$TMP/results"
+CRASHED=
 for mix in $MIXES; do
 	echo "-- $mix"
 	if "$BENCH" -p "$PORT" -m "$mix" -d "$DURATION" -c "$CONNS" \
@@ -162,6 +163,18 @@ for mix in $MIXES; do
 		msg=$(grep '^ecsim-bench: ' "$TMP/out" | tail -1 | cut -c14-80)
 		line="RESULT mix=$mix failed=\"$msg\""
 		status=FAILED
+	fi
+	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+		# A crash is a finding, not a reason to skip the other mixes.
+		wait "$SERVER_PID" 2>/dev/null || true
+		echo "   ecsim died during the $mix mix; its log ends:"
+		tail -5 "$TMP/serve.log" | sed 's/^/   | /'
+		line="RESULT mix=$mix failed=\"ecsim crashed during this mix\""
+		status=FAILED
+		CRASHED="$CRASHED $mix"
+		start_server
+		sleep 1
+		echo "   restarted: ecsim pid $SERVER_PID on port $PORT"
 	fi
 	echo "$line status=$status" >>"$TMP/results"
 done
@@ -206,6 +219,10 @@ printf "%-34s %-22s %s\n" \
     "idle RSS $(mb "$RSS_START") MB, after $(mb "$RSS_END") MB" \
     "target < 20 MB" "$(verdict "$ok")"
 echo "   (peak RSS during the run $(mb "$RSS_PEAK") MB)"
+if [ -n "$CRASHED" ]; then
+	echo "   ecsim crashed during:$CRASHED (restarted after each; the" \
+	    "RSS after is of the last server)"
+fi
 line=$(grep 'mix=describe-services ' "$TMP/results" || true)
 if [ -n "$line" ] && [ -n "$(field "$line" rps)" ]; then
 	ok=$(awk -v r="$(field "$line" rps)" -v p="$(field "$line" p99_ms)" \
