@@ -1282,6 +1282,8 @@ main(int argc, char **argv)
 	double			 elapsed = 0;
 	int			 i, rc, ret = 2;
 
+	/* Keep stdout and stderr in order when both go to one file. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	memset(&b, 0, sizeof b);
 	err_clear(&e);
 	b.mix = &bench_mixes[0];
