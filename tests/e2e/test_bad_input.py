@@ -4,6 +4,7 @@ nothing, and leaves the server answering.
 Every reply from the ECS endpoint (POST /) carries x-amzn-RequestId and
 Content-Type application/x-amz-json-1.1, as AWS does, so SDKs can parse it.
 """
+import http.client
 import json
 import socket
 
@@ -189,12 +190,22 @@ def test_garbage_instead_of_http(server):
 
 
 def test_keep_alive_connection_serves_several_requests(server):
-    req = ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: %sListClusters\r\n"
-           "Content-Type: %s\r\nContent-Length: 2\r\n\r\n{}"
-           % (TARGET, AMZ_JSON)).encode()
-    out = raw_bytes(server.port, req * 3)
-    assert out.count(b"HTTP/1.1 200") == 3
-    assert out.lower().count(b"x-amzn-requestid:") == 3
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    socks, ids = set(), set()
+    try:
+        for _ in range(3):
+            conn.request("POST", "/", body="{}", headers={
+                "X-Amz-Target": TARGET + "ListClusters",
+                "Content-Type": AMZ_JSON})
+            r = conn.getresponse()
+            assert r.status == 200
+            assert len(json.loads(r.read())["clusterArns"]) == 2
+            ids.add(r.getheader("x-amzn-RequestId"))
+            socks.add(id(conn.sock))
+    finally:
+        conn.close()
+    # One connection carried all three, each with its own request id.
+    assert len(socks) == 1 and len(ids) == 3
 
 
 def test_aws_cli_reports_the_error_type(server):

@@ -1,0 +1,345 @@
+/* Unit tests for src/api/api.c: the operation table is sorted, complete and
+ * documented in docs/api-coverage.md, and the dispatch path answers bad
+ * requests in AWS shape without running anything. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+
+#include "api/api.h"
+#include "clock/clock.h"
+#include "engine/engine.h"
+#include "store/store.h"
+#include "util/util.h"
+
+#define TARGET		"AmazonEC2ContainerServiceV20141113."
+#define API_NOPS_ECS	77	/* operations in the ECS API model */
+
+#ifndef ECSIM_SOURCE_DIR
+#error "tests/CMakeLists.txt defines ECSIM_SOURCE_DIR"
+#endif
+
+/* docs/api-coverage.md, or $ECSIM_API_COVERAGE when set. */
+static char *
+read_coverage_doc(void)
+{
+	const char	*path = getenv("ECSIM_API_COVERAGE");
+	char		*buf = NULL;
+	FILE		*f;
+	long		 n;
+
+	if (path == NULL || *path == '\0')
+		path = ECSIM_SOURCE_DIR "/docs/api-coverage.md";
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot read %s", path);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	ck_assert_int_gt(n, 0);
+	rewind(f);
+	buf = xmalloc((size_t)n + 1);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The status cell of the table row "| `Name` | status | notes |", trimmed,
+ * copied to out; returns how many rows name the operation.
+ */
+static int
+doc_status(const char *doc, const char *name, char *out, size_t outlen)
+{
+	char		 key[128];
+	const char	*p = doc, *cell, *end;
+	int		 rows = 0;
+	size_t		 len;
+
+	snprintf(key, sizeof key, "| `%s` |", name);
+	out[0] = '\0';
+	while ((p = strstr(p, key)) != NULL) {
+		if (p != doc && p[-1] != '\n') {
+			p++;
+			continue;
+		}
+		rows++;
+		cell = p + strlen(key);
+		while (*cell == ' ')
+			cell++;
+		end = strchr(cell, '|');
+		ck_assert_ptr_nonnull(end);
+		while (end > cell && end[-1] == ' ')
+			end--;
+		len = (size_t)(end - cell);
+		if (len >= outlen)
+			len = outlen - 1;
+		memcpy(out, cell, len);
+		out[len] = '\0';
+		p = end;
+	}
+	return rows;
+}
+
+START_TEST(test_operations_sorted_unique_complete)
+{
+	const struct api_op_info	*ops;
+	size_t				 n, i;
+	int				 done = 0;
+
+	ops = api_operations(&n);
+	ck_assert_uint_eq(n, API_NOPS_ECS);
+	for (i = 0; i < n; i++) {
+		ck_assert_ptr_nonnull(ops[i].name);
+		ck_assert_msg(str_is_ecs_name(ops[i].name, 64), "bad name %s",
+		    ops[i].name);
+		/* Strictly increasing: sorted, hence unique (api_find
+		 * bisects). */
+		if (i > 0)
+			ck_assert_msg(strcmp(ops[i - 1].name, ops[i].name) < 0,
+			    "%s is not before %s", ops[i - 1].name,
+			    ops[i].name);
+		ck_assert(ops[i].implemented == 0 || ops[i].implemented == 1);
+		done += ops[i].implemented;
+	}
+	/* The core families are in the table and implemented. */
+	ck_assert_int_gt(done, 30);
+}
+END_TEST
+
+START_TEST(test_coverage_doc_matches_table)
+{
+	const struct api_op_info	*ops;
+	char				*doc = read_coverage_doc();
+	char				 status[64];
+	const char			*p;
+	size_t				 n, i;
+	int				 rows, total = 0;
+
+	ops = api_operations(&n);
+	for (i = 0; i < n; i++) {
+		rows = doc_status(doc, ops[i].name, status, sizeof status);
+		ck_assert_msg(rows == 1, "docs/api-coverage.md has %d rows for "
+		    "%s (want 1: | `%s` | status | notes |)", rows,
+		    ops[i].name, ops[i].name);
+		if (ops[i].implemented)
+			ck_assert_msg(strcmp(status, "done") == 0 ||
+			    strcmp(status, "partial") == 0,
+			    "%s is implemented but docs/api-coverage.md says "
+			    "'%s' (want done or partial)", ops[i].name, status);
+		else
+			ck_assert_msg(strcmp(status, "not yet") == 0,
+			    "%s is not implemented but docs/api-coverage.md "
+			    "says '%s' (want not yet)", ops[i].name, status);
+	}
+	/* No row for an operation the table does not have. */
+	for (p = doc; (p = strstr(p, "\n| `")) != NULL; p++)
+		total++;
+	ck_assert_int_eq(total, (int)n);
+	free(doc);
+}
+END_TEST
+
+/* A whole engine on a virtual clock and an in-memory store. */
+struct fixture {
+	struct event_base	*base;
+	struct clock		*clk;
+	struct store		*st;
+	struct engine		*eng;
+};
+
+static void
+fixture_open(struct fixture *f)
+{
+	struct engine_config	cfg;
+	struct err		e;
+
+	err_clear(&e);
+	engine_config_defaults(&cfg);
+	f->base = event_base_new();
+	f->clk = clock_new(f->base, CLOCK_VIRTUAL, 1.0, 1700000000000LL);
+	f->st = store_open(":memory:", &e);
+	ck_assert_msg(f->st != NULL, "%s", e.msg);
+	f->eng = engine_new(f->base, f->clk, f->st, &cfg, &e);
+	ck_assert_msg(f->eng != NULL, "%s", e.msg);
+}
+
+static void
+fixture_close(struct fixture *f)
+{
+	engine_free(f->eng);
+	ck_assert_int_eq(store_close(f->st), 0);
+	clock_free(f->clk);
+	event_base_free(f->base);
+}
+
+/* Runs one request; returns the parsed body (caller frees). */
+static cJSON *
+call(struct fixture *f, const char *target, const char *body, int *status,
+    char *request_id)
+{
+	struct api_reply	 r;
+	cJSON			*j;
+
+	api_handle(f->eng, target, body, body ? strlen(body) : 0, &r);
+	*status = r.status;
+	if (request_id != NULL)
+		memcpy(request_id, r.request_id, sizeof r.request_id);
+	ck_assert_ptr_nonnull(r.body);
+	j = cJSON_Parse(r.body);
+	ck_assert_msg(j != NULL, "reply is not JSON: %s", r.body);
+	free(r.body);
+	return j;
+}
+
+static void
+assert_error(cJSON *j, const char *type, const char *in_message)
+{
+	cJSON	*t = cJSON_GetObjectItem(j, "__type");
+	cJSON	*m = cJSON_GetObjectItem(j, "message");
+
+	ck_assert(cJSON_IsString(t) && cJSON_IsString(m));
+	ck_assert_str_eq(t->valuestring, type);
+	ck_assert_msg(strstr(m->valuestring, in_message) != NULL,
+	    "message '%s' lacks '%s'", m->valuestring, in_message);
+}
+
+START_TEST(test_dispatch_rejects_in_aws_shape)
+{
+	struct fixture	 f;
+	cJSON		*j;
+	char		 rid[40];
+	int		 status;
+
+	fixture_open(&f);
+	j = call(&f, NULL, "{}", &status, rid);
+	ck_assert_int_eq(status, 400);
+	assert_error(j, "UnknownOperationException", "X-Amz-Target");
+	ck_assert_uint_eq(strlen(rid), 36);
+	cJSON_Delete(j);
+
+	j = call(&f, "SomeOtherService.CreateCluster", "{}", &status, NULL);
+	ck_assert_int_eq(status, 400);
+	assert_error(j, "UnknownOperationException", "X-Amz-Target");
+	cJSON_Delete(j);
+
+	j = call(&f, TARGET "CreateWidget", "{}", &status, NULL);
+	ck_assert_int_eq(status, 400);
+	assert_error(j, "UnknownOperationException", "CreateWidget");
+	cJSON_Delete(j);
+
+	/* Names are case-sensitive, as on AWS. */
+	j = call(&f, TARGET "listclusters", "{}", &status, NULL);
+	ck_assert_int_eq(status, 400);
+	assert_error(j, "UnknownOperationException", "listclusters");
+	cJSON_Delete(j);
+
+	j = call(&f, TARGET "ListClusters", "{\"maxResults\":", &status, NULL);
+	ck_assert_int_eq(status, 400);
+	assert_error(j, "SerializationException", "not valid JSON");
+	cJSON_Delete(j);
+
+	j = call(&f, TARGET "ListClusters", "[]", &status, NULL);
+	ck_assert_int_eq(status, 400);
+	assert_error(j, "SerializationException", "JSON object");
+	cJSON_Delete(j);
+
+	j = call(&f, TARGET "ListClusters", "\"x\"", &status, NULL);
+	ck_assert_int_eq(status, 400);
+	assert_error(j, "SerializationException", "JSON object");
+	cJSON_Delete(j);
+
+	j = call(&f, TARGET "CreateTaskSet", "{}", &status, NULL);
+	ck_assert_int_eq(status, 400);
+	assert_error(j, "UnsupportedFeatureException", "CreateTaskSet");
+	cJSON_Delete(j);
+	fixture_close(&f);
+}
+END_TEST
+
+START_TEST(test_dispatch_runs_and_request_ids_differ)
+{
+	struct fixture	 f;
+	cJSON		*j, *arns;
+	char		 rid1[40], rid2[40];
+	int		 status, i;
+
+	fixture_open(&f);
+	/* An empty body is an empty request object. */
+	j = call(&f, TARGET "ListClusters", NULL, &status, rid1);
+	ck_assert_int_eq(status, 200);
+	arns = cJSON_GetObjectItem(j, "clusterArns");
+	ck_assert(cJSON_IsArray(arns));
+	/* engine_new created the default cluster. */
+	ck_assert_int_eq(cJSON_GetArraySize(arns), 1);
+	ck_assert_str_eq(cJSON_GetArrayItem(arns, 0)->valuestring,
+	    "arn:aws:ecs:us-east-1:000000000000:cluster/default");
+	cJSON_Delete(j);
+	j = call(&f, TARGET "ListClusters", "{}", &status, rid2);
+	ck_assert_int_eq(status, 200);
+	cJSON_Delete(j);
+	ck_assert_str_ne(rid1, rid2);
+	ck_assert(!store_in_transaction(f.st));
+
+	/* A failed call leaves no transaction open behind it. */
+	for (i = 0; i < 3; i++) {
+		j = call(&f, TARGET "DescribeClusters",
+		    "{\"clusters\":5}", &status, NULL);
+		ck_assert_int_eq(status, 400);
+		cJSON_Delete(j);
+		ck_assert(!store_in_transaction(f.st));
+	}
+	fixture_close(&f);
+}
+END_TEST
+
+START_TEST(test_error_reply_shape)
+{
+	struct fixture		 f;
+	struct api_reply	 r;
+	cJSON			*j;
+
+	fixture_open(&f);
+	api_error_reply(f.eng, 413, "RequestEntityTooLargeException",
+	    "too big", &r);
+	ck_assert_int_eq(r.status, 413);
+	ck_assert_uint_eq(strlen(r.request_id), 36);
+	j = cJSON_Parse(r.body);
+	assert_error(j, "RequestEntityTooLargeException", "too big");
+	cJSON_Delete(j);
+	free(r.body);
+	fixture_close(&f);
+}
+END_TEST
+
+static Suite *
+api_suite(void)
+{
+	Suite	*s = suite_create("api");
+	TCase	*table = tcase_create("table");
+	TCase	*dispatch = tcase_create("dispatch");
+
+	tcase_add_test(table, test_operations_sorted_unique_complete);
+	tcase_add_test(table, test_coverage_doc_matches_table);
+	suite_add_tcase(s, table);
+	tcase_add_test(dispatch, test_dispatch_rejects_in_aws_shape);
+	tcase_add_test(dispatch, test_dispatch_runs_and_request_ids_differ);
+	tcase_add_test(dispatch, test_error_reply_shape);
+	tcase_set_timeout(dispatch, 20);
+	suite_add_tcase(s, dispatch);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(api_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
