@@ -299,7 +299,7 @@ END_TEST
 START_TEST(test_tags_lengths)
 {
 	struct err	 e;
-	char		 key[200], value[300];
+	char		 key[300], value[300];
 	cJSON		*t, *o;
 
 	memset(key, 'k', 128);
