@@ -1,10 +1,514 @@
-/* placeholder until store/instance.c is written */
+/* Container instances: registration rows, lookups, and the describe shape
+ * with remaining resources and task counts computed from the tasks table. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "store/internal.h"
+
+void
+instance_row_clear(struct instance_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->arn);
+	free(r->id);
+	free(r->ec2_instance_id);
+	free(r->status);
+	cJSON_Delete(r->ports);
+	cJSON_Delete(r->ports_udp);
+	cJSON_Delete(r->attributes);
+	memset(r, 0, sizeof *r);
+}
+
+void
+instance_rows_free(struct instance_row *rows, size_t n)
+{
+	size_t	i;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		instance_row_clear(&rows[i]);
+	free(rows);
+}
+
+static const char SQL_INSTANCE_INSERT[] =
+    "INSERT INTO container_instances (arn, cluster, id, ec2_instance_id, "
+    "status, agent_connected, simulated, cpu, memory, ports, ports_udp, "
+    "version, registered_at, updated_at, doc) "
+    "VALUES (?1, ?2, ?3, ?4, 'ACTIVE', 1, 1, ?5, ?6, ?7, ?8, 0, ?9, ?9, ?10)";
+
+int
+store_instance_insert(struct store *st, const struct instance_spec *sp,
+    int64_t now, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_INSERT);
+
+	bind_text(s, 1, sp->arn);
+	bind_text(s, 2, sp->cluster);
+	bind_text(s, 3, sp->id);
+	bind_text(s, 4, sp->ec2_instance_id);
+	bind_int(s, 5, sp->cpu);
+	bind_int(s, 6, sp->memory);
+	bind_json(s, 7, sp->ports);
+	bind_json(s, 8, sp->ports_udp);
+	bind_int(s, 9, now);
+	bind_json(s, 10, sp->doc);
+	return store_exec_stmt(st, s, e);
+}
+
+static const char SQL_INSTANCE_UPDATE[] =
+    "UPDATE container_instances SET ec2_instance_id = ?2, agent_connected = 1, "
+    "cpu = ?3, memory = ?4, ports = ?5, ports_udp = ?6, updated_at = ?7, "
+    "doc = ?8 WHERE arn = ?1";
+
+int
+store_instance_update(struct store *st, const struct instance_spec *sp,
+    int64_t now, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_UPDATE);
+
+	bind_text(s, 1, sp->arn);
+	bind_text(s, 2, sp->ec2_instance_id);
+	bind_int(s, 3, sp->cpu);
+	bind_int(s, 4, sp->memory);
+	bind_json(s, 5, sp->ports);
+	bind_json(s, 6, sp->ports_udp);
+	bind_int(s, 7, now);
+	bind_json(s, 8, sp->doc);
+	return store_exec_stmt(st, s, e);
+}
+
+static const char SQL_INSTANCE_FIND[] =
+    "SELECT arn, status FROM container_instances "
+    "WHERE cluster = ?1 AND (arn = ?2 OR id = ?2)";
+
+int
+store_instance_find(struct store *st, const char *cluster, const char *ref,
+    char **arn, char **status, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_FIND);
+	int		 rc, ret = -1;
+
+	if (arn != NULL)
+		*arn = NULL;
+	if (status != NULL)
+		*status = NULL;
+	bind_text(s, 1, cluster);
+	bind_text(s, 2, ref);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (arn != NULL)
+			*arn = col_dup(s, 0);
+		if (status != NULL)
+			*status = col_dup(s, 1);
+		ret = 0;
+	} else if (rc == SQLITE_DONE)
+		err_set(e, ERR_RESOURCE_NOT_FOUND, "container instance %s was "
+		    "not found in cluster %s", ref, cluster);
+	else
+		store_fail(st, e, "finding a container instance");
+	sqlite3_reset(s);
+	return ret;
+}
+
+static const char SQL_INSTANCE_FIND_EC2[] =
+    "SELECT arn FROM container_instances WHERE cluster = ?1 AND "
+    "ec2_instance_id = ?2 AND status != 'INACTIVE' ORDER BY registered_at "
+    "LIMIT 1";
+
+int
+store_instance_find_ec2(struct store *st, const char *cluster,
+    const char *ec2, char **arn, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_FIND_EC2);
+	int		 rc, ret = 0;
+
+	*arn = NULL;
+	bind_text(s, 1, cluster);
+	bind_text(s, 2, ec2);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*arn = col_dup(s, 0);
+	else if (rc != SQLITE_DONE)
+		ret = store_fail(st, e, "finding an EC2 instance");
+	sqlite3_reset(s);
+	return ret;
+}
+
+static const char SQL_INSTANCE_SET_STATUS[] =
+    "UPDATE container_instances SET status = ?2 WHERE arn = ?1";
+
+int
+store_instance_set_status(struct store *st, const char *arn,
+    const char *status, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_SET_STATUS);
+
+	bind_text(s, 1, arn);
+	bind_text(s, 2, status);
+	return store_exec_stmt(st, s, e);
+}
+
+static const char SQL_INSTANCE_TOUCH[] =
+    "UPDATE container_instances SET version = version + 1, updated_at = ?2 "
+    "WHERE arn = ?1";
 
 int
 store_instance_touch(struct store *st, const char *arn, int64_t now,
     struct err *e)
 {
-	(void)st; (void)arn; (void)now; (void)e;
+	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_TOUCH);
+
+	bind_text(s, 1, arn);
+	bind_int(s, 2, now);
+	if (store_exec_stmt(st, s, e) != 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return err_set(e, ERR_RESOURCE_NOT_FOUND, "container instance %s "
+		    "not found", arn);
 	return 0;
+}
+
+/* Runs a one-row, one-integer query with text parameters p1 and p2. */
+static int
+count_query(struct store *st, const char *sql, const char *p1,
+    const char *p2, int64_t *n, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, sql);
+	int		 ret = 0;
+
+	bind_text(s, 1, p1);
+	if (p2 != NULL)
+		bind_text(s, 2, p2);
+	*n = 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	else
+		ret = store_fail(st, e, "counting");
+	sqlite3_reset(s);
+	return ret;
+}
+
+static const char SQL_INSTANCE_COUNT[] =
+    "SELECT COUNT(*) FROM container_instances "
+    "WHERE cluster = ?1 AND status != 'INACTIVE'";
+
+int
+store_instance_count(struct store *st, const char *cluster, int64_t *n,
+    struct err *e)
+{
+	return count_query(st, SQL_INSTANCE_COUNT, cluster, NULL, n, e);
+}
+
+static const char SQL_INSTANCE_BUSY[] =
+    "SELECT COUNT(*) FROM tasks WHERE instance_arn = ?1 AND "
+    "last_status != 'STOPPED' AND desired_status = 'RUNNING'";
+
+int
+store_instance_busy_tasks(struct store *st, const char *arn, int64_t *n,
+    struct err *e)
+{
+	return count_query(st, SQL_INSTANCE_BUSY, arn, NULL, n, e);
+}
+
+static const char SQL_INSTANCE_ARNS_ALL[] =
+    "SELECT arn FROM container_instances WHERE cluster = ?1 AND "
+    "status != 'INACTIVE' ORDER BY registered_at, rowid LIMIT ?3 OFFSET ?2";
+static const char SQL_INSTANCE_ARNS_STATUS[] =
+    "SELECT arn FROM container_instances WHERE cluster = ?1 AND "
+    "status = ?4 ORDER BY registered_at, rowid LIMIT ?3 OFFSET ?2";
+static const char SQL_INSTANCE_COUNT_STATUS[] =
+    "SELECT COUNT(*) FROM container_instances "
+    "WHERE cluster = ?1 AND status = ?2";
+
+int
+store_instance_arns(struct store *st, const char *cluster, const char *status,
+    int64_t offset, int64_t limit, cJSON *out, int64_t *total, struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (status == NULL) {
+		if (count_query(st, SQL_INSTANCE_COUNT, cluster, NULL, total,
+		    e) != 0)
+			return -1;
+		s = store_stmt(st, SQL_INSTANCE_ARNS_ALL);
+	} else {
+		if (count_query(st, SQL_INSTANCE_COUNT_STATUS, cluster, status,
+		    total, e) != 0)
+			return -1;
+		s = store_stmt(st, SQL_INSTANCE_ARNS_STATUS);
+		bind_text(s, 4, status);
+	}
+	bind_text(s, 1, cluster);
+	bind_int(s, 2, offset);
+	bind_int(s, 3, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cJSON_AddItemToArray(out, cJSON_CreateString(col_text(s, 0)));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "listing container instances");
+	return 0;
+}
+
+static const char SQL_INSTANCE_LIST[] =
+    "SELECT arn, id, ec2_instance_id, status, agent_connected, simulated, "
+    "cpu, memory, ports, ports_udp, registered_at FROM container_instances "
+    "WHERE cluster = ?1 AND status != 'INACTIVE' ORDER BY registered_at, rowid";
+
+int
+store_instance_list(struct store *st, const char *cluster,
+    struct instance_row **rows, size_t *n, struct err *e)
+{
+	sqlite3_stmt		*s = store_stmt(st, SQL_INSTANCE_LIST);
+	struct instance_row	*r, *v = NULL;
+	size_t			 i, len = 0, cap = 0;
+	int			 rc;
+
+	bind_text(s, 1, cluster);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * sizeof *v);
+		}
+		r = &v[len++];
+		memset(r, 0, sizeof *r);
+		r->arn = col_dup(s, 0);
+		r->id = col_dup(s, 1);
+		r->ec2_instance_id = col_dup(s, 2);
+		r->status = col_dup(s, 3);
+		r->agent_connected = sqlite3_column_int(s, 4);
+		r->simulated = sqlite3_column_int(s, 5);
+		r->cpu = sqlite3_column_int64(s, 6);
+		r->memory = sqlite3_column_int64(s, 7);
+		r->ports = col_json(s, 8);
+		r->ports_udp = col_json(s, 9);
+		r->registered_at = sqlite3_column_int64(s, 10);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		instance_rows_free(v, len);
+		return store_fail(st, e, "listing container instances");
+	}
+	/* Attributes after the scan: store_stmt would reset a shared cursor. */
+	for (i = 0; i < len; i++)
+		v[i].attributes = store_attributes_of(st, cluster, v[i].arn);
+	*rows = v;
+	*n = len;
+	return 0;
+}
+
+/*
+ * ECS writes every resource with all three numeric members, and
+ * stringSetValue only for STRINGSET ones.
+ */
+static cJSON *
+resource_int(const char *name, int64_t v)
+{
+	cJSON	*r = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(r, "name", name);
+	cJSON_AddStringToObject(r, "type", "INTEGER");
+	cJSON_AddNumberToObject(r, "doubleValue", 0.0);
+	cJSON_AddNumberToObject(r, "longValue", 0);
+	cJSON_AddNumberToObject(r, "integerValue", (double)v);
+	return r;
+}
+
+/* Adds each port of ports (numbers) to set unless it is there already. */
+static void
+ports_merge(cJSON *set, const cJSON *ports)
+{
+	const cJSON	*p, *q;
+	char		 buf[32];
+	int		 seen;
+
+	if (!cJSON_IsArray(ports))
+		return;
+	cJSON_ArrayForEach(p, ports) {
+		if (!cJSON_IsNumber(p))
+			continue;
+		snprintf(buf, sizeof buf, "%d", p->valueint);
+		seen = 0;
+		cJSON_ArrayForEach(q, set)
+			if (strcmp(q->valuestring, buf) == 0)
+				seen = 1;
+		if (!seen)
+			cJSON_AddItemToArray(set, cJSON_CreateString(buf));
+	}
+}
+
+static cJSON *
+resource_ports(const char *name, const cJSON *registered, const cJSON *used)
+{
+	cJSON		*r = cJSON_CreateObject(), *set;
+	const cJSON	*u;
+
+	cJSON_AddStringToObject(r, "name", name);
+	cJSON_AddStringToObject(r, "type", "STRINGSET");
+	cJSON_AddNumberToObject(r, "doubleValue", 0.0);
+	cJSON_AddNumberToObject(r, "longValue", 0);
+	cJSON_AddNumberToObject(r, "integerValue", 0);
+	set = cJSON_AddArrayToObject(r, "stringSetValue");
+	ports_merge(set, registered);
+	if (used != NULL)
+		cJSON_ArrayForEach(u, used)
+			ports_merge(set, u);
+	return r;
+}
+
+static const char SQL_INSTANCE_GET[] =
+    "SELECT cluster, ec2_instance_id, status, agent_connected, cpu, memory, "
+    "ports, ports_udp, version, registered_at, doc "
+    "FROM container_instances WHERE arn = ?1";
+static const char SQL_INSTANCE_USAGE[] =
+    "SELECT COALESCE(SUM(cpu), 0), COALESCE(SUM(memory), 0), "
+    "COALESCE(SUM(desired_status = 'RUNNING'), 0), "
+    "COALESCE(SUM(last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING')), 0) "
+    "FROM tasks WHERE instance_arn = ?1 AND last_status != 'STOPPED'";
+static const char SQL_INSTANCE_TASK_PORTS[] =
+    "SELECT ports, ports_udp FROM tasks WHERE instance_arn = ?1 AND "
+    "last_status != 'STOPPED' ORDER BY created_at, rowid";
+
+struct instance_usage {
+	int64_t	 cpu, memory, running, pending;
+	cJSON	*ports, *ports_udp;	/* arrays of the tasks' port arrays */
+};
+
+static int
+instance_usage(struct store *st, const char *arn, struct instance_usage *u,
+    struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_USAGE);
+	int		 rc;
+
+	memset(u, 0, sizeof *u);
+	bind_text(s, 1, arn);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		u->cpu = sqlite3_column_int64(s, 0);
+		u->memory = sqlite3_column_int64(s, 1);
+		u->running = sqlite3_column_int64(s, 2);
+		u->pending = sqlite3_column_int64(s, 3);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_fail(st, e, "summing an instance's tasks");
+	u->ports = cJSON_CreateArray();
+	u->ports_udp = cJSON_CreateArray();
+	s = store_stmt(st, SQL_INSTANCE_TASK_PORTS);
+	bind_text(s, 1, arn);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		cJSON_AddItemToArray(u->ports, col_json(s, 0));
+		cJSON_AddItemToArray(u->ports_udp, col_json(s, 1));
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(u->ports);
+		cJSON_Delete(u->ports_udp);
+		return store_fail(st, e, "reading an instance's task ports");
+	}
+	return 0;
+}
+
+/* Adds registeredResources and remainingResources to ci. */
+static void
+add_resources(cJSON *ci, int64_t cpu, int64_t memory, const cJSON *ports,
+    const cJSON *ports_udp, const cJSON *other, const struct instance_usage *u)
+{
+	cJSON		*reg, *rem;
+	const cJSON	*o;
+	int64_t		 cpu_left = cpu - u->cpu, mem_left = memory - u->memory;
+
+	reg = cJSON_AddArrayToObject(ci, "registeredResources");
+	cJSON_AddItemToArray(reg, resource_int("CPU", cpu));
+	cJSON_AddItemToArray(reg, resource_int("MEMORY", memory));
+	cJSON_AddItemToArray(reg, resource_ports("PORTS", ports, NULL));
+	cJSON_AddItemToArray(reg, resource_ports("PORTS_UDP", ports_udp, NULL));
+	rem = cJSON_AddArrayToObject(ci, "remainingResources");
+	/* Never negative, even if a forced placement overbooked it. */
+	cJSON_AddItemToArray(rem, resource_int("CPU", cpu_left < 0 ? 0 :
+	    cpu_left));
+	cJSON_AddItemToArray(rem, resource_int("MEMORY", mem_left < 0 ? 0 :
+	    mem_left));
+	cJSON_AddItemToArray(rem, resource_ports("PORTS", ports, u->ports));
+	cJSON_AddItemToArray(rem, resource_ports("PORTS_UDP", ports_udp,
+	    u->ports_udp));
+	/* Other registered resources (GPU, ...) are shown as registered. */
+	if (cJSON_IsArray(other))
+		cJSON_ArrayForEach(o, other) {
+			cJSON_AddItemToArray(reg, cJSON_Duplicate(o, 1));
+			cJSON_AddItemToArray(rem, cJSON_Duplicate(o, 1));
+		}
+}
+
+cJSON *
+store_instance_describe(struct store *st, const char *arn, int with_tags,
+    struct err *e)
+{
+	sqlite3_stmt		*s = store_stmt(st, SQL_INSTANCE_GET);
+	struct instance_usage	 u;
+	cJSON			*ci = NULL, *doc = NULL, *ports = NULL;
+	cJSON			*ports_udp = NULL, *vi, *tags;
+	char			*cluster = NULL, *ec2 = NULL, *status = NULL;
+	int64_t			 cpu, memory, version, registered_at;
+	int			 connected, rc;
+
+	bind_text(s, 1, arn);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE)
+			err_set(e, ERR_RESOURCE_NOT_FOUND, "container instance "
+			    "%s not found", arn);
+		else
+			store_fail(st, e, "reading a container instance");
+		return NULL;
+	}
+	cluster = col_dup(s, 0);
+	ec2 = col_dup(s, 1);
+	status = col_dup(s, 2);
+	connected = sqlite3_column_int(s, 3);
+	cpu = sqlite3_column_int64(s, 4);
+	memory = sqlite3_column_int64(s, 5);
+	ports = col_json(s, 6);
+	ports_udp = col_json(s, 7);
+	version = sqlite3_column_int64(s, 8);
+	registered_at = sqlite3_column_int64(s, 9);
+	doc = col_json(s, 10);
+	sqlite3_reset(s);
+
+	if (instance_usage(st, arn, &u, e) != 0)
+		goto out;
+	ci = cJSON_CreateObject();
+	cJSON_AddStringToObject(ci, "containerInstanceArn", arn);
+	cJSON_AddStringToObject(ci, "ec2InstanceId", ec2);
+	cJSON_AddNumberToObject(ci, "version", (double)version);
+	vi = cJSON_GetObjectItemCaseSensitive(doc, "versionInfo");
+	cJSON_AddItemToObject(ci, "versionInfo", cJSON_IsObject(vi) ?
+	    cJSON_Duplicate(vi, 1) : cJSON_CreateObject());
+	add_resources(ci, cpu, memory, ports, ports_udp,
+	    cJSON_GetObjectItemCaseSensitive(doc, "otherResources"), &u);
+	cJSON_AddStringToObject(ci, "status", status);
+	cJSON_AddBoolToObject(ci, "agentConnected", connected);
+	cJSON_AddNumberToObject(ci, "runningTasksCount", (double)u.running);
+	cJSON_AddNumberToObject(ci, "pendingTasksCount", (double)u.pending);
+	cJSON_AddItemToObject(ci, "attributes", store_attributes_of(st, cluster,
+	    arn));
+	cJSON_AddNumberToObject(ci, "registeredAt", (double)registered_at /
+	    1000.0);
+	cJSON_AddItemToObject(ci, "attachments", cJSON_CreateArray());
+	if (with_tags) {
+		tags = store_tags_get(st, arn);
+		cJSON_AddItemToObject(ci, "tags", tags != NULL ? tags :
+		    cJSON_CreateArray());
+	}
+	cJSON_Delete(u.ports);
+	cJSON_Delete(u.ports_udp);
+out:
+	free(cluster);
+	free(ec2);
+	free(status);
+	cJSON_Delete(ports);
+	cJSON_Delete(ports_udp);
+	cJSON_Delete(doc);
+	return ci;
 }

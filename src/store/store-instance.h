@@ -37,4 +37,87 @@ cJSON	*store_instance_describe(struct store *st, const char *arn,
 int	store_instance_touch(struct store *st, const char *arn, int64_t now,
 	    struct err *e);
 
+/* A registration or re-registration; every field borrowed. */
+struct instance_spec {
+	const char	*arn;
+	const char	*cluster;
+	const char	*id;			/* the 32-hex id in the ARN */
+	const char	*ec2_instance_id;
+	int64_t		 cpu, memory;
+	const cJSON	*ports, *ports_udp;	/* arrays of port numbers */
+	const cJSON	*doc;			/* versionInfo, otherResources */
+};
+
+/*
+ * Inserts an ACTIVE, connected, simulated instance at version 0, so the
+ * engine_instance_changed that follows makes it version 1.
+ */
+int	store_instance_insert(struct store *st, const struct instance_spec *sp,
+	    int64_t now, struct err *e);
+/* Re-registration: new resources and doc, agent connected again. */
+int	store_instance_update(struct store *st, const struct instance_spec *sp,
+	    int64_t now, struct err *e);
+/*
+ * Finds the instance ref names in cluster: its ARN or its 32-hex id. *arn
+ * and *status (either may be NULL) are the caller's to free. Fails with
+ * ERR_RESOURCE_NOT_FOUND when there is none.
+ */
+int	store_instance_find(struct store *st, const char *cluster,
+	    const char *ref, char **arn, char **status, struct err *e);
+/* The instance of cluster, not INACTIVE, that has EC2 id ec2; *arn NULL
+ * (and 0 returned) when none. */
+int	store_instance_find_ec2(struct store *st, const char *cluster,
+	    const char *ec2, char **arn, struct err *e);
+int	store_instance_set_status(struct store *st, const char *arn,
+	    const char *status, struct err *e);
+/* Instances of cluster that are not INACTIVE. */
+int	store_instance_count(struct store *st, const char *cluster, int64_t *n,
+	    struct err *e);
+/* Tasks on arn that are not STOPPED and whose desired status is RUNNING. */
+int	store_instance_busy_tasks(struct store *st, const char *arn,
+	    int64_t *n, struct err *e);
+/*
+ * Appends to out (a JSON array) the ARNs of cluster's instances with status
+ * (NULL: every status but INACTIVE), from offset, at most limit, in
+ * registration order; *total counts every match.
+ */
+int	store_instance_arns(struct store *st, const char *cluster,
+	    const char *status, int64_t offset, int64_t limit, cJSON *out,
+	    int64_t *total, struct err *e);
+
+/*
+ * Attributes (store/attribute.c). target is a container instance ARN; value
+ * may be NULL. Custom attributes are those outside the ecs.* and
+ * com.amazonaws.ecs.* names that ECS and its agent set.
+ */
+int	store_attribute_is_custom(const char *name);
+/*
+ * ECS's rules for what is stored: a name of 1-128 letters, digits and
+ * - _ . / and backslash; a value (NULL for none) of 1-128 of those and
+ * @ : and space, not starting or ending with a space. -1 with ERR_INVALID
+ * naming the attribute otherwise.
+ */
+int	store_attribute_check(const char *name, const char *value,
+	    struct err *e);
+int	store_attribute_put(struct store *st, const char *cluster,
+	    const char *target, const char *name, const char *value,
+	    struct err *e);
+/* *found says whether it existed; *old_value (may be NULL) is the caller's. */
+int	store_attribute_delete(struct store *st, const char *cluster,
+	    const char *target, const char *name, char **old_value, int *found,
+	    struct err *e);
+int	store_attribute_custom_count(struct store *st, const char *cluster,
+	    const char *target, int64_t *n, struct err *e);
+/* [{name, value?}] of one target, in the order they were set; caller frees. */
+cJSON	*store_attributes_of(struct store *st, const char *cluster,
+	    const char *target);
+/*
+ * ListAttributes: appends {name, value?, targetId} of the cluster's
+ * instances that are not INACTIVE, filtered by name and value when given,
+ * from offset, at most limit; *total counts every match.
+ */
+int	store_attributes_list(struct store *st, const char *cluster,
+	    const char *name, const char *value, int64_t offset, int64_t limit,
+	    cJSON *out, int64_t *total, struct err *e);
+
 #endif
