@@ -767,7 +767,7 @@ api_register_task_definition(struct api_ctx *c, const cJSON *req, cJSON *resp,
     struct err *e)
 {
 	const cJSON	*tags;
-	cJSON		*td = NULL, *full;
+	cJSON		*td = NULL, *full, *item;
 	char		*text, *arn = NULL;
 	const char	*family;
 	size_t		 len;
@@ -793,9 +793,10 @@ api_register_task_definition(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	    (double)revision));
 	full = cJSON_CreateObject();
 	cJSON_AddStringToObject(full, "taskDefinitionArn", arn);
-	while (td->child != NULL)
-		cJSON_AddItemToObject(full, td->child->string,
-		    cJSON_DetachItemViaPointer(td, td->child));
+	while ((item = td->child) != NULL) {
+		cJSON_DetachItemViaPointer(td, item);
+		cJSON_AddItemToArray(full, item);	/* keeps item->string */
+	}
 	cJSON_Delete(td);
 	td = full;
 	if (store_taskdef_insert(c->st, arn, family, revision, c->now, td,
