@@ -415,6 +415,24 @@ out:
 	return ret;
 }
 
+/* Re-registering without a document keeps the EC2 instance id it had. */
+static int
+keep_ec2_id(struct api_ctx *c, const char *arn, struct identity *id,
+    struct err *e)
+{
+	cJSON		*ci;
+	const cJSON	*ec2;
+
+	if ((ci = store_instance_describe(c->st, arn, 0, e)) == NULL)
+		return -1;
+	ec2 = cJSON_GetObjectItemCaseSensitive(ci, "ec2InstanceId");
+	if (cJSON_IsString(ec2))
+		snprintf(id->instance_id, sizeof id->instance_id, "%s",
+		    ec2->valuestring);
+	cJSON_Delete(ci);
+	return 0;
+}
+
 int
 api_register_container_instance(struct api_ctx *c, const cJSON *req,
     cJSON *resp, struct err *e)
@@ -457,6 +475,9 @@ api_register_container_instance(struct api_ctx *c, const cJSON *req,
 	if (read_identity(c, doc_text, &id, e) != 0)
 		goto out;
 	if (registration_target(c, req, cluster, id.instance_id, &arn, e) != 0)
+		goto out;
+	if (arn != NULL && doc_text == NULL && keep_ec2_id(c, arn, &id,
+	    e) != 0)
 		goto out;
 
 	sp.cluster = cluster;

@@ -114,6 +114,11 @@ def test_register_defaults_without_identity_document(ecsim):
     assert ci2["ec2InstanceId"] != ci["ec2InstanceId"]
     assert ci2["containerInstanceArn"] != ci["containerInstanceArn"]
     assert attrs(ci2)["ecs.subnet-id"] == attrs(ci)["ecs.subnet-id"]
+    # Registering again by ARN keeps the simulated host's EC2 id.
+    again = register(ecsim, "--container-instance-arn",
+                     ci["containerInstanceArn"])
+    assert again["ec2InstanceId"] == ci["ec2InstanceId"]
+    assert again["version"] == 2
 
 
 def test_reregistration_updates_the_same_instance(ecsim):
