@@ -634,3 +634,13 @@ def test_describe_capacity_providers_paging_and_cluster(ecsim):
     assert out["capacityProviders"] == []
     typ, _ = err(ecsim, "DescribeCapacityProviders", {"cluster": "ghost"})
     assert typ == "ClusterNotFoundException"
+
+
+def test_counts_and_delete_with_registered_instances(make_ecsim):
+    """Instances registered through the API count, and block deletion."""
+    s = make_ecsim("--instances", "2", "--cluster", "fleet")
+    got = one(s, "fleet")
+    assert got["registeredContainerInstancesCount"] == 2
+    typ, msg = err(s, "DeleteCluster", {"cluster": "fleet"})
+    assert typ == "ClusterContainsContainerInstancesException"
+    assert one(s, "fleet")["status"] == "ACTIVE"
