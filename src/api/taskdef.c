@@ -163,13 +163,15 @@ td_port_mappings(struct td_task *t, struct td_container *c, const cJSON *cd,
 		if (!has_cport && !has_range)
 			return err_set(e, ERR_CLIENT, "Invalid 'containerPort' "
 			    "setting for container '%s'.", c->name);
+		if ((strcmp(mode, "awsvpc") == 0 || strcmp(mode, "host") == 0) &&
+		    has_hport && has_cport && hport != cport)
+			return err_set(e, ERR_CLIENT, "When networkMode=%s, the "
+			    "host ports and container ports in port mappings "
+			    "must match.", mode);
 		o = cJSON_Duplicate(pm, 1);
 		td_drop_nulls(o);
+		cJSON_AddItemToArray(out, o);	/* out owns o from here */
 		if (strcmp(mode, "awsvpc") == 0 || strcmp(mode, "host") == 0) {
-			if (has_hport && has_cport && hport != cport)
-				return err_set(e, ERR_CLIENT, "When networkMode="
-				    "%s, the host ports and container ports in "
-				    "port mappings must match.", mode);
 			if (!has_hport && has_cport) {
 				hport = cport;
 				has_hport = 1;
@@ -181,7 +183,6 @@ td_port_mappings(struct td_task *t, struct td_container *c, const cJSON *cd,
 			protocol = "tcp";
 			td_set(o, "protocol", cJSON_CreateString("tcp"));
 		}
-		cJSON_AddItemToArray(out, o);
 		if (!has_hport || hport == 0)
 			continue;
 		snprintf(key, sizeof key, "%s/%lld", protocol, (long long)hport);
