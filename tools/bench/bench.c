@@ -143,6 +143,7 @@ struct bench {
 	int			 desired;
 	uint64_t		 seed;
 	int			 quiet;
+	long			 server_pid;	/* 0: do not read its CPU time */
 
 	struct addrinfo		*ai;
 	struct prng		 prng;
@@ -161,6 +162,7 @@ struct bench {
 	long			 non200_op[OP_COUNT];
 	long			 errors;	/* connection failures */
 	long			 reconnects;
+	double			 server_cpu;	/* seconds over the measurement */
 	char			 first_error[512];
 };
 
@@ -226,6 +228,34 @@ lat_pct(const struct lat *l, double p)
 	if (rank > l->n)
 		rank = l->n;
 	return (double)l->v[rank - 1] / 1e6;
+}
+
+/*
+ * CPU seconds (user + system) the process has used, from /proc/PID/stat, or
+ * -1. With the server's pid this gives its cost per request, a figure that
+ * holds even when other work shares the machine.
+ */
+static double
+proc_cpu(long pid)
+{
+	char		 path[64], buf[1024], *p;
+	unsigned long	 ut, st;
+	FILE		*f;
+	size_t		 n;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name is in parentheses and may hold spaces. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return -1;
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 /* ---- connections ---- */
@@ -923,6 +953,7 @@ bench_run(struct bench *b, double *elapsed, struct err *e)
 {
 	struct pollfd	*pfd;
 	uint64_t	 t0, tmeasure, tend = 0, tdrain = 0, t;
+	double		 cpu0 = -1, cpu1;
 	int		 i, n, measuring, stopping = 0, busy, ret = -1;
 
 	pfd = xcalloc((size_t)b->nconns, sizeof *pfd);
@@ -937,11 +968,15 @@ bench_run(struct bench *b, double *elapsed, struct err *e)
 	if (b->duration > 0)
 		tend = tmeasure + (uint64_t)(b->duration * 1e9);
 	measuring = b->warmup <= 0;
+	if (measuring && b->server_pid > 0)
+		cpu0 = proc_cpu(b->server_pid);
 	for (;;) {
 		t = now_ns();
 		if (!measuring && t >= tmeasure) {
 			measuring = 1;
 			tmeasure = t;
+			if (b->server_pid > 0)
+				cpu0 = proc_cpu(b->server_pid);
 			if (b->duration > 0)
 				tend = t + (uint64_t)(b->duration * 1e9);
 		}
@@ -995,6 +1030,10 @@ bench_run(struct bench *b, double *elapsed, struct err *e)
 		}
 	}
 	*elapsed = (double)(now_ns() - tmeasure) / 1e9;
+	b->server_cpu = -1;
+	if (b->server_pid > 0 && cpu0 >= 0 &&
+	    (cpu1 = proc_cpu(b->server_pid)) >= 0)
+		b->server_cpu = cpu1 - cpu0;
 	ret = 0;
 out:
 	for (i = 0; i < b->nconns; i++) {
@@ -1013,7 +1052,13 @@ static void
 bench_report(struct bench *b, double elapsed)
 {
 	double	rps = elapsed > 0 ? (double)b->done / elapsed : 0.0;
+	double	cpu_pct = -1, cpu_us = -1;
 	int	i, kinds = 0;
+
+	if (b->server_cpu >= 0 && elapsed > 0 && b->done > 0) {
+		cpu_pct = 100.0 * b->server_cpu / elapsed;
+		cpu_us = 1e6 * b->server_cpu / (double)b->done;
+	}
 
 	lat_sort(&b->all);
 	for (i = 0; i < OP_COUNT; i++) {
@@ -1036,15 +1081,23 @@ bench_report(struct bench *b, double elapsed)
 			    lat_pct(&b->per_op[i], 99),
 			    lat_pct(&b->per_op[i], 100), b->non200_op[i]);
 		}
+		if (cpu_us >= 0)
+			printf("server CPU   %.0f%% of one core, %.1f us a request "
+			    "(so at most %.0f requests/s on one core)\n", cpu_pct,
+			    cpu_us, 1e6 / cpu_us);
 		if (b->first_error[0] != '\0')
 			printf("first error  %s\n", b->first_error);
 	}
 	/* One line for scripts (tools/bench/run.sh reads it). */
 	printf("RESULT mix=%s conns=%d requests=%ld seconds=%.3f rps=%.1f "
 	    "p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f non200=%ld "
-	    "errors=%ld\n", b->mix->name, b->nconns, b->done, elapsed, rps,
+	    "errors=%ld", b->mix->name, b->nconns, b->done, elapsed, rps,
 	    lat_pct(&b->all, 50), lat_pct(&b->all, 90), lat_pct(&b->all, 99),
 	    lat_pct(&b->all, 100), b->non200, b->errors);
+	if (cpu_us >= 0)
+		printf(" server_cpu_pct=%.1f server_us_per_req=%.1f", cpu_pct,
+		    cpu_us);
+	printf("\n");
 }
 
 /* ---- options ---- */
@@ -1078,6 +1131,8 @@ usage(FILE *f)
 "      --desired-count N  desiredCount of the pre-created services (default 0)\n"
 "      --cluster NAME     cluster to use (default bench)\n"
 "      --seed N           seed of the operation sequence (default 1)\n"
+"      --server-pid PID   also report the server's CPU time a request, read\n"
+"                         from /proc/PID/stat (holds on a shared machine)\n"
 "  -q, --quiet            print only the RESULT line\n"
 "  -h, --help             show this help\n");
 }
@@ -1158,6 +1213,7 @@ bench_options(struct bench *b, int argc, char **argv, char **host,
 		{ "desired-count",	required_argument, NULL, 'D' },
 		{ "cluster",		required_argument, NULL, 'C' },
 		{ "seed",		required_argument, NULL, 'S' },
+		{ "server-pid",		required_argument, NULL, 'P' },
 		{ "quiet",		no_argument,	   NULL, 'q' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -1250,6 +1306,14 @@ bench_options(struct bench *b, int argc, char **argv, char **host,
 			    e) != 0)
 				return -1;
 			b->seed = (uint64_t)v;
+			break;
+		case 'P':
+			if (parse_long("--server-pid", optarg, 1, INT_MAX,
+			    &b->server_pid, e) != 0)
+				return -1;
+			if (proc_cpu(b->server_pid) < 0)
+				return err_set(e, ERR_INVALID, "--server-pid %s: "
+				    "no /proc/%s/stat to read", optarg, optarg);
 			break;
 		case 'q':
 			b->quiet = 1;

@@ -151,8 +151,8 @@ echo "   ecsim pid $SERVER_PID on port $PORT, idle RSS $(mb "$RSS_START") MB"
 CRASHED=
 for mix in $MIXES; do
 	echo "-- $mix"
-	if "$BENCH" -p "$PORT" -m "$mix" -d "$DURATION" -c "$CONNS" \
-	    >"$TMP/out" 2>&1; then
+	if "$BENCH" -p "$PORT" --server-pid "$SERVER_PID" -m "$mix" \
+	    -d "$DURATION" -c "$CONNS" >"$TMP/out" 2>&1; then
 		status=ok
 	else
 		status=FAILED
@@ -194,8 +194,8 @@ verdict() {
 echo
 echo "== summary ($(nproc) CPUs, ${CPU:-unknown CPU}; $CONNS connections," \
     "${DURATION}s per mix)"
-printf "%-18s %9s %8s %8s %8s %8s %8s\n" mix "req/s" "p50 ms" "p90 ms" \
-    "p99 ms" "max ms" "non-200"
+printf "%-18s %9s %8s %8s %8s %8s %8s %10s\n" mix "req/s" "p50 ms" \
+    "p90 ms" "p99 ms" "max ms" "non-200" "server us"
 while read -r line; do
 	mix=$(field "$line" mix)
 	if [ "$(field "$line" status)" != ok ] &&
@@ -204,11 +204,15 @@ while read -r line; do
 		    sed -n 's/.*failed="\(.*\)".*/\1/p')"
 		continue
 	fi
-	printf "%-18s %9s %8s %8s %8s %8s %8s\n" "$mix" "$(field "$line" rps)" \
-	    "$(field "$line" p50_ms)" "$(field "$line" p90_ms)" \
-	    "$(field "$line" p99_ms)" "$(field "$line" max_ms)" \
-	    "$(( $(field "$line" non200) + $(field "$line" errors) ))"
+	printf "%-18s %9s %8s %8s %8s %8s %8s %10s\n" "$mix" \
+	    "$(field "$line" rps)" "$(field "$line" p50_ms)" \
+	    "$(field "$line" p90_ms)" "$(field "$line" p99_ms)" \
+	    "$(field "$line" max_ms)" \
+	    "$(( $(field "$line" non200) + $(field "$line" errors) ))" \
+	    "$(field "$line" server_us_per_req)"
 done <"$TMP/results"
+echo "(server us: the server's CPU time a request, user + system, from"
+echo " /proc/PID/stat; it does not depend on what else the machine runs)"
 echo
 ok=$(awk -v m="$START_MED" 'BEGIN { print (m < 100000) }')
 printf "%-34s %-22s %s\n" "start-up median $(ms "$START_MED") ms" \
