@@ -79,9 +79,9 @@ static const struct bench_mix {
 	{ "list", 0, "ListServices, ListTasks and ListClusters in equal parts",
 	    { { OP_LIST_SERVICES, 1 }, { OP_LIST_TASKS, 1 },
 	      { OP_LIST_CLUSTERS, 1 } } },
-	{ "mix", 1, "10% CreateService (unique names), 40% DescribeServices, "
-	    "20% ListServices,\n\t\t\t10% each DescribeClusters, ListTasks, "
-	    "ListClusters",
+	{ "mix", 1, "10% CreateService (unique names), 40% DescribeServices,\n"
+	    "                         20% ListServices, 10% each DescribeClusters,\n"
+	    "                         ListTasks, ListClusters",
 	    { { OP_CREATE_SERVICE, 10 }, { OP_DESCRIBE_SERVICES, 40 },
 	      { OP_LIST_SERVICES, 20 }, { OP_DESCRIBE_CLUSTERS, 10 },
 	      { OP_LIST_TASKS, 10 }, { OP_LIST_CLUSTERS, 10 } } },
