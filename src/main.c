@@ -291,7 +291,7 @@ cmd_serve(int argc, char **argv)
 	double			 scale = 1.0;
 	long			 ninstances = 0;
 	int64_t			 step;
-	int			 c, port, ret = 1;
+	int			 c, port = 0, ret = 1;
 
 	engine_config_defaults(&cfg);
 	err_clear(&e);

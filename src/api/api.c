@@ -213,8 +213,8 @@ api_error_reply(struct engine *eng, int status, const char *type,
 static void
 api_err_reply(struct engine *eng, const struct err *e, struct api_reply *reply)
 {
-	const char	*type;
-	int		 status;
+	const char	*type = "ServerException";
+	int		 status = 500;
 
 	api_error_type(e->code, &type, &status);
 	api_error_reply(eng, status, type, e->msg, reply);

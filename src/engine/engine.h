@@ -79,4 +79,66 @@ int	engine_instance_changed(struct engine *eng, const char *arn,
 int	engine_instance_deregistered(struct engine *eng, const char *arn,
 	    struct err *e);
 
+
+/*
+ * Services and tasks, for the API (inside its transaction). Rows and
+ * TaskDefinition JSON are the store's (store/store.h).
+ */
+struct service_row;
+struct task_row;
+struct run_result;
+cJSON	*engine_service_describe(struct engine *eng,
+	    const struct service_row *s, int with_tags);
+int	engine_service_create(struct engine *eng, struct service_row *s,
+	    struct err *e);
+/* new_deployment: the change needs one (task definition, network, ...). */
+int	engine_service_update(struct engine *eng, struct service_row *s,
+	    int new_deployment, struct err *e);
+int	engine_service_delete(struct engine *eng, struct service_row *s,
+	    struct err *e);
+cJSON	*engine_task_describe(struct engine *eng, const struct task_row *t,
+	    int with_tags);
+int	engine_task_stop_user(struct engine *eng, struct task_row *t,
+	    const char *reason, struct err *e);
+
+/* Placing and creating tasks (RunTask, StartTask, services). */
+#include "model/model.h"
+struct task_spec {
+	const char		*cluster;
+	const cJSON		*td;		/* resolved TaskDefinition */
+	enum launch_type	 launch_type;
+	const char		*capacity_provider;	/* or NULL */
+	const char		*group;
+	const char		*started_by;
+	const char		*service_arn;
+	const char		*deployment_id;
+	const cJSON		*overrides;
+	const cJSON		*network_configuration;
+	const cJSON		*tags;
+	const char		*instance_arn;	/* NULL on Fargate */
+	const char		*zone;
+};
+
+struct run_request {
+	struct task_spec	 spec;		/* instance_arn/zone are filled */
+	int			 count;
+	int			 service_default;	/* else RunTask random */
+};
+struct run_result {
+	char			**arns;		/* created tasks */
+	size_t			  n;
+	cJSON			 *failures;	/* [{arn, reason}], owned */
+	/* The last placement failure, for service events. */
+	char			 *closest_id;	/* instance id or NULL */
+	const char		 *phrase;	/* placement_reason_phrase */
+	int			  no_instances;
+};
+void	run_result_clear(struct run_result *r);
+/* Places and creates up to count tasks. Failing to place is not an error:
+ * it is in r->failures. */
+int	engine_run_tasks(struct engine *eng, const struct run_request *rq,
+	    struct run_result *r, struct err *e);
+/* 1 when the task definition's networkMode is awsvpc. */
+int	task_is_awsvpc(const cJSON *td);
+
 #endif

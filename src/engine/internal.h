@@ -21,7 +21,10 @@ struct engine {
 
 	struct clock_timer	*tick;		/* the reconcile/lifecycle tick */
 	int			 poked;		/* uncommitted change seen */
-	int			 in_tick;
+	int			 reconcile_all;	/* a committed change: all */
+	char			**marked;	/* services to reconcile */
+	size_t			 nmarked, capmarked;
+	int64_t			 retry_at;	/* a service waits for capacity */
 };
 
 /* loop.c: the tick that advances task lifecycles and reconciles. */
@@ -31,3 +34,39 @@ void	engine_loop_clear(struct engine *eng);
 void	engine_schedule(struct engine *eng);
 
 #endif
+
+/* task.c: creating, stopping and advancing tasks. */
+/* What a task definition (with overrides) needs from an instance. */
+struct placement_need;
+void	engine_task_need(const cJSON *td, const cJSON *overrides,
+	    struct placement_need *need, int64_t *cpu, int64_t *memory);
+/* Inserts a new task (PROVISIONING or PENDING) and its event. The new
+ * task's ARN is returned in *arn (caller frees) when arn is not NULL. */
+int	engine_task_create(struct engine *eng, const struct task_spec *spec,
+	    char **arn, struct err *e);
+/* Asks a task to stop (desiredStatus STOPPED); no-op if already asked. */
+int	engine_task_stop(struct engine *eng, struct task_row *t,
+	    enum task_stop_code code, const char *reason, struct err *e);
+/* Advances every task whose next step is due; marks their services. */
+int	engine_tasks_advance(struct engine *eng, struct err *e);
+/* The Task shape: epoch numbers (iso 0, the API) or ISO strings (events). */
+cJSON	*engine_task_json(struct engine *eng, const struct task_row *t,
+	    int iso, int with_tags);
+
+/* service.c: the reconciler. */
+int	engine_reconcile_all(struct engine *eng, struct err *e);
+int	engine_reconcile_service(struct engine *eng, const char *arn,
+	    struct err *e);
+/* Services to reconcile on the next tick (by ARN). */
+void	engine_mark_service(struct engine *eng, const char *arn);
+
+/* Helpers shared by the engine's files. */
+void	engine_json_time(cJSON *obj, const char *name, int64_t ms, int iso);
+
+
+/* service.c: service JSON for the API. */
+cJSON	*engine_service_json(struct engine *eng, const struct service_row *s,
+	    int with_tags);
+/* A new deployment for a service (PRIMARY); older ones become ACTIVE. */
+int	engine_deployment_new(struct engine *eng, struct service_row *s,
+	    const char *reason_fmt_id, struct err *e);

@@ -1,37 +1,136 @@
-/* The engine tick: one timer, armed for the earliest due work. Each tick
- * advances due task lifecycles and reconciles services, in transactions. */
+/* The engine tick: one timer, armed for the earliest due work. A tick
+ * advances due task lifecycles, reconciles the services that changed (each
+ * in its own transaction) and purges tasks stopped for over an hour. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock/clock.h"
 #include "engine/internal.h"
+
+/* Runs fn in one transaction; on failure logs and rolls back. */
+static void
+in_tx(struct engine *eng, const char *what,
+    int (*fn)(struct engine *, const char *, struct err *), const char *arg)
+{
+	struct err	e;
+
+	err_clear(&e);
+	if (store_begin(eng->st, &e) != 0 || fn(eng, arg, &e) != 0 ||
+	    store_commit(eng->st, &e) != 0) {
+		store_rollback(eng->st);
+		log_warn("%s: %s", what, e.msg);
+	}
+}
+
+static int
+tx_advance(struct engine *eng, const char *arg, struct err *e)
+{
+	(void)arg;
+	return engine_tasks_advance(eng, e);
+}
+
+static int
+tx_purge(struct engine *eng, const char *arg, struct err *e)
+{
+	(void)arg;
+	return store_task_purge(eng->st, engine_now(eng) -
+	    eng->cfg.timings.retention, e);
+}
+
+static int
+tx_all(struct engine *eng, const char *arg, struct err *e)
+{
+	(void)arg;
+	return engine_reconcile_all(eng, e);
+}
 
 static void
 engine_tick(void *arg)
 {
 	struct engine	*eng = arg;
+	int64_t		 now = engine_now(eng), oldest;
+	char		**marked;
+	size_t		 n, i;
+	int		 rounds;
 
-	(void)eng;
+	if (eng->reconcile_all || (eng->retry_at != 0 && eng->retry_at <= now)) {
+		eng->reconcile_all = 0;
+		eng->retry_at = 0;
+		in_tx(eng, "listing services", tx_all, NULL);
+	}
+	/* A reconcile can start tasks whose first step is due at once, and a
+	 * step can mark a service: loop a bounded number of rounds. */
+	for (rounds = 0; rounds < 8; rounds++) {
+		in_tx(eng, "advancing tasks", tx_advance, NULL);
+		if (eng->nmarked == 0)
+			break;
+		marked = eng->marked;
+		n = eng->nmarked;
+		eng->marked = NULL;
+		eng->nmarked = eng->capmarked = 0;
+		for (i = 0; i < n; i++) {
+			in_tx(eng, "reconciling a service",
+			    engine_reconcile_service, marked[i]);
+			free(marked[i]);
+		}
+		free(marked);
+	}
+	oldest = store_task_oldest_stopped(eng->st);
+	if (oldest != 0 && oldest + eng->cfg.timings.retention <= now)
+		in_tx(eng, "purging stopped tasks", tx_purge, NULL);
+	eng->poked = 0;
+	engine_schedule(eng);
 }
 
 void
 engine_loop_init(struct engine *eng)
 {
 	eng->tick = clock_timer_new(eng->clock, engine_tick, eng);
-	engine_schedule(eng);
+	/* After a restart, tasks mid-lifecycle and services pick up. */
+	eng->reconcile_all = 1;
+	clock_timer_at(eng->tick, engine_now(eng));
 }
 
 void
 engine_loop_clear(struct engine *eng)
 {
+	size_t	i;
+
 	clock_timer_free(eng->tick);
 	eng->tick = NULL;
+	for (i = 0; i < eng->nmarked; i++)
+		free(eng->marked[i]);
+	free(eng->marked);
+	eng->marked = NULL;
+	eng->nmarked = eng->capmarked = 0;
 }
 
+/* Arms the tick for the earliest of: due task steps, a service retry, the
+ * next purge; at once when services are marked. */
 void
 engine_schedule(struct engine *eng)
 {
-	if (eng->tick != NULL)
-		clock_timer_at(eng->tick, engine_now(eng));
+	int64_t	due = 0, t, now = engine_now(eng);
+
+	if (eng->tick == NULL)
+		return;
+	if (eng->nmarked > 0 || eng->reconcile_all) {
+		clock_timer_at(eng->tick, now);
+		return;
+	}
+	if ((t = store_task_next_due(eng->st)) != 0)
+		due = t;
+	if (eng->retry_at != 0 && (due == 0 || eng->retry_at < due))
+		due = eng->retry_at;
+	if ((t = store_task_oldest_stopped(eng->st)) != 0) {
+		t += eng->cfg.timings.retention;
+		if (due == 0 || t < due)
+			due = t;
+	}
+	if (due != 0)
+		clock_timer_at(eng->tick, due < now ? now : due);
+	else
+		clock_timer_cancel(eng->tick);
 }
 
 void
@@ -43,23 +142,45 @@ engine_poke(struct engine *eng)
 void
 engine_after_commit(struct engine *eng)
 {
-	if (eng->poked)
+	if (eng->poked) {
+		eng->reconcile_all = 1;
 		engine_schedule(eng);
+	}
 	eng->poked = 0;
 }
 
 void
 engine_after_rollback(struct engine *eng)
 {
+	size_t	i;
+
 	eng->poked = 0;
+	for (i = 0; i < eng->nmarked; i++)
+		free(eng->marked[i]);
+	eng->nmarked = 0;
 }
 
+/*
+ * A force-deregistered instance's tasks are orphaned: ECS stops tracking
+ * them, so they show STOPPED at once and services replace them elsewhere.
+ */
 int
 engine_instance_deregistered(struct engine *eng, const char *arn,
     struct err *e)
 {
-	(void)arn;
-	(void)e;
+	struct task_row	*tasks;
+	size_t		 n, i;
+	int		 ret = 0;
+
+	if (store_task_on_instance(eng->st, arn, &tasks, &n, e) != 0)
+		return -1;
+	for (i = 0; i < n && ret == 0; i++) {
+		if (!tasks[i].desired_stopped)
+			ret = engine_task_stop(eng, &tasks[i],
+			    STOP_SERVICE_SCHEDULER_INITIATED,
+			    "Container instance deregistered", e);
+	}
+	task_rows_free(tasks, n);
 	engine_poke(eng);
-	return 0;
+	return ret;
 }

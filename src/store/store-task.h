@@ -1,5 +1,78 @@
-/* tasks (store/task.c). */
+/* Tasks (store/task.c): the actual state the engine drives. */
 #ifndef ECSIM_STORE_TASK_H
 #define ECSIM_STORE_TASK_H
+
+#include "model/model.h"
+
+/* One row of the tasks table. doc holds containers[], overrides,
+ * attachments, timestamps and the rest of the Task shape. */
+struct task_row {
+	char			*arn;
+	char			*id;
+	char			*cluster;
+	char			*task_definition;	/* ARN */
+	char			*instance_arn;		/* NULL on Fargate */
+	char			*service_arn;
+	char			*deployment_id;
+	char			*group;
+	char			*started_by;
+	enum launch_type	 launch_type;
+	enum task_status	 last_status;
+	int			 desired_stopped;	/* desiredStatus STOPPED */
+	char			*health;		/* HEALTHY/UNHEALTHY/UNKNOWN */
+	int64_t			 cpu, memory;
+	cJSON			*ports, *ports_udp;	/* host ports in use */
+	int64_t			 version;
+	int64_t			 created_at, updated_at;
+	int64_t			 next_at;		/* 0: nothing due */
+	int64_t			 stopped_at;
+	enum task_stop_code	 stop_code;
+	char			*stopped_reason;
+	cJSON			*doc;
+};
+void	task_row_clear(struct task_row *t);
+void	task_rows_free(struct task_row *rows, size_t n);
+
+int	store_task_insert(struct store *st, const struct task_row *t,
+	    struct err *e);
+/* Writes every mutable column and doc back. */
+int	store_task_update(struct store *st, const struct task_row *t,
+	    struct err *e);
+/* By ARN, or by cluster and 32-hex id. 1 found, 0 not, -1 error. */
+int	store_task_get(struct store *st, const char *cluster, const char *ref,
+	    struct task_row *out, struct err *e);
+/* Tasks with next_at <= now, in (next_at, arn) order. */
+int	store_task_due(struct store *st, int64_t now, size_t max,
+	    struct task_row **rows, size_t *n, struct err *e);
+/* The earliest next_at, or 0 when nothing is due. */
+int64_t	store_task_next_due(struct store *st);
+/* Tasks of a service that are not STOPPED, oldest first. */
+int	store_task_of_service(struct store *st, const char *service_arn,
+	    struct task_row **rows, size_t *n, struct err *e);
+/* Tasks on an instance that are not STOPPED. */
+int	store_task_on_instance(struct store *st, const char *instance_arn,
+	    struct task_row **rows, size_t *n, struct err *e);
+/* Counts tasks of a cluster that are not STOPPED. */
+int64_t	store_task_count_live(struct store *st, const char *cluster);
+/* Deletes STOPPED tasks whose stopped_at is before before. */
+int	store_task_purge(struct store *st, int64_t before, struct err *e);
+/* The earliest stopped_at of a STOPPED task, or 0. */
+int64_t	store_task_oldest_stopped(struct store *st);
+
+/* ListTasks filters; NULL members do not filter. */
+struct task_filter {
+	const char	*cluster;
+	const char	*instance_arn;
+	const char	*family;
+	const char	*started_by;
+	const char	*service_arn;
+	const char	*launch_type;
+	int		 stopped;	/* desiredStatus STOPPED, else RUNNING */
+};
+/* ARNs of matching tasks from offset (at most limit) into arns (a new
+ * array), and the total that match. */
+int	store_task_list(struct store *st, const struct task_filter *f,
+	    int64_t offset, int64_t limit, cJSON **arns, int64_t *total,
+	    struct err *e);
 
 #endif

@@ -1,0 +1,367 @@
+/* The tasks table: insert, update, look-ups for the lifecycle, the
+ * reconciler and ListTasks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+#define TASK_COLS "arn, id, cluster, task_definition, instance_arn, " \
+	"service_arn, deployment_id, grp, started_by, launch_type, " \
+	"last_status, desired_status, health, cpu, memory, ports, ports_udp, " \
+	"version, created_at, updated_at, next_at, stopped_at, stop_code, " \
+	"stopped_reason, doc"
+
+void
+task_row_clear(struct task_row *t)
+{
+	if (t == NULL)
+		return;
+	free(t->arn);
+	free(t->id);
+	free(t->cluster);
+	free(t->task_definition);
+	free(t->instance_arn);
+	free(t->service_arn);
+	free(t->deployment_id);
+	free(t->group);
+	free(t->started_by);
+	free(t->health);
+	free(t->stopped_reason);
+	cJSON_Delete(t->ports);
+	cJSON_Delete(t->ports_udp);
+	cJSON_Delete(t->doc);
+	memset(t, 0, sizeof *t);
+}
+
+void
+task_rows_free(struct task_row *rows, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		task_row_clear(&rows[i]);
+	free(rows);
+}
+
+static int64_t
+col_int(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_int64(s, i);
+}
+
+static void
+task_read(sqlite3_stmt *s, struct task_row *t)
+{
+	int	v;
+
+	memset(t, 0, sizeof *t);
+	t->arn = col_dup(s, 0);
+	t->id = col_dup(s, 1);
+	t->cluster = col_dup(s, 2);
+	t->task_definition = col_dup(s, 3);
+	t->instance_arn = col_dup(s, 4);
+	t->service_arn = col_dup(s, 5);
+	t->deployment_id = col_dup(s, 6);
+	t->group = col_dup(s, 7);
+	t->started_by = col_dup(s, 8);
+	v = model_launch_type_parse(col_text(s, 9));
+	t->launch_type = v < 0 ? LAUNCH_EC2 : (enum launch_type)v;
+	v = model_task_status_parse(col_text(s, 10));
+	t->last_status = v < 0 ? TASK_STOPPED : (enum task_status)v;
+	t->desired_stopped = strcmp(col_text(s, 11), "STOPPED") == 0;
+	t->health = col_dup(s, 12);
+	t->cpu = col_int(s, 13);
+	t->memory = col_int(s, 14);
+	t->ports = col_json(s, 15);
+	t->ports_udp = col_json(s, 16);
+	t->version = col_int(s, 17);
+	t->created_at = col_int(s, 18);
+	t->updated_at = col_int(s, 19);
+	t->next_at = col_int(s, 20);
+	t->stopped_at = col_int(s, 21);
+	v = model_stop_code_parse(col_text(s, 22));
+	t->stop_code = v < 0 ? STOP_NONE : (enum task_stop_code)v;
+	t->stopped_reason = col_dup(s, 23);
+	t->doc = col_json(s, 24);
+}
+
+/* Binds the 25 columns in TASK_COLS order. */
+static void
+task_bind(sqlite3_stmt *s, const struct task_row *t)
+{
+	bind_text(s, 1, t->arn);
+	bind_text(s, 2, t->id);
+	bind_text(s, 3, t->cluster);
+	bind_text(s, 4, t->task_definition);
+	bind_text(s, 5, t->instance_arn);
+	bind_text(s, 6, t->service_arn);
+	bind_text(s, 7, t->deployment_id);
+	bind_text(s, 8, t->group);
+	bind_text(s, 9, t->started_by);
+	bind_text(s, 10, model_launch_type_name(t->launch_type));
+	bind_text(s, 11, model_task_status_name(t->last_status));
+	bind_text(s, 12, t->desired_stopped ? "STOPPED" : "RUNNING");
+	bind_text(s, 13, t->health ? t->health : "UNKNOWN");
+	bind_int(s, 14, t->cpu);
+	bind_int(s, 15, t->memory);
+	if (t->ports != NULL)
+		bind_json(s, 16, t->ports);
+	else
+		bind_text(s, 16, "[]");
+	if (t->ports_udp != NULL)
+		bind_json(s, 17, t->ports_udp);
+	else
+		bind_text(s, 17, "[]");
+	bind_int(s, 18, t->version);
+	bind_int(s, 19, t->created_at);
+	bind_int(s, 20, t->updated_at);
+	if (t->next_at > 0)
+		bind_int(s, 21, t->next_at);
+	else
+		sqlite3_bind_null(s, 21);
+	if (t->stopped_at > 0)
+		bind_int(s, 22, t->stopped_at);
+	else
+		sqlite3_bind_null(s, 22);
+	bind_text(s, 23, t->stop_code == STOP_NONE ? NULL :
+	    model_stop_code_name(t->stop_code));
+	bind_text(s, 24, t->stopped_reason);
+	bind_json(s, 25, t->doc);
+}
+
+static const char SQL_TASK_INSERT[] =
+    "INSERT INTO tasks (" TASK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+    "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
+    "?22, ?23, ?24, ?25)";
+
+int
+store_task_insert(struct store *st, const struct task_row *t, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_INSERT);
+
+	task_bind(s, t);
+	return store_exec_stmt(st, s, e);
+}
+
+static const char SQL_TASK_UPDATE[] =
+    "UPDATE tasks SET instance_arn = ?5, service_arn = ?6, "
+    "deployment_id = ?7, last_status = ?11, desired_status = ?12, "
+    "health = ?13, ports = ?16, ports_udp = ?17, version = ?18, "
+    "updated_at = ?20, next_at = ?21, stopped_at = ?22, stop_code = ?23, "
+    "stopped_reason = ?24, doc = ?25 WHERE arn = ?1";
+
+int
+store_task_update(struct store *st, const struct task_row *t, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_UPDATE);
+
+	task_bind(s, t);
+	return store_exec_stmt(st, s, e);
+}
+
+static const char SQL_TASK_GET[] =
+    "SELECT " TASK_COLS " FROM tasks WHERE arn = ?1 OR "
+    "(cluster = ?2 AND id = ?1)";
+
+int
+store_task_get(struct store *st, const char *cluster, const char *ref,
+    struct task_row *out, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_GET);
+	int		 rc, ret;
+
+	bind_text(s, 1, ref);
+	bind_text(s, 2, cluster);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		task_read(s, out);
+		ret = 1;
+	} else if (rc == SQLITE_DONE)
+		ret = 0;
+	else
+		ret = store_fail(st, e, "reading a task");
+	sqlite3_reset(s);
+	return ret;
+}
+
+/* Reads all rows of a bound statement into a new array. */
+static int
+task_read_all(struct store *st, sqlite3_stmt *s, struct task_row **rows,
+    size_t *n, struct err *e)
+{
+	size_t	cap = 0;
+	int	rc;
+
+	*rows = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*rows = xrealloc(*rows, cap * sizeof **rows);
+		}
+		task_read(s, &(*rows)[(*n)++]);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		task_rows_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return store_fail(st, e, "listing tasks");
+	}
+	return 0;
+}
+
+static const char SQL_TASK_DUE[] =
+    "SELECT " TASK_COLS " FROM tasks WHERE next_at IS NOT NULL AND "
+    "next_at <= ?1 ORDER BY next_at, arn LIMIT ?2";
+
+int
+store_task_due(struct store *st, int64_t now, size_t max,
+    struct task_row **rows, size_t *n, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_DUE);
+
+	bind_int(s, 1, now);
+	bind_int(s, 2, (int64_t)max);
+	return task_read_all(st, s, rows, n, e);
+}
+
+static const char SQL_TASK_NEXT_DUE[] =
+    "SELECT MIN(next_at) FROM tasks WHERE next_at IS NOT NULL";
+
+int64_t
+store_task_next_due(struct store *st)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_NEXT_DUE);
+	int64_t		 v = 0;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+static const char SQL_TASK_OF_SERVICE[] =
+    "SELECT " TASK_COLS " FROM tasks WHERE service_arn = ?1 AND "
+    "last_status != 'STOPPED' ORDER BY created_at, arn";
+
+int
+store_task_of_service(struct store *st, const char *service_arn,
+    struct task_row **rows, size_t *n, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_OF_SERVICE);
+
+	bind_text(s, 1, service_arn);
+	return task_read_all(st, s, rows, n, e);
+}
+
+static const char SQL_TASK_ON_INSTANCE[] =
+    "SELECT " TASK_COLS " FROM tasks WHERE instance_arn = ?1 AND "
+    "last_status != 'STOPPED' ORDER BY created_at, arn";
+
+int
+store_task_on_instance(struct store *st, const char *instance_arn,
+    struct task_row **rows, size_t *n, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_ON_INSTANCE);
+
+	bind_text(s, 1, instance_arn);
+	return task_read_all(st, s, rows, n, e);
+}
+
+static const char SQL_TASK_COUNT_LIVE[] =
+    "SELECT COUNT(*) FROM tasks WHERE cluster = ?1 AND "
+    "last_status != 'STOPPED'";
+
+int64_t
+store_task_count_live(struct store *st, const char *cluster)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_COUNT_LIVE);
+	int64_t		 v = 0;
+
+	bind_text(s, 1, cluster);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+static const char SQL_TASK_PURGE_TAGS[] =
+    "DELETE FROM tags WHERE resource_arn IN (SELECT arn FROM tasks WHERE "
+    "stopped_at IS NOT NULL AND stopped_at < ?1)";
+static const char SQL_TASK_PURGE[] =
+    "DELETE FROM tasks WHERE stopped_at IS NOT NULL AND stopped_at < ?1";
+
+int
+store_task_purge(struct store *st, int64_t before, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_PURGE_TAGS);
+
+	bind_int(s, 1, before);
+	if (store_exec_stmt(st, s, e) != 0)
+		return -1;
+	s = store_stmt(st, SQL_TASK_PURGE);
+	bind_int(s, 1, before);
+	return store_exec_stmt(st, s, e);
+}
+
+static const char SQL_TASK_OLDEST_STOPPED[] =
+    "SELECT MIN(stopped_at) FROM tasks WHERE stopped_at IS NOT NULL";
+
+int64_t
+store_task_oldest_stopped(struct store *st)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_OLDEST_STOPPED);
+	int64_t		 v = 0;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+/*
+ * ListTasks: every filter is optional (NULL binds NULL, which matches
+ * everything). Families match the task definition ARN's family part; a
+ * family name has no GLOB metacharacters (the API checks).
+ */
+static const char SQL_TASK_LIST[] =
+    "SELECT arn, COUNT(*) OVER () FROM tasks WHERE cluster = ?1 "
+    "AND (?2 IS NULL OR instance_arn = ?2) "
+    "AND (?3 IS NULL OR task_definition GLOB '*:task-definition/' || ?3 || ':[0-9]*') "
+    "AND (?4 IS NULL OR started_by = ?4) "
+    "AND (?5 IS NULL OR service_arn = ?5) "
+    "AND (?6 IS NULL OR launch_type = ?6) "
+    "AND desired_status = ?7 "
+    "ORDER BY created_at, arn LIMIT ?8 OFFSET ?9";
+
+int
+store_task_list(struct store *st, const struct task_filter *f, int64_t offset,
+    int64_t limit, cJSON **arns, int64_t *total, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_LIST);
+	int		 rc;
+
+	bind_text(s, 1, f->cluster);
+	bind_text(s, 2, f->instance_arn);
+	bind_text(s, 3, f->family);
+	bind_text(s, 4, f->started_by);
+	bind_text(s, 5, f->service_arn);
+	bind_text(s, 6, f->launch_type);
+	bind_text(s, 7, f->stopped ? "STOPPED" : "RUNNING");
+	bind_int(s, 8, limit);
+	bind_int(s, 9, offset);
+	*arns = cJSON_CreateArray();
+	*total = offset;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		cJSON_AddItemToArray(*arns, cJSON_CreateString(col_text(s, 0)));
+		*total = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(*arns);
+		*arns = NULL;
+		return store_fail(st, e, "listing tasks");
+	}
+	return 0;
+}
