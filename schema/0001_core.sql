@@ -80,7 +80,7 @@ CREATE TABLE services (
 	updated_at		INTEGER NOT NULL,
 	doc			TEXT NOT NULL
 ) STRICT;
-CREATE INDEX services_cluster ON services (cluster, status, name);
+CREATE INDEX services_cluster ON services (cluster, name);
 
 CREATE TABLE deployments (
 	id		TEXT PRIMARY KEY,

@@ -71,6 +71,11 @@ struct api_page {
 int	api_page(const cJSON *req, struct api_page *p, struct err *e);
 void	api_page_token(cJSON *resp, const struct api_page *p, int64_t total);
 
+/* The request's "cluster" member (absent: default) resolved to the name of
+ * an ACTIVE cluster; *name is the caller's to free. */
+int	api_cluster(struct api_ctx *c, const cJSON *req, char **name,
+	    struct err *e);
+
 /* Response writers. */
 cJSON	*api_time(int64_t ms);	/* epoch seconds with a millisecond fraction */
 void	 api_add_time(cJSON *obj, const char *name, int64_t ms);

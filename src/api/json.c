@@ -268,3 +268,14 @@ api_add_failure(cJSON *failures, const char *arn, const char *reason,
 		cJSON_AddStringToObject(f, "detail", detail);
 	cJSON_AddItemToArray(failures, f);
 }
+
+int
+api_cluster(struct api_ctx *c, const cJSON *req, char **name, struct err *e)
+{
+	const char	*ref;
+
+	*name = NULL;
+	if (api_str(req, "cluster", 0, &ref, e) != 0)
+		return -1;
+	return store_cluster_resolve(c->st, ref, name, e);
+}

@@ -9,17 +9,6 @@ static const char *const include_tags[] = { "TAGS", NULL };
 static const char *const propagate_values[] = { "TASK_DEFINITION", "SERVICE",
     "NONE", NULL };
 
-/* Resolves the request's cluster; *name is the caller's. */
-static int
-cluster_of(struct api_ctx *c, const cJSON *req, char **name, struct err *e)
-{
-	const char	*ref;
-
-	if (api_str(req, "cluster", 0, &ref, e) != 0)
-		return -1;
-	return store_cluster_resolve(c->st, ref, name, e);
-}
-
 /* A usable (ACTIVE) task definition; its ARN in *arn (caller frees). */
 static int
 active_taskdef(struct api_ctx *c, const char *ref, char **arn, cJSON **td,
@@ -140,7 +129,7 @@ api_create_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 
 	memset(&s, 0, sizeof s);
 	memset(&old, 0, sizeof old);
-	if (cluster_of(c, req, &cluster, e) != 0)
+	if (api_cluster(c, req, &cluster, e) != 0)
 		goto out;
 	if (api_str_len(req, "serviceName", 1, 255, &name, e) != 0 ||
 	    api_str(req, "taskDefinition", 0, &tdref, e) != 0 ||
@@ -276,7 +265,7 @@ service_of(struct api_ctx *c, const cJSON *req, char **cluster,
 	const char	*ref;
 	int		 found;
 
-	if (cluster_of(c, req, cluster, e) != 0 ||
+	if (api_cluster(c, req, cluster, e) != 0 ||
 	    api_str(req, "service", 1, &ref, e) != 0)
 		return -1;
 	if ((found = store_service_get(c->st, *cluster, ref, s, e)) < 0)
@@ -375,7 +364,7 @@ api_describe_services(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	char			*cluster = NULL;
 	int			 with_tags = 0, found;
 
-	if (cluster_of(c, req, &cluster, e) != 0)
+	if (api_cluster(c, req, &cluster, e) != 0)
 		return -1;
 	if (api_str_array(req, "services", 1, 10, &names, e) != 0 ||
 	    api_str_array(req, "include", 0, 1, &inc, e) != 0) {
@@ -428,7 +417,7 @@ api_list_services(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	int64_t		 total;
 	int		 ret = -1;
 
-	if (cluster_of(c, req, &cluster, e) != 0)
+	if (api_cluster(c, req, &cluster, e) != 0)
 		return -1;
 	if (api_page(req, &p, e) != 0 ||
 	    api_enum(req, "launchType", 0, model_launch_types, &lt, e) != 0 ||

@@ -4,16 +4,6 @@
 
 #include "api/internal.h"
 
-static int
-cluster_of(struct api_ctx *c, const cJSON *req, char **name, struct err *e)
-{
-	const char	*ref;
-
-	if (api_str(req, "cluster", 0, &ref, e) != 0)
-		return -1;
-	return store_cluster_resolve(c->st, ref, name, e);
-}
-
 /* The members RunTask and StartTask share. */
 struct run_args {
 	const char	*td_ref;
@@ -141,7 +131,7 @@ api_run_task(struct api_ctx *c, const cJSON *req, cJSON *resp, struct err *e)
 	memset(&a, 0, sizeof a);
 	memset(&rr, 0, sizeof rr);
 	memset(&rq, 0, sizeof rq);
-	if (cluster_of(c, req, &cluster, e) != 0 ||
+	if (api_cluster(c, req, &cluster, e) != 0 ||
 	    api_int(req, "count", 0, 1, 10, &count, NULL, e) != 0 ||
 	    run_args_read(c, req, &a, e) != 0 ||
 	    launch_of(c, req, a.td, &rq.spec.launch_type,
@@ -188,7 +178,7 @@ api_start_task(struct api_ctx *c, const cJSON *req, cJSON *resp,
 
 	memset(&a, 0, sizeof a);
 	memset(&rr, 0, sizeof rr);
-	if (cluster_of(c, req, &cluster, e) != 0 ||
+	if (api_cluster(c, req, &cluster, e) != 0 ||
 	    api_str_array(req, "containerInstances", 1, 10, &ids, e) != 0 ||
 	    run_args_read(c, req, &a, e) != 0)
 		goto out;
@@ -236,7 +226,7 @@ api_stop_task(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	int		 found, ret = -1;
 
 	memset(&t, 0, sizeof t);
-	if (cluster_of(c, req, &cluster, e) != 0 ||
+	if (api_cluster(c, req, &cluster, e) != 0 ||
 	    api_str(req, "task", 1, &ref, e) != 0 ||
 	    api_str_len(req, "reason", 0, 255, &reason, e) != 0)
 		goto out;
@@ -267,7 +257,7 @@ api_describe_tasks(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	char		*cluster = NULL, *arn;
 	int		 with_tags = 0, found, ret = -1;
 
-	if (cluster_of(c, req, &cluster, e) != 0 ||
+	if (api_cluster(c, req, &cluster, e) != 0 ||
 	    api_str_array(req, "tasks", 1, 100, &refs, e) != 0 ||
 	    api_str_array(req, "include", 0, 1, &inc, e) != 0)
 		goto out;
@@ -325,7 +315,7 @@ api_list_tasks(struct api_ctx *c, const cJSON *req, cJSON *resp,
 
 	memset(&f, 0, sizeof f);
 	memset(&s, 0, sizeof s);
-	if (cluster_of(c, req, &cluster, e) != 0 ||
+	if (api_cluster(c, req, &cluster, e) != 0 ||
 	    api_page(req, &p, e) != 0 ||
 	    api_str(req, "containerInstance", 0, &ci, e) != 0 ||
 	    api_str_len(req, "family", 0, 255, &f.family, e) != 0 ||

@@ -139,14 +139,16 @@ engine_poke(struct engine *eng)
 	eng->poked = 1;
 }
 
+/* A poke (capacity changed) reconciles every service; a change to one
+ * service or task has marked just that service. Either way the tick is
+ * re-armed, since new tasks have lifecycle steps due. */
 void
 engine_after_commit(struct engine *eng)
 {
-	if (eng->poked) {
+	if (eng->poked)
 		eng->reconcile_all = 1;
-		engine_schedule(eng);
-	}
 	eng->poked = 0;
+	engine_schedule(eng);
 }
 
 void

@@ -119,7 +119,6 @@ engine_deployment_new(struct engine *eng, struct service_row *s,
 		    "capacityProviderStrategy"), 1));
 	ret = store_deployment_insert(eng->st, &d, e);
 	engine_mark_service(eng, s->arn);
-	engine_poke(eng);
 out:
 	deployment_row_clear(&d);
 	deployment_rows_free(old, n);
@@ -646,7 +645,6 @@ engine_service_update(struct engine *eng, struct service_row *s,
 	if (store_service_update(eng->st, s, e) != 0)
 		return -1;
 	engine_mark_service(eng, s->arn);
-	engine_poke(eng);
 	return new_deployment ? engine_deployment_new(eng, s, NULL, e) : 0;
 }
 

@@ -329,7 +329,6 @@ engine_task_create(struct engine *eng, const struct task_spec *spec,
 		goto out;
 	if (arn_out != NULL)
 		*arn_out = xstrdup(t.arn);
-	engine_poke(eng);
 	ret = 0;
 out:
 	task_row_clear(&t);
@@ -503,7 +502,6 @@ engine_task_stop(struct engine *eng, struct task_row *t,
 	if (code == STOP_USER_INITIATED && store_tags_drop(eng->st, t->arn,
 	    e) != 0)
 		return -1;
-	engine_poke(eng);
 	return 0;
 }
 

@@ -129,15 +129,20 @@ store_service_delete(struct store *st, const char *arn, struct err *e)
 	return store_exec_stmt(st, s, e);
 }
 
-static const char SQL_SERVICE_GET[] =
-    "SELECT " SERVICE_COLS " FROM services WHERE (?1 IS NULL OR cluster = ?1) "
-    "AND (name = ?2 OR arn = ?2)";
+/* Two queries, so each uses an index: by ARN, or by cluster and name. */
+static const char SQL_SERVICE_BY_ARN[] =
+    "SELECT " SERVICE_COLS " FROM services WHERE arn = ?2 AND "
+    "(?1 IS NULL OR cluster = ?1)";
+static const char SQL_SERVICE_BY_NAME[] =
+    "SELECT " SERVICE_COLS " FROM services WHERE cluster = ?1 AND name = ?2";
 
 int
 store_service_get(struct store *st, const char *cluster, const char *ref,
     struct service_row *out, struct err *e)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_SERVICE_GET);
+	sqlite3_stmt	*s = store_stmt(st, cluster == NULL ||
+			    str_has_prefix(ref, "arn:") ? SQL_SERVICE_BY_ARN :
+			    SQL_SERVICE_BY_NAME);
 	int		 rc, ret;
 
 	memset(out, 0, sizeof *out);
