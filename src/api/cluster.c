@@ -9,8 +9,6 @@
 
 #define CLUSTER_NAME_MAX	255
 #define STRATEGY_MAX		20	/* capacity providers in a strategy */
-#define WEIGHT_MAX		1000
-#define BASE_MAX		100000
 
 /* DescribeClusters include flags. */
 #define INC_ATTACHMENTS		0x01
@@ -80,40 +78,6 @@ read_include(const cJSON *req, const char *const *fields, int *flags,
 	return 0;
 }
 
-/* A string member of an element of a list, named by its path in errors. */
-static int
-item_str(const cJSON *obj, const char *list, int idx, const char *name,
-    int required, const char **out, struct err *e)
-{
-	const cJSON	*j = cJSON_GetObjectItemCaseSensitive(obj, name);
-
-	*out = NULL;
-	if (j == NULL || cJSON_IsNull(j)) {
-		if (required)
-			return err_set(e, ERR_INVALID, "%s[%d].%s is required "
-			    "and was not given.", list, idx, name);
-		return 0;
-	}
-	if (!cJSON_IsString(j))
-		return err_set(e, ERR_SERIALIZATION, "%s[%d].%s must be a "
-		    "string", list, idx, name);
-	*out = j->valuestring;
-	return 0;
-}
-
-static int
-item_object(const cJSON *j, const char *list, int idx,
-    const char *const *members, struct err *e)
-{
-	char	where[64];
-
-	if (!cJSON_IsObject(j))
-		return err_set(e, ERR_SERIALIZATION, "%s[%d] must be an object",
-		    list, idx);
-	snprintf(where, sizeof where, "%s[%d]", list, idx);
-	return api_only_members(j, where, members, e);
-}
-
 /*
  * settings[]: {name: containerInsights, value: enabled|disabled|enhanced}.
  * Merged into doc's settings, replacing a setting of the same name.
@@ -128,9 +92,9 @@ merge_settings(cJSON *doc, const cJSON *settings, struct err *e)
 	int		 i = 0;
 
 	cJSON_ArrayForEach(j, settings) {
-		if (item_object(j, "settings", i, members, e) != 0 ||
-		    item_str(j, "settings", i, "name", 1, &name, e) != 0 ||
-		    item_str(j, "settings", i, "value", 1, &value, e) != 0)
+		if (api_item_object(j, "settings", i, members, e) != 0 ||
+		    api_item_str(j, "settings", i, "name", 1, &name, e) != 0 ||
+		    api_item_str(j, "settings", i, "value", 1, &value, e) != 0)
 			return -1;
 		if (strcmp(name, "containerInsights") != 0)
 			return err_set(e, ERR_INVALID, "1 validation error "
@@ -235,21 +199,15 @@ set_service_connect(cJSON *doc, const cJSON *scd, struct err *e)
 
 /*
  * capacityProviders[] and defaultCapacityProviderStrategy[]: providers
- * known and not repeated; each strategy item names one of them, weight
- * 0-1000, base 0-100000, at most one base; some weight above zero. On
+ * known and not repeated, the strategy as api_strategy checks it. On
  * success doc holds both, the strategy with base and weight filled in.
  */
 static int
 set_providers(cJSON *doc, const cJSON *providers, const cJSON *strategy,
     struct err *e)
 {
-	static const char *const members[] = { "capacityProvider", "weight",
-	    "base", NULL };
 	const cJSON	*j, *k;
-	const char	*cp;
-	cJSON		*list, *strat, *item;
-	int64_t		 weight, base, weights = 0;
-	int		 i = 0, has, bases = 0;
+	cJSON		*list, *strat;
 
 	cJSON_ArrayForEach(j, providers) {
 		if (!in_list(capacity_providers, j->valuestring))
@@ -264,60 +222,10 @@ set_providers(cJSON *doc, const cJSON *providers, const cJSON *strategy,
 				    "once in capacityProviders.",
 				    j->valuestring);
 	}
-	cJSON_ArrayForEach(j, strategy) {
-		if (item_object(j, "defaultCapacityProviderStrategy", i,
-		    members, e) != 0 || item_str(j,
-		    "defaultCapacityProviderStrategy", i, "capacityProvider", 1,
-		    &cp, e) != 0)
-			return -1;
-		weight = base = 0;
-		if (api_int(j, "weight", 0, 0, WEIGHT_MAX, &weight, NULL,
-		    e) != 0 || api_int(j, "base", 0, 0, BASE_MAX, &base, &has,
-		    e) != 0)
-			return -1;
-		if (has && base > 0 && ++bases > 1)
-			return err_set(e, ERR_INVALID, "The capacity provider "
-			    "strategy cannot contain more than one capacity "
-			    "provider with a base value greater than zero.");
-		weights += weight;
-		for (k = providers->child; k != NULL; k = k->next)
-			if (strcmp(k->valuestring, cp) == 0)
-				break;
-		if (k == NULL)
-			return err_set(e, ERR_INVALID, "The specified capacity "
-			    "provider strategy cannot contain a capacity "
-			    "provider that is not associated with the cluster "
-			    "(%.64s). Associate the capacity provider with the "
-			    "cluster or specify a valid capacity provider and "
-			    "try again.", cp);
-		for (k = strategy->child; k != j; k = k->next)
-			if (strcmp(cJSON_GetObjectItem(k, "capacityProvider")->
-			    valuestring, cp) == 0)
-				return err_set(e, ERR_INVALID, "The capacity "
-				    "provider %.64s is specified more than once "
-				    "in the capacity provider strategy.", cp);
-		i++;
-	}
-	if (i > 0 && weights == 0)
-		return err_set(e, ERR_INVALID, "The capacity provider strategy "
-		    "must contain at least one capacity provider with a weight "
-		    "greater than zero.");
-
-	list = cJSON_CreateArray();
-	cJSON_ArrayForEach(j, providers)
-		cJSON_AddItemToArray(list, cJSON_CreateString(j->valuestring));
-	strat = cJSON_CreateArray();
-	cJSON_ArrayForEach(j, strategy) {
-		weight = base = 0;
-		api_int(j, "weight", 0, 0, WEIGHT_MAX, &weight, NULL, NULL);
-		api_int(j, "base", 0, 0, BASE_MAX, &base, NULL, NULL);
-		item = cJSON_CreateObject();
-		cJSON_AddStringToObject(item, "capacityProvider",
-		    cJSON_GetObjectItem(j, "capacityProvider")->valuestring);
-		cJSON_AddNumberToObject(item, "weight", (double)weight);
-		cJSON_AddNumberToObject(item, "base", (double)base);
-		cJSON_AddItemToArray(strat, item);
-	}
+	if ((strat = api_strategy(strategy, "defaultCapacityProviderStrategy",
+	    providers, e)) == NULL)
+		return -1;
+	list = cJSON_Duplicate(providers, 1);
 	cJSON_ReplaceItemInObjectCaseSensitive(doc, "capacityProviders", list);
 	cJSON_ReplaceItemInObjectCaseSensitive(doc,
 	    "defaultCapacityProviderStrategy", strat);

@@ -76,6 +76,37 @@ void	api_page_token(cJSON *resp, const struct api_page *p, int64_t total);
 int	api_cluster(struct api_ctx *c, const cJSON *req, char **name,
 	    struct err *e);
 
+/* A string member, or the object itself, of element idx of the list
+ * named list; errors name the path ("list[2].name"). */
+int	api_item_str(const cJSON *obj, const char *list, int idx,
+	    const char *name, int required, const char **out, struct err *e);
+int	api_item_object(const cJSON *j, const char *list, int idx,
+	    const char *const *members, struct err *e);
+
+/*
+ * A capacity provider strategy (the request member named member) checked
+ * against the cluster's providers: each item names one of them once,
+ * weight 0-1000, base 0-100000, at most one base; with several items some
+ * weight above zero. Returns the strategy with weight and base filled in
+ * (the caller's), or NULL with e set.
+ */
+cJSON	*api_strategy(const cJSON *strategy, const char *member,
+	    const cJSON *providers, struct err *e);
+
+/*
+ * How RunTask and CreateService launch: launchType, or
+ * capacityProviderStrategy, or the cluster's default strategy, or EC2.
+ * A Fargate launch needs a task definition compatible with FARGATE.
+ */
+struct api_launch {
+	enum launch_type	 type;
+	cJSON			*strategy;	/* owned; NULL for launchType */
+	int			 from_default;	/* the cluster's strategy */
+};
+int	api_launch(struct api_ctx *c, const cJSON *req, const char *cluster,
+	    const cJSON *td, struct api_launch *l, struct err *e);
+void	api_launch_clear(struct api_launch *l);
+
 /* Response writers. */
 cJSON	*api_time(int64_t ms);	/* epoch seconds with a millisecond fraction */
 void	 api_add_time(cJSON *obj, const char *name, int64_t ms);

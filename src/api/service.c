@@ -120,6 +120,7 @@ api_create_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
     struct err *e)
 {
 	struct service_row	 s, old;
+	struct api_launch	 l;
 	const char		*name, *tdref, *lt, *strategy, *prop;
 	const cJSON		*dc, *arr, *tags, *ctrl;
 	cJSON			*td = NULL;
@@ -129,6 +130,7 @@ api_create_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 
 	memset(&s, 0, sizeof s);
 	memset(&old, 0, sizeof old);
+	memset(&l, 0, sizeof l);
 	if (api_cluster(c, req, &cluster, e) != 0)
 		goto out;
 	if (api_str_len(req, "serviceName", 1, 255, &name, e) != 0 ||
@@ -181,15 +183,9 @@ api_create_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 		    "controller (rolling update)");
 		goto out;
 	}
-	if (lt != NULL && cJSON_GetArraySize(cJSON_GetObjectItem(req,
-	    "capacityProviderStrategy")) > 0) {
-		err_set(e, ERR_INVALID, "Specifying both a launch type and "
-		    "capacity provider strategy is not supported. Remove one "
-		    "and try again.");
-		goto out;
-	}
 	if (check_deployment_configuration(dc, strategy, e) != 0 ||
 	    active_taskdef(c, tdref, &tdarn, &td, e) != 0 ||
+	    api_launch(c, req, cluster, td, &l, e) != 0 ||
 	    check_network(req, td, e) != 0)
 		goto out;
 	if ((found = store_service_get(c->st, cluster, name, &old, e)) < 0)
@@ -210,13 +206,14 @@ api_create_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	s.scheduling_strategy = xstrdup(strategy);
 	s.created_at = s.updated_at = c->now;
 	s.doc = cJSON_CreateObject();
-	if (lt == NULL && cJSON_GetArraySize(cJSON_GetObjectItem(req,
-	    "capacityProviderStrategy")) == 0)
-		lt = "EC2";
-	if (lt != NULL)
-		cJSON_AddStringToObject(s.doc, "launchType", lt);
-	keep(s.doc, req, "capacityProviderStrategy");
-	if (lt != NULL && strcmp(lt, "FARGATE") == 0)
+	if (l.strategy != NULL) {
+		cJSON_AddItemToObject(s.doc, "capacityProviderStrategy",
+		    l.strategy);
+		l.strategy = NULL;
+	} else
+		cJSON_AddStringToObject(s.doc, "launchType",
+		    model_launch_types[l.type]);
+	if (l.type == LAUNCH_FARGATE)
 		cJSON_AddStringToObject(s.doc, "platformVersion", "LATEST");
 	keep(s.doc, req, "platformVersion");
 	keep(s.doc, req, "deploymentConfiguration");
@@ -250,6 +247,7 @@ api_create_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	ret = 0;
 out:
 	cJSON_Delete(td);
+	api_launch_clear(&l);
 	free(cluster);
 	free(tdarn);
 	service_row_clear(&s);
@@ -280,6 +278,7 @@ api_update_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
     struct err *e)
 {
 	struct service_row	 s;
+	struct api_launch	 l;
 	const char		*tdref;
 	const cJSON		*dc, *arr;
 	char			*cluster = NULL, *tdarn = NULL;
@@ -288,6 +287,7 @@ api_update_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	int			 present, force = 0, deploy = 0, ret = -1, b;
 
 	memset(&s, 0, sizeof s);
+	memset(&l, 0, sizeof l);
 	if (service_of(c, req, &cluster, &s, e) != 0)
 		goto out;
 	if (strcmp(s.status, "ACTIVE") != 0) {
@@ -324,12 +324,26 @@ api_update_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 		keep(s.doc, req, "networkConfiguration");
 		deploy = 1;
 	}
+	if (cJSON_GetObjectItem(req, "capacityProviderStrategy") != NULL) {
+		/* A new strategy (or, given [], the cluster's default). */
+		if (api_launch(c, req, cluster, td, &l, e) != 0)
+			goto out;
+		cJSON_DeleteItemFromObjectCaseSensitive(s.doc, "launchType");
+		cJSON_DeleteItemFromObjectCaseSensitive(s.doc,
+		    "capacityProviderStrategy");
+		if (l.strategy != NULL) {
+			cJSON_AddItemToObject(s.doc, "capacityProviderStrategy",
+			    l.strategy);
+			l.strategy = NULL;
+		} else
+			cJSON_AddStringToObject(s.doc, "launchType",
+			    model_launch_types[l.type]);
+	}
 	if (cJSON_GetObjectItem(req, "capacityProviderStrategy") != NULL ||
 	    cJSON_GetObjectItem(req, "platformVersion") != NULL ||
 	    cJSON_GetObjectItem(req, "placementConstraints") != NULL ||
 	    cJSON_GetObjectItem(req, "placementStrategy") != NULL)
 		deploy = 1;
-	keep(s.doc, req, "capacityProviderStrategy");
 	keep(s.doc, req, "platformVersion");
 	keep(s.doc, req, "placementConstraints");
 	keep(s.doc, req, "placementStrategy");
@@ -348,6 +362,7 @@ api_update_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	ret = 0;
 out:
 	cJSON_Delete(td);
+	api_launch_clear(&l);
 	free(cluster);
 	free(tdarn);
 	service_row_clear(&s);

@@ -76,54 +76,13 @@ add_tasks(struct api_ctx *c, cJSON *list, char **arns, size_t n,
 	}
 }
 
-static int
-launch_of(struct api_ctx *c, const cJSON *req, const cJSON *td,
-    enum launch_type *lt, const char **cp, struct err *e)
-{
-	const char	*name;
-	const cJSON	*cps, *comp, *j;
-	int		 fargate_ok = 0;
-
-	(void)c;
-	*cp = NULL;
-	if (api_enum(req, "launchType", 0, model_launch_types, &name, e) != 0 ||
-	    api_array(req, "capacityProviderStrategy", 0, 20, &cps, e) != 0)
-		return -1;
-	if (name != NULL && cJSON_GetArraySize(cps) > 0)
-		return err_set(e, ERR_INVALID, "Specifying both a launch type "
-		    "and capacity provider strategy is not supported. Remove "
-		    "one and try again.");
-	if (cJSON_GetArraySize(cps) > 0) {
-		*cp = cJSON_GetStringValue(cJSON_GetObjectItem(
-		    cJSON_GetArrayItem(cps, 0), "capacityProvider"));
-		if (*cp == NULL || (strcmp(*cp, "FARGATE") != 0 &&
-		    strcmp(*cp, "FARGATE_SPOT") != 0))
-			return err_set(e, ERR_INVALID, "The specified capacity "
-			    "provider strategy cannot contain a capacity "
-			    "provider that is not associated with the cluster.");
-		name = "FARGATE";
-	}
-	*lt = name ? (enum launch_type)model_launch_type_parse(name) :
-	    LAUNCH_EC2;
-	if (*lt == LAUNCH_FARGATE) {
-		comp = cJSON_GetObjectItem(td, "compatibilities");
-		cJSON_ArrayForEach(j, comp)
-			if (cJSON_IsString(j) &&
-			    strcmp(j->valuestring, "FARGATE") == 0)
-				fargate_ok = 1;
-		if (!fargate_ok)
-			return err_set(e, ERR_INVALID, "Task definition does "
-			    "not support launch_type FARGATE.");
-	}
-	return 0;
-}
-
 int
 api_run_task(struct api_ctx *c, const cJSON *req, cJSON *resp, struct err *e)
 {
 	struct run_args		 a;
 	struct run_request	 rq;
 	struct run_result	 rr;
+	struct api_launch	 l;
 	char			*cluster = NULL;
 	int64_t			 count = 1;
 	int			 ret = -1;
@@ -131,12 +90,14 @@ api_run_task(struct api_ctx *c, const cJSON *req, cJSON *resp, struct err *e)
 	memset(&a, 0, sizeof a);
 	memset(&rr, 0, sizeof rr);
 	memset(&rq, 0, sizeof rq);
+	memset(&l, 0, sizeof l);
 	if (api_cluster(c, req, &cluster, e) != 0 ||
 	    api_int(req, "count", 0, 1, 10, &count, NULL, e) != 0 ||
 	    run_args_read(c, req, &a, e) != 0 ||
-	    launch_of(c, req, a.td, &rq.spec.launch_type,
-	    &rq.spec.capacity_provider, e) != 0)
+	    api_launch(c, req, cluster, a.td, &l, e) != 0)
 		goto out;
+	rq.spec.launch_type = l.type;
+	rq.spec.strategy = l.strategy;
 	rq.spec.cluster = cluster;
 	rq.spec.td = a.td;
 	rq.spec.group = a.group;
@@ -160,6 +121,7 @@ api_run_task(struct api_ctx *c, const cJSON *req, cJSON *resp, struct err *e)
 out:
 	run_result_clear(&rr);
 	run_args_clear(&a);
+	api_launch_clear(&l);
 	free(cluster);
 	return ret;
 }

@@ -107,7 +107,9 @@ struct task_spec {
 	const char		*cluster;
 	const cJSON		*td;		/* resolved TaskDefinition */
 	enum launch_type	 launch_type;
-	const char		*capacity_provider;	/* or NULL */
+	/* Fargate: the capacity provider strategy ([] or NULL for the
+	 * FARGATE launch type); each task goes to one of its providers. */
+	const cJSON		*strategy;
 	const char		*group;
 	const char		*started_by;
 	const char		*service_arn;
@@ -115,8 +117,11 @@ struct task_spec {
 	const cJSON		*overrides;
 	const cJSON		*network_configuration;
 	const cJSON		*tags;
+	/* Filled by engine_run_tasks for each task it places (StartTask
+	 * names instance_arn itself). */
 	const char		*instance_arn;	/* NULL on Fargate */
 	const char		*zone;
+	const char		*capacity_provider;	/* or NULL */
 };
 
 struct run_request {

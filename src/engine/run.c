@@ -98,6 +98,59 @@ candidates(struct engine *eng, const struct task_spec *spec,
 	return 0;
 }
 
+/*
+ * The strategy's items with, for a service, how many of its live tasks
+ * each provider already runs, so that base and weight hold across calls.
+ */
+static int
+provider_shares(struct engine *eng, const struct task_spec *spec,
+    struct placement_share **out, size_t *n, struct err *e)
+{
+	struct placement_share	*s;
+	struct task_row		*tasks = NULL;
+	const cJSON		*item;
+	const char		*cp;
+	size_t			 i, k, nt = 0;
+
+	*out = NULL;
+	*n = (size_t)cJSON_GetArraySize(spec->strategy);
+	if (*n == 0)
+		return 0;
+	s = xcalloc(*n, sizeof *s);
+	k = 0;
+	cJSON_ArrayForEach(item, spec->strategy) {
+		s[k].base = (int64_t)cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(item, "base"));
+		s[k].weight = (int64_t)cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(item, "weight"));
+		k++;
+	}
+	if (spec->service_arn != NULL && *n > 1) {
+		if (store_task_of_service(eng->st, spec->service_arn, &tasks,
+		    &nt, e) != 0) {
+			free(s);
+			return -1;
+		}
+		for (i = 0; i < nt; i++) {
+			if (tasks[i].desired_stopped)
+				continue;
+			cp = cJSON_GetStringValue(cJSON_GetObjectItem(
+			    tasks[i].doc, "capacityProviderName"));
+			k = 0;
+			cJSON_ArrayForEach(item, spec->strategy) {
+				if (cp != NULL && strcmp(cp,
+				    cJSON_GetStringValue(cJSON_GetObjectItem(
+				    item, "capacityProvider"))) == 0)
+					s[k].placed++;
+				k++;
+			}
+		}
+		task_rows_free(tasks, nt);
+	}
+	*out = s;
+	return 0;
+}
+
 static void
 result_add(struct run_result *r, char *arn)
 {
@@ -114,8 +167,10 @@ engine_run_tasks(struct engine *eng, const struct run_request *rq,
 	struct placement_instance	*pi = NULL;
 	struct placement_need		 need;
 	struct placement_result		 pr;
+	struct placement_share		*shares = NULL;
+	size_t				 nshares = 0;
 	struct task_spec		 spec = rq->spec;
-	size_t				 n = 0;
+	size_t				 n = 0, k, first = 0, navail;
 	int64_t				 cpu, mem;
 	char				*arn, zone[64];
 	cJSON				*f;
@@ -124,11 +179,21 @@ engine_run_tasks(struct engine *eng, const struct run_request *rq,
 	memset(r, 0, sizeof *r);
 	r->failures = cJSON_CreateArray();
 	if (spec.launch_type == LAUNCH_FARGATE) {
+		if (provider_shares(eng, &spec, &shares, &nshares, e) != 0)
+			goto out;
 		for (i = 0; i < rq->count; i++) {
 			snprintf(zone, sizeof zone, "%s%c", eng->region,
 			    zones[prng_below(&eng->prng, 3)]);
 			spec.zone = zone;
 			spec.instance_arn = NULL;
+			spec.capacity_provider = NULL;
+			if (nshares > 0) {
+				k = placement_provider(shares, nshares);
+				shares[k].placed++;
+				spec.capacity_provider = cJSON_GetStringValue(
+				    cJSON_GetObjectItem(cJSON_GetArrayItem(
+				    spec.strategy, (int)k), "capacityProvider"));
+			}
 			if (engine_task_create(eng, &spec, &arn, e) != 0)
 				goto out;
 			result_add(r, arn);
@@ -138,15 +203,38 @@ engine_run_tasks(struct engine *eng, const struct run_request *rq,
 	}
 	if (candidates(eng, &spec, &rows, &n, &pi, e) != 0)
 		goto out;
-	if (n == 0) {
+	if (n == 0 && spec.instance_arn == NULL) {
 		r->no_instances = 1;
 		ret = 0;
 		goto out;
 	}
+	navail = n;
 	engine_task_need(spec.td, spec.overrides, &need, &cpu, &mem);
+	if (spec.instance_arn != NULL) {
+		/* StartTask: the one named instance, by ARN or id. */
+		for (k = 0; k < n; k++)
+			if (strcmp(pi[k].arn, spec.instance_arn) == 0 ||
+			    strcmp(pi[k].id, spec.instance_arn) == 0)
+				break;
+		if (k == n) {
+			f = cJSON_CreateObject();
+			cJSON_AddStringToObject(f, "arn", spec.instance_arn);
+			cJSON_AddStringToObject(f, "reason", "MISSING");
+			cJSON_AddItemToArray(r->failures, f);
+			ret = 0;
+			goto out;
+		}
+		first = k;
+		navail = 1;
+	}
 	for (i = 0; i < rq->count; i++) {
-		placement_choose(pi, n, &need, rq->service_default ?
-		    PLACEMENT_SERVICE : PLACEMENT_RANDOM, &eng->prng, &pr);
+		placement_choose(pi + first, navail, &need,
+		    rq->service_default ? PLACEMENT_SERVICE : PLACEMENT_RANDOM,
+		    &eng->prng, &pr);
+		if (pr.chosen >= 0)
+			pr.chosen += (int)first;
+		if (pr.closest >= 0)
+			pr.closest += (int)first;
 		log_debug("placement: %s", pr.why);
 		if (pr.chosen < 0) {
 			f = cJSON_CreateObject();
@@ -171,6 +259,7 @@ engine_run_tasks(struct engine *eng, const struct run_request *rq,
 	ret = 0;
 out:
 	free(pi);
+	free(shares);
 	instance_rows_free(rows, n);
 	return ret;
 }

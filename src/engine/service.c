@@ -209,20 +209,17 @@ scheduler_stop(struct engine *eng, struct task_row *t, const char *dep_id,
 	return ret;
 }
 
+/* A service launches by its launchType or, without one, by its capacity
+ * provider strategy (every provider ecsim has is Fargate). */
 static enum launch_type
-service_launch_type(const struct service_row *s, const char **cp)
+service_launch_type(const struct service_row *s, const cJSON **strategy)
 {
 	const cJSON	*lt = cJSON_GetObjectItem(s->doc, "launchType");
-	const cJSON	*cps = cJSON_GetObjectItem(s->doc,
-			    "capacityProviderStrategy");
 	int		 v;
 
-	*cp = NULL;
-	if (cJSON_GetArraySize(cps) > 0) {
-		*cp = cJSON_GetStringValue(cJSON_GetObjectItem(
-		    cJSON_GetArrayItem(cps, 0), "capacityProvider"));
+	*strategy = cJSON_GetObjectItem(s->doc, "capacityProviderStrategy");
+	if (cJSON_GetArraySize(*strategy) > 0)
 		return LAUNCH_FARGATE;
-	}
 	v = model_launch_type_parse(cJSON_GetStringValue(lt));
 	return v < 0 ? LAUNCH_EC2 : (enum launch_type)v;
 }
@@ -248,8 +245,7 @@ start_tasks(struct engine *eng, const struct service_row *s,
 	group = xprintf("service:%s", s->name);
 	rq.spec.cluster = s->cluster;
 	rq.spec.td = td;
-	rq.spec.launch_type = service_launch_type(s,
-	    &rq.spec.capacity_provider);
+	rq.spec.launch_type = service_launch_type(s, &rq.spec.strategy);
 	rq.spec.group = group;
 	rq.spec.started_by = primary->id;
 	rq.spec.service_arn = s->arn;

@@ -208,3 +208,30 @@ placement_choose(struct placement_instance *ins, size_t n,
 		    ins[best].group_tasks);
 	placement_take(&ins[best], need);
 }
+
+size_t
+placement_provider(const struct placement_share *s, size_t n)
+{
+	size_t	i, best = 0;
+	int64_t	extra_i, extra_b;
+	int	found = 0;
+
+	for (i = 0; i < n; i++)
+		if (s[i].placed < s[i].base)
+			return i;
+	/* Smallest (extra + 1) / weight, compared without division. */
+	for (i = 0; i < n; i++) {
+		if (s[i].weight <= 0)
+			continue;
+		extra_i = s[i].placed - s[i].base;
+		if (found) {
+			extra_b = s[best].placed - s[best].base;
+			if ((extra_i + 1) * s[best].weight >=
+			    (extra_b + 1) * s[i].weight)
+				continue;
+		}
+		best = i;
+		found = 1;
+	}
+	return best;
+}

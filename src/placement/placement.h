@@ -78,4 +78,22 @@ void	placement_choose(struct placement_instance *ins, size_t n,
 	    const struct placement_need *need, enum placement_default strategy,
 	    struct prng *prng, struct placement_result *res);
 
+/*
+ * Capacity provider strategies. One item of a strategy, and how many of
+ * the group's tasks already run on that provider.
+ */
+struct placement_share {
+	int64_t		 base;		/* at least this many here first */
+	int64_t		 weight;	/* relative share of the rest */
+	int64_t		 placed;
+};
+
+/*
+ * The index of the provider the next task goes to: bases are filled in
+ * strategy order, then the rest is shared by weight (the provider furthest
+ * below its share; ties to the earlier item). A strategy whose weights
+ * are all zero puts everything past the bases on its first item.
+ */
+size_t	placement_provider(const struct placement_share *s, size_t n);
+
 #endif

@@ -199,8 +199,10 @@ def test_create_name_of_255_is_fine(ecsim):
           {"capacityProvider": "FARGATE", "weight": 1, "base": 1},
           {"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 2}]},
      "InvalidParameterException", "more than one capacity provider with a base"),
-    ({"capacityProviders": ["FARGATE"], "defaultCapacityProviderStrategy":
-      [{"capacityProvider": "FARGATE", "weight": 0}]},
+    ({"capacityProviders": ["FARGATE", "FARGATE_SPOT"],
+      "defaultCapacityProviderStrategy": [
+          {"capacityProvider": "FARGATE", "weight": 0},
+          {"capacityProvider": "FARGATE_SPOT", "weight": 0}]},
      "InvalidParameterException", "weight greater than zero"),
     ({"capacityProviders": ["FARGATE"], "defaultCapacityProviderStrategy":
       [{"weight": 1}]},

@@ -295,6 +295,78 @@ def test_fargate_run_task(ecsim):
     assert "DEPROVISIONING" in seen
 
 
+def test_cluster_default_capacity_provider_strategy(ecsim):
+    """No launchType and no strategy: the cluster's default strategy
+    decides, base first and then by weight, for RunTask and services."""
+    ecsim.aws("create-cluster", "--cluster-name", "cp",
+              "--capacity-providers", "FARGATE", "FARGATE_SPOT",
+              "--default-capacity-provider-strategy",
+              "capacityProvider=FARGATE,weight=1,base=2",
+              "capacityProvider=FARGATE_SPOT,weight=3")
+    ecsim.aws("register-task-definition", "--family", "fgweb",
+              "--requires-compatibilities", "FARGATE",
+              "--network-mode", "awsvpc", "--cpu", "256",
+              "--memory", "512", "--container-definitions",
+              json.dumps([{"name": "web", "image": "nginx"}]))
+    net = "awsvpcConfiguration={subnets=[subnet-1]}"
+    r = ecsim.aws("run-task", "--cluster", "cp", "--task-definition",
+                  "fgweb", "--count", "10", "--network-configuration", net)
+    assert r["failures"] == []
+    got = [t["capacityProviderName"] for t in r["tasks"]]
+    assert got[:2] == ["FARGATE", "FARGATE"]
+    assert got.count("FARGATE") == 4 and got.count("FARGATE_SPOT") == 6
+    assert {t["launchType"] for t in r["tasks"]} == {"FARGATE"}
+
+    # a strategy in the request wins over the cluster's
+    r = ecsim.aws("run-task", "--cluster", "cp", "--task-definition",
+                  "fgweb", "--network-configuration", net,
+                  "--capacity-provider-strategy",
+                  "capacityProvider=FARGATE_SPOT,weight=1")
+    assert r["tasks"][0]["capacityProviderName"] == "FARGATE_SPOT"
+
+    # a service without a launch type takes the default strategy too
+    svc = ecsim.aws("create-service", "--cluster", "cp", "--service-name",
+                    "s", "--task-definition", "fgweb", "--desired-count",
+                    "3", "--network-configuration", net)["service"]
+    assert "launchType" not in svc
+    assert svc["capacityProviderStrategy"] == [
+        {"capacityProvider": "FARGATE", "weight": 1, "base": 2},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 3, "base": 0}]
+    ecsim.aws("wait", "services-stable", "--cluster", "cp",
+              "--services", "s")
+    arns = ecsim.aws("list-tasks", "--cluster", "cp", "--service-name",
+                     "s")["taskArns"]
+    tasks = describe(ecsim, arns, "cp")
+    assert sorted(t["capacityProviderName"] for t in tasks) == [
+        "FARGATE", "FARGATE", "FARGATE_SPOT"]
+
+    # errors: a provider the cluster lacks, a task definition that cannot
+    # run on Fargate, both a launch type and a strategy
+    ecsim.aws("create-cluster", "--cluster-name", "plain",
+              "--capacity-providers", "FARGATE",
+              "--default-capacity-provider-strategy",
+              "capacityProvider=FARGATE,weight=1")
+    err = ecsim.aws_fail("run-task", "--cluster", "plain",
+                         "--task-definition", "fgweb",
+                         "--network-configuration", net,
+                         "--capacity-provider-strategy",
+                         "capacityProvider=FARGATE_SPOT,weight=1")
+    assert "not associated with the cluster" in err
+    ecsim.aws("register-task-definition", "--family", "ec2only",
+              "--container-definitions", json.dumps(
+                  [{"name": "c", "image": "busybox", "memory": 64}]))
+    err = ecsim.aws_fail("run-task", "--cluster", "plain",
+                         "--task-definition", "ec2only")
+    assert "does not support launch_type FARGATE" in err
+    err = ecsim.aws_fail("run-task", "--cluster", "plain",
+                         "--task-definition", "fgweb",
+                         "--launch-type", "FARGATE",
+                         "--network-configuration", net,
+                         "--capacity-provider-strategy",
+                         "capacityProvider=FARGATE,weight=1")
+    assert "Specifying both a launch type" in err
+
+
 def test_describe_unknown_task(make_ecsim):
     ecsim = ec2(make_ecsim)
     register(ecsim)
@@ -318,10 +390,6 @@ def test_describe_unknown_task(make_ecsim):
     assert "InvalidParameterException" in err
 
 
-@pytest.mark.xfail(reason="ecsim bug: StartTask ignores containerInstances; "
-                   "api_start_task sets spec.instance_arn but "
-                   "engine_run_tasks places the task by the spread "
-                   "strategy on any instance", strict=True)
 def test_start_task_on_named_instance(make_ecsim):
     ecsim = ec2(make_ecsim)
     register(ecsim)
@@ -340,3 +408,9 @@ def test_start_task_on_named_instance(make_ecsim):
                          target)["taskArns"]) == set(arns)
     assert ecsim.aws("list-tasks", "--container-instance",
                      cis[0])["taskArns"] == []
+    # an instance that is not in the cluster is a failure, not a task
+    ghost = target.rsplit("/", 1)[0] + "/" + "0" * 32
+    r = ecsim.aws("start-task", "--task-definition", "web",
+                  "--container-instances", ghost)
+    assert r["tasks"] == []
+    assert r["failures"] == [{"arn": ghost, "reason": "MISSING"}]

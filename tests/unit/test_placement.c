@@ -133,6 +133,42 @@ START_TEST(test_random_is_seeded)
 }
 END_TEST
 
+/* Base first, then the rest by weight; zero weights never get the rest. */
+START_TEST(test_provider_base_then_weight)
+{
+	struct placement_share	s[3];
+	int			i, got[3] = { 0 };
+
+	memset(s, 0, sizeof s);
+	s[0].weight = 1;
+	s[0].base = 2;
+	s[1].weight = 3;
+	s[2].weight = 0;
+	for (i = 0; i < 2; i++) {
+		ck_assert_uint_eq(placement_provider(s, 3), 0);
+		s[0].placed++;
+	}
+	for (i = 0; i < 40; i++) {
+		size_t	k = placement_provider(s, 3);
+
+		s[k].placed++;
+		got[k]++;
+	}
+	ck_assert_int_eq(got[0], 10);
+	ck_assert_int_eq(got[1], 30);
+	ck_assert_int_eq(got[2], 0);
+
+	/* One provider of weight zero still takes everything. */
+	memset(s, 0, sizeof s);
+	ck_assert_uint_eq(placement_provider(s, 1), 0);
+	/* Counts already placed (a service's live tasks) carry over. */
+	s[0].weight = 1;
+	s[1].weight = 1;
+	s[0].placed = 5;
+	ck_assert_uint_eq(placement_provider(s, 2), 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -145,6 +181,7 @@ main(void)
 	tcase_add_test(tc, test_service_default_spreads_zones);
 	tcase_add_test(tc, test_failure_names_closest);
 	tcase_add_test(tc, test_random_is_seeded);
+	tcase_add_test(tc, test_provider_base_then_weight);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
