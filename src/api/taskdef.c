@@ -1013,6 +1013,8 @@ api_delete_task_definitions(struct api_ctx *c, const cJSON *req, cJSON *resp,
 				cJSON_Delete(td);
 				return -1;
 			}
+			/* The engine deletes it once nothing uses it. */
+			engine_poke(c->eng);
 			cJSON_Delete(td);
 			if ((td = store_taskdef_resolve(c->st, j->valuestring,
 			    e)) == NULL)

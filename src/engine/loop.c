@@ -1,6 +1,8 @@
 /* The engine tick: one timer, armed for the earliest due work. A tick
  * advances due task lifecycles, reconciles the services that changed (each
- * in its own transaction) and purges tasks stopped for over an hour. */
+ * in its own transaction) and keeps house: tasks stopped and container
+ * instances deregistered over an hour ago are purged, and task definitions
+ * being deleted go once nothing uses them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,9 +34,24 @@ tx_advance(struct engine *eng, const char *arg, struct err *e)
 static int
 tx_purge(struct engine *eng, const char *arg, struct err *e)
 {
+	int64_t	before = engine_now(eng) - eng->cfg.timings.retention;
+
 	(void)arg;
-	return store_task_purge(eng->st, engine_now(eng) -
-	    eng->cfg.timings.retention, e);
+	return store_task_purge(eng->st, before, e) != 0 ||
+	    store_instance_purge(eng->st, before, e) != 0 ||
+	    store_taskdef_purge(eng->st, e) != 0 ? -1 : 0;
+}
+
+/* The earliest time something is due to be purged, or 0. */
+static int64_t
+purge_due(struct engine *eng)
+{
+	int64_t	a = store_task_oldest_stopped(eng->st);
+	int64_t	b = store_instance_oldest_inactive(eng->st);
+
+	if (a == 0 || (b != 0 && b < a))
+		a = b;
+	return a == 0 ? 0 : a + eng->cfg.timings.retention;
 }
 
 static int
@@ -48,7 +65,7 @@ static void
 engine_tick(void *arg)
 {
 	struct engine	*eng = arg;
-	int64_t		 now = engine_now(eng), oldest;
+	int64_t		 now = engine_now(eng), due;
 	char		**marked;
 	size_t		 n, i;
 	int		 rounds;
@@ -75,9 +92,9 @@ engine_tick(void *arg)
 		}
 		free(marked);
 	}
-	oldest = store_task_oldest_stopped(eng->st);
-	if (oldest != 0 && oldest + eng->cfg.timings.retention <= now)
-		in_tx(eng, "purging stopped tasks", tx_purge, NULL);
+	due = purge_due(eng);
+	if ((due != 0 && due <= now) || store_taskdef_deleting(eng->st) > 0)
+		in_tx(eng, "purging", tx_purge, NULL);
 	eng->poked = 0;
 	engine_schedule(eng);
 }
@@ -122,11 +139,8 @@ engine_schedule(struct engine *eng)
 		due = t;
 	if (eng->retry_at != 0 && (due == 0 || eng->retry_at < due))
 		due = eng->retry_at;
-	if ((t = store_task_oldest_stopped(eng->st)) != 0) {
-		t += eng->cfg.timings.retention;
-		if (due == 0 || t < due)
-			due = t;
-	}
+	if ((t = purge_due(eng)) != 0 && (due == 0 || t < due))
+		due = t;
 	if (due != 0)
 		clock_timer_at(eng->tick, due < now ? now : due);
 	else

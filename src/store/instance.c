@@ -512,3 +512,41 @@ out:
 	cJSON_Delete(doc);
 	return ci;
 }
+
+/* Deregistered instances: their attributes, tags and rows. */
+static const char SQL_INSTANCE_PURGE_ATTRIBUTES[] =
+    "DELETE FROM attributes WHERE target_id IN (SELECT arn FROM "
+    "container_instances WHERE status = 'INACTIVE' AND updated_at <= ?1)";
+static const char SQL_INSTANCE_PURGE_TAGS[] =
+    "DELETE FROM tags WHERE resource_arn IN (SELECT arn FROM "
+    "container_instances WHERE status = 'INACTIVE' AND updated_at <= ?1)";
+static const char SQL_INSTANCE_PURGE[] =
+    "DELETE FROM container_instances WHERE status = 'INACTIVE' AND "
+    "updated_at <= ?1";
+
+int
+store_instance_purge(struct store *st, int64_t before, struct err *e)
+{
+	static const char *const sql[] = { SQL_INSTANCE_PURGE_ATTRIBUTES,
+	    SQL_INSTANCE_PURGE_TAGS, SQL_INSTANCE_PURGE };
+	sqlite3_stmt	*s;
+	size_t		 i;
+
+	for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+		s = store_stmt(st, sql[i]);
+		bind_int(s, 1, before);
+		if (store_exec_stmt(st, s, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char SQL_INSTANCE_OLDEST_INACTIVE[] =
+    "SELECT MIN(updated_at) FROM container_instances WHERE "
+    "status = 'INACTIVE'";
+
+int64_t
+store_instance_oldest_inactive(struct store *st)
+{
+	return store_int_query(st, SQL_INSTANCE_OLDEST_INACTIVE, NULL);
+}

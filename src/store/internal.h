@@ -33,6 +33,10 @@ int	store_exec_stmt(struct store *st, sqlite3_stmt *s, struct err *e);
 /* Sets e from the database's last error, naming what failed. */
 int	store_fail(struct store *st, struct err *e, const char *what);
 
+/* The one integer a query answers, ?1 bound to arg unless it is NULL;
+ * 0 when it answers no row or NULL. For counts and earliest times. */
+int64_t	store_int_query(struct store *st, const char *sql, const char *arg);
+
 /* Column helpers: copies (caller frees); NULL for SQL NULL. */
 char	*col_dup(sqlite3_stmt *s, int i);
 cJSON	*col_json(sqlite3_stmt *s, int i);

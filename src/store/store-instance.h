@@ -120,4 +120,10 @@ int	store_attributes_list(struct store *st, const char *cluster,
 	    const char *name, const char *value, int64_t offset, int64_t limit,
 	    cJSON *out, int64_t *total, struct err *e);
 
+/* Deletes instances INACTIVE since before or earlier, with their attributes
+ * and tags. */
+int	store_instance_purge(struct store *st, int64_t before, struct err *e);
+/* The earliest updated_at of an INACTIVE instance, or 0. */
+int64_t	store_instance_oldest_inactive(struct store *st);
+
 #endif

@@ -54,7 +54,7 @@ int	store_task_on_instance(struct store *st, const char *instance_arn,
 	    struct task_row **rows, size_t *n, struct err *e);
 /* Counts tasks of a cluster that are not STOPPED. */
 int64_t	store_task_count_live(struct store *st, const char *cluster);
-/* Deletes STOPPED tasks whose stopped_at is before before. */
+/* Deletes STOPPED tasks whose stopped_at is at or before before. */
 int	store_task_purge(struct store *st, int64_t before, struct err *e);
 /* The earliest stopped_at of a STOPPED task, or 0. */
 int64_t	store_task_oldest_stopped(struct store *st);

@@ -70,4 +70,9 @@ int	store_taskdef_parse_memory(const char *s, int64_t *out);
 /* 1 when cpu units and memory MiB are a Fargate task size. */
 int	store_taskdef_fargate_size(int64_t cpu, int64_t memory);
 
+/* Deletes the DELETE_IN_PROGRESS revisions nothing uses any more. */
+int	store_taskdef_purge(struct store *st, struct err *e);
+/* How many revisions are DELETE_IN_PROGRESS. */
+int64_t	store_taskdef_deleting(struct store *st);
+
 #endif

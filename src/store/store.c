@@ -345,13 +345,21 @@ store_event_append(struct store *st, int64_t time, const char *source,
 static const char SQL_EVENT_COUNT[] = "SELECT COUNT(*) FROM events";
 
 int64_t
+store_int_query(struct store *st, const char *sql, const char *arg)
+{
+	sqlite3_stmt	*s = store_stmt(st, sql);
+	int64_t		 v = 0;
+
+	if (arg != NULL)
+		bind_text(s, 1, arg);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+int64_t
 store_event_count(struct store *st)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_EVENT_COUNT);
-	int64_t		 n = 0;
-
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return n;
+	return store_int_query(st, SQL_EVENT_COUNT, NULL);
 }

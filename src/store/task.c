@@ -232,13 +232,7 @@ static const char SQL_TASK_NEXT_DUE[] =
 int64_t
 store_task_next_due(struct store *st)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_NEXT_DUE);
-	int64_t		 v = 0;
-
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return v;
+	return store_int_query(st, SQL_TASK_NEXT_DUE, NULL);
 }
 
 static const char SQL_TASK_OF_SERVICE[] =
@@ -276,21 +270,14 @@ static const char SQL_TASK_COUNT_LIVE[] =
 int64_t
 store_task_count_live(struct store *st, const char *cluster)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_COUNT_LIVE);
-	int64_t		 v = 0;
-
-	bind_text(s, 1, cluster);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return v;
+	return store_int_query(st, SQL_TASK_COUNT_LIVE, cluster);
 }
 
 static const char SQL_TASK_PURGE_TAGS[] =
     "DELETE FROM tags WHERE resource_arn IN (SELECT arn FROM tasks WHERE "
-    "stopped_at IS NOT NULL AND stopped_at < ?1)";
+    "stopped_at IS NOT NULL AND stopped_at <= ?1)";
 static const char SQL_TASK_PURGE[] =
-    "DELETE FROM tasks WHERE stopped_at IS NOT NULL AND stopped_at < ?1";
+    "DELETE FROM tasks WHERE stopped_at IS NOT NULL AND stopped_at <= ?1";
 
 int
 store_task_purge(struct store *st, int64_t before, struct err *e)
@@ -311,13 +298,7 @@ static const char SQL_TASK_OLDEST_STOPPED[] =
 int64_t
 store_task_oldest_stopped(struct store *st)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_OLDEST_STOPPED);
-	int64_t		 v = 0;
-
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return v;
+	return store_int_query(st, SQL_TASK_OLDEST_STOPPED, NULL);
 }
 
 /*

@@ -342,3 +342,65 @@ store_taskdef_families(struct store *st, const char *prefix,
 		return store_fail(st, e, "listing task definition families");
 	return 0;
 }
+
+/*
+ * A revision in DELETE_IN_PROGRESS is deleted once no task that is not
+ * STOPPED runs it and no service or deployment names it. Its family's
+ * last revision stays, so revision numbers never repeat.
+ */
+static const char SQL_TD_UNUSED[] =
+    "SELECT arn FROM task_definitions d WHERE status = 'DELETE_IN_PROGRESS' "
+    "AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.task_definition = d.arn "
+    "AND t.last_status != 'STOPPED') "
+    "AND NOT EXISTS (SELECT 1 FROM services s WHERE s.task_definition = "
+    "d.arn AND s.status != 'INACTIVE') "
+    "AND NOT EXISTS (SELECT 1 FROM deployments p JOIN services s ON "
+    "s.arn = p.service_arn WHERE p.task_definition = d.arn AND "
+    "p.status != 'INACTIVE' AND s.status != 'INACTIVE')";
+static const char SQL_TD_PURGE_TAGS[] =
+    "DELETE FROM tags WHERE resource_arn = ?1";
+static const char SQL_TD_PURGE[] =
+    "DELETE FROM task_definitions WHERE arn = ?1";
+
+int
+store_taskdef_purge(struct store *st, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TD_UNUSED), *d;
+	char		**arns = NULL;
+	size_t		  n = 0, i;
+	int		  rc, ret = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		arns = xrealloc(arns, (n + 1) * sizeof *arns);
+		arns[n++] = col_dup(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		ret = store_fail(st, e, "finding task definitions to delete");
+	for (i = 0; i < n && ret == 0; i++) {
+		d = store_stmt(st, SQL_TD_PURGE_TAGS);
+		bind_text(d, 1, arns[i]);
+		if (store_exec_stmt(st, d, e) != 0) {
+			ret = -1;
+			break;
+		}
+		d = store_stmt(st, SQL_TD_PURGE);
+		bind_text(d, 1, arns[i]);
+		if (store_exec_stmt(st, d, e) != 0)
+			ret = -1;
+	}
+	for (i = 0; i < n; i++)
+		free(arns[i]);
+	free(arns);
+	return ret;
+}
+
+static const char SQL_TD_DELETING[] =
+    "SELECT COUNT(*) FROM task_definitions WHERE status = "
+    "'DELETE_IN_PROGRESS'";
+
+int64_t
+store_taskdef_deleting(struct store *st)
+{
+	return store_int_query(st, SQL_TD_DELETING, NULL);
+}

@@ -1,6 +1,8 @@
 /* The engine on a virtual clock, driven through the API dispatch table:
  * the task lifecycle, service convergence and the event outbox. */
 #include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +62,35 @@ call(const char *op, const char *body)
 	j = cJSON_Parse(r.body);
 	free(r.body);
 	return j;
+}
+
+/* The HTTP status of one API call. */
+static int
+call_status(const char *op, const char *body)
+{
+	struct api_reply	 r;
+	char			 target[128];
+
+	snprintf(target, sizeof target, "AmazonEC2ContainerServiceV20141113.%s",
+	    op);
+	api_handle(eng, target, body, strlen(body), &r);
+	free(r.body);
+	return r.status;
+}
+
+/* cJSON_GetStringValue of a path of object members, ending in NULL. */
+static const char *
+str_at(const cJSON *o, ...)
+{
+	va_list		 ap;
+	const char	*name;
+
+	va_start(ap, o);
+	while ((name = va_arg(ap, const char *)) != NULL)
+		o = cJSON_IsArray(o) ? cJSON_GetArrayItem(o, atoi(name)) :
+		    cJSON_GetObjectItem(o, name);
+	va_end(ap);
+	return cJSON_GetStringValue(o);
 }
 
 static void
@@ -232,6 +263,83 @@ START_TEST(test_task_lifecycle_events)
 }
 END_TEST
 
+/*
+ * Housekeeping on the clock: a deleted task definition goes once its last
+ * task stops; a deregistered instance and a stopped task stay describable
+ * for an hour, then are purged.
+ */
+START_TEST(test_housekeeping)
+{
+	cJSON	*r;
+	char	 body[512], task[256], ci[256];
+
+	instances(1);
+	call_free("RegisterTaskDefinition", "{\"family\":\"job\","
+	    "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"x\","
+	    "\"memory\":128}]}");
+	r = call("RunTask", "{\"taskDefinition\":\"job\"}");
+	snprintf(task, sizeof task, "%s", str_at(r, "tasks", "0", "taskArn",
+	    NULL));
+	snprintf(ci, sizeof ci, "%s", str_at(r, "tasks", "0",
+	    "containerInstanceArn", NULL));
+	cJSON_Delete(r);
+	call_free("DeregisterTaskDefinition", "{\"taskDefinition\":\"job:1\"}");
+	r = call("DeleteTaskDefinitions", "{\"taskDefinitions\":[\"job:1\"]}");
+	ck_assert_str_eq(str_at(r, "taskDefinitions", "0", "status", NULL),
+	    "DELETE_IN_PROGRESS");
+	cJSON_Delete(r);
+
+	/* The running task keeps its task definition. */
+	clock_run_until(clk, T0 + 10000);
+	r = call("DescribeTaskDefinition", "{\"taskDefinition\":\"job:1\"}");
+	ck_assert_str_eq(str_at(r, "taskDefinition", "status", NULL),
+	    "DELETE_IN_PROGRESS");
+	cJSON_Delete(r);
+	snprintf(body, sizeof body, "{\"task\":\"%s\"}", task);
+	call_free("StopTask", body);
+	clock_run_until(clk, T0 + 30000);
+	ck_assert_int_eq(call_status("DescribeTaskDefinition",
+	    "{\"taskDefinition\":\"job:1\"}"), 400);
+	/* The revision number is not given again. */
+	r = call("RegisterTaskDefinition", "{\"family\":\"job\","
+	    "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"x\","
+	    "\"memory\":128}]}");
+	ck_assert_int_eq(num(cJSON_GetObjectItem(r, "taskDefinition"),
+	    "revision"), 2);
+	cJSON_Delete(r);
+
+	snprintf(body, sizeof body, "{\"containerInstance\":\"%s\"}", ci);
+	call_free("DeregisterContainerInstance", body);
+	clock_run_until(clk, T0 + 30 * 60000);
+	snprintf(body, sizeof body, "{\"containerInstances\":[\"%s\"]}", ci);
+	r = call("DescribeContainerInstances", body);
+	ck_assert_str_eq(str_at(r, "containerInstances", "0", "status", NULL),
+	    "INACTIVE");
+	cJSON_Delete(r);
+	snprintf(body, sizeof body, "{\"tasks\":[\"%s\"]}", task);
+	r = call("DescribeTasks", body);
+	ck_assert_str_eq(str_at(r, "tasks", "0", "lastStatus", NULL),
+	    "STOPPED");
+	cJSON_Delete(r);
+
+	clock_run_until(clk, T0 + 62 * 60000);
+	r = call("DescribeTasks", body);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "tasks")), 0);
+	ck_assert_str_eq(str_at(r, "failures", "0", "reason", NULL),
+	    "MISSING");
+	cJSON_Delete(r);
+	snprintf(body, sizeof body, "{\"containerInstances\":[\"%s\"]}", ci);
+	r = call("DescribeContainerInstances", body);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r,
+	    "containerInstances")), 0);
+	ck_assert_str_eq(str_at(r, "failures", "0", "reason", NULL),
+	    "MISSING");
+	cJSON_Delete(r);
+	snprintf(body, sizeof body, "{\"resourceArn\":\"%s\"}", ci);
+	ck_assert_int_eq(call_status("ListTagsForResource", body), 400);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -245,6 +353,7 @@ main(void)
 	tcase_add_test(tc, test_service_converges_and_rolls);
 	tcase_add_test(tc, test_capacity_short_then_added);
 	tcase_add_test(tc, test_task_lifecycle_events);
+	tcase_add_test(tc, test_housekeeping);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
