@@ -257,6 +257,15 @@ api_handle(struct engine *eng, const char *target, const char *body,
 		    (size_t)(end - body) : (size_t)0);
 		goto fail;
 	}
+	/* Only white space may follow the value. */
+	while (len > 0 && end < body + len && *end != '\0' &&
+	    strchr(" \t\r\n", *end) != NULL)
+		end++;
+	if (len > 0 && end < body + len) {
+		err_set(&e, ERR_SERIALIZATION, "the request body has more after "
+		    "its JSON value (at byte %zu)", (size_t)(end - body));
+		goto fail;
+	}
 	if (!cJSON_IsObject(req)) {
 		err_set(&e, ERR_SERIALIZATION, "the request body must be a JSON "
 		    "object");

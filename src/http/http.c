@@ -131,6 +131,7 @@ static void
 http_dispatch(struct evhttp_request *req, void *arg)
 {
 	struct http_server	*h = arg;
+	struct api_reply	 r;
 	const char		*uri = evhttp_request_get_uri(req);
 	char			*path;
 	size_t			 i, n;
@@ -145,10 +146,10 @@ http_dispatch(struct evhttp_request *req, void *arg)
 		}
 	}
 	free(path);
-	http_send(req, 404, "application/json", NULL,
-	    "{\"__type\":\"UnknownOperationException\",\"message\":\"no such "
+	api_error_reply(h->eng, 404, "UnknownOperationException", "no such "
 	    "path: the ECS API is POST /, ecsim's own endpoints are under "
-	    "/ecsim/\"}");
+	    "/ecsim/", &r);
+	http_send_api(req, &r);
 }
 
 struct http_server *

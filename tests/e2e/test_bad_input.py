@@ -69,6 +69,20 @@ def test_malformed_json(server):
         assert "JSON" in msg
 
 
+@pytest.mark.parametrize("body", ['{"clusterName": "x"} {"clusterName": "y"}',
+                                  '{"clusterName": "x"}garbage',
+                                  '{"clusterName": "x"}\x00'])
+def test_trailing_bytes_after_the_json(server, body):
+    msg = assert_aws_error(*server.raw("CreateCluster", body), 400,
+                           "SerializationException")
+    assert "more after its JSON value" in msg
+
+
+def test_trailing_white_space_is_fine(server):
+    status, _, body = server.raw("ListClusters", '{"maxResults": 5}\r\n ')
+    assert status == 200, body
+
+
 def test_deeply_nested_json_is_refused_not_crashed(server):
     body = "[" * 100000 + "]" * 100000
     assert_aws_error(*server.raw("ListClusters", body), 400,
@@ -155,8 +169,7 @@ def test_get_with_target_does_not_run(server):
 
 def test_unknown_path_is_json(server):
     status, headers, body = server.raw("ListClusters", {}, path="/v2/nope")
-    assert status == 404
-    assert body["__type"] == "UnknownOperationException"
+    assert_aws_error(status, headers, body, 404, "UnknownOperationException")
     assert "/ecsim/" in body["message"]
 
 
