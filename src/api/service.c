@@ -115,6 +115,22 @@ deployment_defaults(cJSON *doc)
 		cJSON_AddNumberToObject(dc, "minimumHealthyPercent", 100);
 }
 
+/* The service shows launchType, or the capacity provider strategy it
+ * launches by (taken from l), never both. */
+static void
+launch_set(cJSON *doc, struct api_launch *l)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "launchType");
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "capacityProviderStrategy");
+	if (l->strategy != NULL) {
+		cJSON_AddItemToObject(doc, "capacityProviderStrategy",
+		    l->strategy);
+		l->strategy = NULL;
+	} else
+		cJSON_AddStringToObject(doc, "launchType",
+		    model_launch_types[l->type]);
+}
+
 int
 api_create_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
     struct err *e)
@@ -206,13 +222,7 @@ api_create_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	s.scheduling_strategy = xstrdup(strategy);
 	s.created_at = s.updated_at = c->now;
 	s.doc = cJSON_CreateObject();
-	if (l.strategy != NULL) {
-		cJSON_AddItemToObject(s.doc, "capacityProviderStrategy",
-		    l.strategy);
-		l.strategy = NULL;
-	} else
-		cJSON_AddStringToObject(s.doc, "launchType",
-		    model_launch_types[l.type]);
+	launch_set(s.doc, &l);
 	if (l.type == LAUNCH_FARGATE)
 		cJSON_AddStringToObject(s.doc, "platformVersion", "LATEST");
 	keep(s.doc, req, "platformVersion");
@@ -328,16 +338,7 @@ api_update_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 		/* A new strategy (or, given [], the cluster's default). */
 		if (api_launch(c, req, cluster, td, &l, e) != 0)
 			goto out;
-		cJSON_DeleteItemFromObjectCaseSensitive(s.doc, "launchType");
-		cJSON_DeleteItemFromObjectCaseSensitive(s.doc,
-		    "capacityProviderStrategy");
-		if (l.strategy != NULL) {
-			cJSON_AddItemToObject(s.doc, "capacityProviderStrategy",
-			    l.strategy);
-			l.strategy = NULL;
-		} else
-			cJSON_AddStringToObject(s.doc, "launchType",
-			    model_launch_types[l.type]);
+		launch_set(s.doc, &l);
 	}
 	if (cJSON_GetObjectItem(req, "capacityProviderStrategy") != NULL ||
 	    cJSON_GetObjectItem(req, "platformVersion") != NULL ||
