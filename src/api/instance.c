@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/internal.h"
+#include "placement/query.h"
 
 #define INSTANCE_MAX_PER_CLUSTER	5000
 #define INSTANCE_DEFAULT_CPU		2048
@@ -697,6 +698,52 @@ out:
 	return ret;
 }
 
+/*
+ * ListContainerInstances with a filter: the expression is evaluated against
+ * every instance with the status asked for, and the matches are then
+ * paginated, so nextToken counts matching instances and stays stable.
+ */
+static int
+list_filtered(struct api_ctx *c, const char *cluster, const char *status,
+    const struct query *q, const struct api_page *page, cJSON *arns,
+    int64_t *total, struct err *e)
+{
+	struct instance_facts	*rows;
+	struct query_instance	 in;
+	struct query_attr	*attrs = NULL;
+	size_t			 n, i, j;
+
+	if (store_instance_facts(c->st, cluster, status, &rows, &n, e) != 0)
+		return -1;
+	*total = 0;
+	for (i = 0; i < n; i++) {
+		attrs = xrealloc(attrs, (rows[i].nattrs + 1) * sizeof *attrs);
+		for (j = 0; j < rows[i].nattrs; j++) {
+			attrs[j].name = rows[i].attrs[j].name;
+			attrs[j].value = rows[i].attrs[j].value;
+		}
+		memset(&in, 0, sizeof in);
+		in.ec2_instance_id = rows[i].ec2_instance_id;
+		in.agent_version = rows[i].agent_version;
+		in.agent_connected = rows[i].agent_connected;
+		in.registered_at = rows[i].registered_at;
+		in.running_tasks_count = rows[i].running_tasks;
+		in.attrs = attrs;
+		in.nattrs = rows[i].nattrs;
+		in.task_groups = (const char *const *)rows[i].groups;
+		in.ntask_groups = rows[i].ngroups;
+		if (!query_match(q, &in))
+			continue;
+		if (*total >= page->offset && *total < page->offset + page->limit)
+			cJSON_AddItemToArray(arns,
+			    cJSON_CreateString(rows[i].arn));
+		(*total)++;
+	}
+	free(attrs);
+	instance_facts_free(rows, n);
+	return 0;
+}
+
 int
 api_list_container_instances(struct api_ctx *c, const cJSON *req,
     cJSON *resp, struct err *e)
@@ -705,6 +752,7 @@ api_list_container_instances(struct api_ctx *c, const cJSON *req,
 		"cluster", "filter", "nextToken", "maxResults", "status", NULL
 	};
 	struct api_page	 page;
+	struct query	*q = NULL;
 	const char	*ref, *filter, *status;
 	char		*cluster = NULL;
 	cJSON		*arns;
@@ -718,20 +766,23 @@ api_list_container_instances(struct api_ctx *c, const cJSON *req,
 	    e) != 0 ||
 	    api_page(req, &page, e) != 0)
 		goto out;
-	if (filter != NULL && filter[0] != '\0') {
-		err_set(e, ERR_INVALID, "ecsim does not evaluate "
-		    "ListContainerInstances filter expressions yet");
+	if (filter != NULL && filter[0] != '\0' &&
+	    query_parse(filter, &q, e) != 0)
 		goto out;
-	}
 	if (store_cluster_resolve(c->st, ref, &cluster, e) != 0)
 		goto out;
 	arns = cJSON_AddArrayToObject(resp, "containerInstanceArns");
-	if (store_instance_arns(c->st, cluster, status, page.offset,
+	if (q != NULL) {
+		if (list_filtered(c, cluster, status, q, &page, arns, &total,
+		    e) != 0)
+			goto out;
+	} else if (store_instance_arns(c->st, cluster, status, page.offset,
 	    page.limit, arns, &total, e) != 0)
 		goto out;
 	api_page_token(resp, &page, total);
 	ret = 0;
 out:
+	query_free(q);
 	free(cluster);
 	return ret;
 }

@@ -298,6 +298,143 @@ store_instance_list(struct store *st, const char *cluster,
 	return 0;
 }
 
+void
+instance_facts_free(struct instance_facts *rows, size_t n)
+{
+	size_t	i, j;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(rows[i].arn);
+		free(rows[i].ec2_instance_id);
+		free(rows[i].agent_version);
+		for (j = 0; j < rows[i].nattrs; j++) {
+			free(rows[i].attrs[j].name);
+			free(rows[i].attrs[j].value);
+		}
+		free(rows[i].attrs);
+		for (j = 0; j < rows[i].ngroups; j++)
+			free(rows[i].groups[j]);
+		free(rows[i].groups);
+	}
+	free(rows);
+}
+
+/*
+ * The three statements select the same instances in the same order
+ * (registration time, then rowid), so attributes and tasks are matched to
+ * their instance by walking both lists together.
+ */
+#define FACTS_INSTANCES \
+    "ci.cluster = ?1 AND ((?2 IS NULL AND ci.status != 'INACTIVE') OR " \
+    "ci.status = ?2)"
+static const char SQL_FACTS_INSTANCES[] =
+    "SELECT ci.arn, ci.ec2_instance_id, ci.agent_connected, "
+    "ci.registered_at, json_extract(ci.doc, '$.versionInfo.agentVersion') "
+    "FROM container_instances ci WHERE " FACTS_INSTANCES
+    " ORDER BY ci.registered_at, ci.rowid";
+static const char SQL_FACTS_ATTRIBUTES[] =
+    "SELECT a.target_id, a.name, a.value FROM attributes a "
+    "JOIN container_instances ci ON ci.arn = a.target_id "
+    "WHERE a.cluster = ?1 AND " FACTS_INSTANCES
+    " ORDER BY ci.registered_at, ci.rowid, a.rowid";
+static const char SQL_FACTS_TASKS[] =
+    "SELECT t.instance_arn, t.grp, t.desired_status = 'RUNNING' FROM tasks t "
+    "JOIN container_instances ci ON ci.arn = t.instance_arn "
+    "WHERE t.last_status != 'STOPPED' AND " FACTS_INSTANCES
+    " ORDER BY ci.registered_at, ci.rowid, t.created_at, t.rowid";
+
+/* The row of rows, from *k on, whose ARN is arn; NULL when none. */
+static struct instance_facts *
+facts_seek(struct instance_facts *rows, size_t n, size_t *k, const char *arn)
+{
+	while (*k < n && strcmp(rows[*k].arn, arn) != 0)
+		(*k)++;
+	return *k < n ? &rows[*k] : NULL;
+}
+
+static void
+facts_add_group(struct instance_facts *f, const char *group)
+{
+	size_t	i;
+
+	for (i = 0; i < f->ngroups; i++)
+		if (strcmp(f->groups[i], group) == 0)
+			return;
+	f->groups = xrealloc(f->groups, (f->ngroups + 1) * sizeof *f->groups);
+	f->groups[f->ngroups++] = xstrdup(group);
+}
+
+int
+store_instance_facts(struct store *st, const char *cluster,
+    const char *status, struct instance_facts **rows, size_t *n,
+    struct err *e)
+{
+	sqlite3_stmt		*s = store_stmt(st, SQL_FACTS_INSTANCES);
+	struct instance_facts	*v = NULL, *f;
+	struct instance_attr	*a;
+	size_t			 len = 0, cap = 0, k;
+	int			 rc;
+
+	*rows = NULL;
+	*n = 0;
+	bind_text(s, 1, cluster);
+	bind_text(s, 2, status);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * sizeof *v);
+		}
+		f = &v[len++];
+		memset(f, 0, sizeof *f);
+		f->arn = col_dup(s, 0);
+		f->ec2_instance_id = col_dup(s, 1);
+		f->agent_connected = sqlite3_column_int(s, 2);
+		f->registered_at = sqlite3_column_int64(s, 3);
+		f->agent_version = col_dup(s, 4);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto fail;
+
+	s = store_stmt(st, SQL_FACTS_ATTRIBUTES);
+	bind_text(s, 1, cluster);
+	bind_text(s, 2, status);
+	k = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((f = facts_seek(v, len, &k, col_text(s, 0))) == NULL)
+			continue;
+		f->attrs = xrealloc(f->attrs, (f->nattrs + 1) * sizeof *f->attrs);
+		a = &f->attrs[f->nattrs++];
+		a->name = col_dup(s, 1);
+		a->value = col_dup(s, 2);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto fail;
+
+	s = store_stmt(st, SQL_FACTS_TASKS);
+	bind_text(s, 1, cluster);
+	bind_text(s, 2, status);
+	k = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((f = facts_seek(v, len, &k, col_text(s, 0))) == NULL)
+			continue;
+		facts_add_group(f, col_text(s, 1));
+		f->running_tasks += sqlite3_column_int(s, 2);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	*rows = v;
+	*n = len;
+	return 0;
+fail:
+	instance_facts_free(v, len);
+	return store_fail(st, e, "reading container instances for a query");
+}
+
 /*
  * ECS writes every resource with all three numeric members, and
  * stringSetValue only for STRINGSET ones.

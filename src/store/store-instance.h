@@ -25,6 +25,34 @@ void	instance_rows_free(struct instance_row *rows, size_t n);
 int	store_instance_list(struct store *st, const char *cluster,
 	    struct instance_row **rows, size_t *n, struct err *e);
 
+/* What the cluster query language asks of one container instance. */
+struct instance_attr {
+	char		*name;
+	char		*value;			/* NULL: no value */
+};
+struct instance_facts {
+	char			*arn;
+	char			*ec2_instance_id;
+	char			*agent_version;		/* NULL when not reported */
+	int			 agent_connected;
+	int64_t			 registered_at;
+	int64_t			 running_tasks;		/* runningTasksCount */
+	struct instance_attr	*attrs;			/* ecs.* and custom */
+	size_t			 nattrs;
+	char			**groups;		/* of tasks not STOPPED, each once */
+	size_t			 ngroups;
+};
+void	instance_facts_free(struct instance_facts *rows, size_t n);
+/*
+ * The facts of every instance of cluster with status (NULL: every status
+ * but INACTIVE), in registration order, read with one query each for the
+ * instances, their attributes and their tasks, however many instances
+ * there are. *rows is the caller's (instance_facts_free).
+ */
+int	store_instance_facts(struct store *st, const char *cluster,
+	    const char *status, struct instance_facts **rows, size_t *n,
+	    struct err *e);
+
 /*
  * One instance as DescribeContainerInstances shows it, with
  * remainingResources, runningTasksCount and pendingTasksCount computed from

@@ -241,10 +241,13 @@ def test_list_status_filter_and_pagination(ecsim):
                       "--next-token", page["nextToken"])
     assert page2["containerInstanceArns"] == arns[2:]
     assert "nextToken" not in page2
-    err = ecsim.aws_fail("list-container-instances", "--filter",
-                         "attribute:ecs.instance-type == t2.micro")
-    assert "InvalidParameterException" in err
-    assert "filter expressions" in err
+    # the filter is evaluated now; tests/e2e/test_query.py covers it
+    assert ecsim.aws("list-container-instances", "--filter",
+                     "attribute:ecs.instance-type == c5.large")[
+        "containerInstanceArns"] == arns
+    assert ecsim.aws("list-container-instances", "--filter",
+                     "attribute:ecs.instance-type == t2.micro")[
+        "containerInstanceArns"] == []
     err = ecsim.aws_fail("list-container-instances", "--status", "INACTIVE")
     assert "InvalidParameterException" in err
     err = ecsim.aws_fail("list-container-instances", "--cluster", "nope")
