@@ -355,15 +355,49 @@ facts_seek(struct instance_facts *rows, size_t n, size_t *k, const char *arn)
 }
 
 static void
-facts_add_group(struct instance_facts *f, const char *group)
+facts_attribute(struct instance_facts *f, sqlite3_stmt *s)
 {
-	size_t	i;
+	struct instance_attr	*a;
 
+	f->attrs = xrealloc(f->attrs, (f->nattrs + 1) * sizeof *f->attrs);
+	a = &f->attrs[f->nattrs++];
+	a->name = col_dup(s, 1);
+	a->value = col_dup(s, 2);
+}
+
+/* A live task: its group, once, and whether it counts as running. */
+static void
+facts_task(struct instance_facts *f, sqlite3_stmt *s)
+{
+	const char	*group = col_text(s, 1);
+	size_t		 i;
+
+	f->running_tasks += sqlite3_column_int(s, 2);
 	for (i = 0; i < f->ngroups; i++)
 		if (strcmp(f->groups[i], group) == 0)
 			return;
 	f->groups = xrealloc(f->groups, (f->ngroups + 1) * sizeof *f->groups);
 	f->groups[f->ngroups++] = xstrdup(group);
+}
+
+/* Runs sql and hands each row to the instance its first column names. */
+static int
+facts_each(struct store *st, const char *sql, const char *cluster,
+    const char *status, struct instance_facts *v, size_t len,
+    void (*fn)(struct instance_facts *, sqlite3_stmt *))
+{
+	sqlite3_stmt		*s = store_stmt(st, sql);
+	struct instance_facts	*f;
+	size_t			 k = 0;
+	int			 rc;
+
+	bind_text(s, 1, cluster);
+	bind_text(s, 2, status);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((f = facts_seek(v, len, &k, col_text(s, 0))) != NULL)
+			fn(f, s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
@@ -373,8 +407,7 @@ store_instance_facts(struct store *st, const char *cluster,
 {
 	sqlite3_stmt		*s = store_stmt(st, SQL_FACTS_INSTANCES);
 	struct instance_facts	*v = NULL, *f;
-	struct instance_attr	*a;
-	size_t			 len = 0, cap = 0, k;
+	size_t			 len = 0, cap = 0;
 	int			 rc;
 
 	*rows = NULL;
@@ -395,44 +428,18 @@ store_instance_facts(struct store *st, const char *cluster,
 		f->agent_version = col_dup(s, 4);
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		goto fail;
-
-	s = store_stmt(st, SQL_FACTS_ATTRIBUTES);
-	bind_text(s, 1, cluster);
-	bind_text(s, 2, status);
-	k = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((f = facts_seek(v, len, &k, col_text(s, 0))) == NULL)
-			continue;
-		f->attrs = xrealloc(f->attrs, (f->nattrs + 1) * sizeof *f->attrs);
-		a = &f->attrs[f->nattrs++];
-		a->name = col_dup(s, 1);
-		a->value = col_dup(s, 2);
+	if (rc != SQLITE_DONE ||
+	    facts_each(st, SQL_FACTS_ATTRIBUTES, cluster, status, v, len,
+	    facts_attribute) != 0 ||
+	    facts_each(st, SQL_FACTS_TASKS, cluster, status, v, len,
+	    facts_task) != 0) {
+		instance_facts_free(v, len);
+		return store_fail(st, e, "reading container instances for a "
+		    "query");
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		goto fail;
-
-	s = store_stmt(st, SQL_FACTS_TASKS);
-	bind_text(s, 1, cluster);
-	bind_text(s, 2, status);
-	k = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((f = facts_seek(v, len, &k, col_text(s, 0))) == NULL)
-			continue;
-		facts_add_group(f, col_text(s, 1));
-		f->running_tasks += sqlite3_column_int(s, 2);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		goto fail;
 	*rows = v;
 	*n = len;
 	return 0;
-fail:
-	instance_facts_free(v, len);
-	return store_fail(st, e, "reading container instances for a query");
 }
 
 /*

@@ -336,39 +336,42 @@ START_TEST(test_length_limit)
 }
 END_TEST
 
+/* n copies of open, then core, then n copies of close unless it is NUL. */
+static void
+nested(char *buf, size_t len, char open, int n, const char *core, char close)
+{
+	int	i, used = 0;
+
+	for (i = 0; i < n; i++)
+		buf[used++] = open;
+	used += snprintf(buf + used, len - (size_t)used, "%s", core);
+	for (i = 0; close != '\0' && i < n; i++)
+		buf[used++] = close;
+	buf[used] = '\0';
+}
+
 /* 32 levels of parentheses and nots parse; the 33rd is refused. */
 START_TEST(test_depth_limit)
 {
 	struct query	*q;
 	struct err	 e;
 	char		 text[256];
-	int		 i, n = 0;
 
-	for (i = 0; i < QUERY_MAX_DEPTH - 1; i++)
-		text[n++] = '(';
-	n += snprintf(text + n, sizeof text - n, "not runningTasksCount == 0");
-	for (i = 0; i < QUERY_MAX_DEPTH - 1; i++)
-		text[n++] = ')';
-	text[n] = '\0';
+	nested(text, sizeof text, '(', QUERY_MAX_DEPTH - 1,
+	    "not runningTasksCount == 0", ')');
 	ck_assert_int_eq(query_parse(text, &q, &e), 0);
 	ck_assert_int_eq(query_match(q, &instances[0]), 1);
 	ck_assert_int_eq(query_match(q, &instances[1]), 0);
 	query_free(q);
 
-	n = 0;
-	for (i = 0; i < QUERY_MAX_DEPTH; i++)
-		text[n++] = '(';
-	snprintf(text + n, sizeof text - n, "not runningTasksCount == 0");
+	nested(text, sizeof text, '(', QUERY_MAX_DEPTH,
+	    "not runningTasksCount == 0", ')');
 	ck_assert_int_eq(query_parse(text, &q, &e), -1);
 	ck_assert_str_eq(e.msg, "Invalid query expression at position 33: "
 	    "the expression nests deeper than 32 levels of parentheses and "
 	    "nots");
-
 	/* A hostile run of nots stops at the limit too. */
-	n = 0;
-	for (i = 0; i < 60; i++)
-		text[n++] = '!';
-	snprintf(text + n, sizeof text - n, "runningTasksCount == 0");
+	nested(text, sizeof text, '!', 60, "runningTasksCount == 0", '\0');
 	ck_assert_int_eq(query_parse(text, &q, &e), -1);
 	ck_assert_str_eq(e.msg, "Invalid query expression at position 33: "
 	    "the expression nests deeper than 32 levels of parentheses and "
