@@ -514,9 +514,13 @@ def test_deregister(ecsim):
     assert "Unable to describe task definition." in err
 
 
-def test_delete_task_definitions(ecsim):
+def test_delete_task_definitions(make_ecsim):
+    ecsim = make_ecsim("--step", "200ms", "--instances", "1")
     register(ecsim, "del")
     register(ecsim, "del")
+    # A task still runs del:1, so the deletion waits for it.
+    task = ecsim.aws("run-task", "--task-definition",
+                     "del:1")["tasks"][0]["taskArn"]
     ecsim.aws("deregister-task-definition", "--task-definition", "del:1")
     out = ecsim.call("DeleteTaskDefinitions", {
         "taskDefinitions": ["del:1", "del:2", "nope:1", "del"]})
@@ -532,7 +536,8 @@ def test_delete_task_definitions(ecsim):
                                       "not exist.")
     assert fails["del"].startswith("The specified task definition "
                                    "identifier is invalid.")
-    # Describable as DELETE_IN_PROGRESS and listed under that status only.
+    # Describable as DELETE_IN_PROGRESS and listed under that status only,
+    # while its task runs.
     d = ecsim.aws("describe-task-definition", "--task-definition",
                   "del:1")["taskDefinition"]
     assert d["status"] == "DELETE_IN_PROGRESS"
@@ -545,6 +550,17 @@ def test_delete_task_definitions(ecsim):
     err = ecsim.aws_fail("deregister-task-definition", "--task-definition",
                          "del:1")
     assert "is DELETE_IN_PROGRESS" in err
+    # Once the task has stopped, the revision is gone; numbers go on.
+    ecsim.aws("stop-task", "--task", task)
+    ecsim.wait_for(lambda: ecsim.aws_run(
+        "describe-task-definition", "--task-definition", "del:1")[0] != 0,
+        10, what="del:1 deleted")
+    err = ecsim.aws_fail("describe-task-definition", "--task-definition",
+                         "del:1")
+    assert "Unable to describe task definition" in err
+    assert ecsim.call("ListTaskDefinitions", {
+        "status": "DELETE_IN_PROGRESS"})["taskDefinitionArns"] == []
+    assert register(ecsim, "del")["revision"] == 3
     # Limits on the request.
     status, _, body = ecsim.raw("DeleteTaskDefinitions",
                                 {"taskDefinitions": []})
