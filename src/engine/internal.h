@@ -67,6 +67,8 @@ void	engine_json_time(cJSON *obj, const char *name, int64_t ms, int iso);
 /* service.c: service JSON for the API. */
 cJSON	*engine_service_json(struct engine *eng, const struct service_row *s,
 	    int with_tags);
-/* A new deployment for a service (PRIMARY); older ones become ACTIVE. */
+/* A new deployment (PRIMARY) of the service's configuration; older ones
+ * become ACTIVE. rollback_to: the circuit breaker rolls back to that
+ * deployment (its reason says so), else NULL. */
 int	engine_deployment_new(struct engine *eng, struct service_row *s,
-	    const char *reason_fmt_id, struct err *e);
+	    const char *rollback_to, struct err *e);

@@ -1,14 +1,24 @@
-/* Services: the reconciler that keeps desiredCount tasks running with the
- * ECS rolling-update bounds, the deployments it completes, the service
- * events it says, and the Service shape the API returns. */
-#include <math.h>
+/* Services: the scheduler that keeps a service's tasks the way ECS's
+ * deployment controller does (rolling updates within the bounds, the
+ * circuit breaker, the launch throttle, draining, unhealthy tasks, DAEMON
+ * services), the service and EventBridge events it says, and the Service
+ * shape the API returns. The arithmetic is deploy.c's; this file reads
+ * the state, asks for a plan and carries it out. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/deploy.h"
 #include "engine/internal.h"
 
 #define SIX_HOURS	(6LL * 3600 * 1000)
+/* stoppedReason of a task stopped for failing its health checks. */
+#define HEALTH_REASON	"Task failed container health checks"
+
+/* The service members a deployment carries, so a rollback restores them. */
+static const char *const deployment_members[] = { "launchType",
+    "capacityProviderStrategy", "platformVersion", "networkConfiguration",
+    "placementConstraints", "placementStrategy", NULL };
 
 void
 engine_mark_service(struct engine *eng, const char *arn)
@@ -42,6 +52,17 @@ short_id(const char *arn)
 	return s ? s + 1 : arn;
 }
 
+/* The reconciler looks at every service again at `at` (it is level
+ * triggered: each pass asks again for what it still waits on). */
+static void
+wake_at(struct engine *eng, int64_t at)
+{
+	if (at <= engine_now(eng))
+		return;
+	if (eng->retry_at == 0 || at < eng->retry_at)
+		eng->retry_at = at;
+}
+
 static int
 service_event(struct engine *eng, const char *service_arn, const char *msg,
     struct err *e)
@@ -53,45 +74,120 @@ service_event(struct engine *eng, const char *service_arn, const char *msg,
 	    engine_now(eng), msg, e);
 }
 
-/* Says msg unless the same message was said within six hours (ECS
- * suppresses repeats until the cause changes or six hours pass). */
+/*
+ * Says msg unless it would repeat itself: ECS suppresses a message until
+ * its cause changes or six hours pass. With `anywhere` the same message
+ * said within six hours suppresses it even if others came since; else
+ * only when it is the newest. 1 said, 0 suppressed, -1 error.
+ */
 static int
 service_event_once(struct engine *eng, const char *service_arn,
-    const char *prefix, const char *msg, struct err *e)
+    const char *msg, int anywhere, struct err *e)
 {
 	char	*last = NULL;
 	int64_t	 at = 0;
 	int	 same;
 
-	if (store_service_event_last(eng->st, service_arn, prefix, &last,
-	    &at)) {
+	if (store_service_event_last(eng->st, service_arn, anywhere ? msg : "",
+	    &last, &at)) {
 		same = strcmp(last, msg) == 0 &&
 		    engine_now(eng) - at < SIX_HOURS;
 		free(last);
 		if (same)
 			return 0;
 	}
-	return service_event(eng, service_arn, msg, e);
+	return service_event(eng, service_arn, msg, e) == 0 ? 1 : -1;
+}
+
+/* The start of an EventBridge detail both service event kinds share. */
+static cJSON *
+bridge_detail(const char *type, const char *name)
+{
+	cJSON	*d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "eventType", type);
+	cJSON_AddStringToObject(d, "eventName", name);
+	return d;
+}
+
+static int
+bridge_append(struct engine *eng, const char *service_arn,
+    const char *detail_type, cJSON *d, struct err *e)
+{
+	int	ret;
+
+	ret = store_event_append(eng->st, engine_now(eng), "aws.ecs",
+	    detail_type, service_arn, d, e);
+	cJSON_Delete(d);
+	return ret;
+}
+
+/* "ECS Service Action": steady state, start impaired, placement failed. */
+static int
+action_event(struct engine *eng, const struct service_row *s,
+    const char *type, const char *name, const char *reason, struct err *e)
+{
+	cJSON	*d = bridge_detail(type, name);
+	char	*cluster_arn, when[TIME_ISO_LEN];
+
+	cluster_arn = engine_arn(eng, "cluster/%s", s->cluster);
+	cJSON_AddStringToObject(d, "clusterArn", cluster_arn);
+	free(cluster_arn);
+	time_iso8601(engine_now(eng), 1, when);
+	cJSON_AddStringToObject(d, "createdAt", when);
+	if (reason != NULL)
+		cJSON_AddStringToObject(d, "reason", reason);
+	return bridge_append(eng, s->arn, "ECS Service Action", d, e);
+}
+
+/* "ECS Deployment State Change" for a deployment's rollout. */
+static int
+deployment_event(struct engine *eng, const struct deployment_row *d,
+    const char *type, const char *name, struct err *e)
+{
+	cJSON	*det = bridge_detail(type, name);
+	char	 when[TIME_ISO_LEN];
+
+	cJSON_AddStringToObject(det, "deploymentId", d->id);
+	time_iso8601(engine_now(eng), 1, when);
+	cJSON_AddStringToObject(det, "updatedAt", when);
+	cJSON_AddStringToObject(det, "reason", d->rollout_reason);
+	return bridge_append(eng, d->service_arn, "ECS Deployment State Change",
+	    det, e);
+}
+
+static void
+set_str(char **field, char *value)
+{
+	free(*field);
+	*field = value;
 }
 
 int
 engine_deployment_new(struct engine *eng, struct service_row *s,
-    const char *unused, struct err *e)
+    const char *rollback_to, struct err *e)
 {
 	struct deployment_row	 d, *old = NULL;
 	char			 digits[ID_DIGITS19_LEN];
+	const cJSON		*j;
 	size_t			 n = 0, i;
-	int			 ret = -1;
+	int			 ret = -1, k;
 
-	(void)unused;
 	memset(&d, 0, sizeof d);
 	if (store_deployment_list(eng->st, s->arn, &old, &n, e) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (strcmp(old[i].status, "PRIMARY") != 0)
 			continue;
-		free(old[i].status);
-		old[i].status = xstrdup("ACTIVE");
+		/* A new task definition clears the launch throttle. */
+		if (strcmp(old[i].task_definition, s->task_definition) != 0 &&
+		    s->start_failures != 0) {
+			s->start_failures = 0;
+			s->last_failure_at = 0;
+			if (store_service_update(eng->st, s, e) != 0)
+				goto out;
+		}
+		set_str(&old[i].status, xstrdup("ACTIVE"));
 		old[i].updated_at = engine_now(eng);
 		if (store_deployment_update(eng->st, &old[i], e) != 0)
 			goto out;
@@ -104,21 +200,21 @@ engine_deployment_new(struct engine *eng, struct service_row *s,
 	d.task_definition = xstrdup(s->task_definition);
 	d.desired_count = n > 0 ? 0 : s->desired_count;
 	d.rollout_state = xstrdup("IN_PROGRESS");
-	d.rollout_reason = xprintf("ECS deployment %s in progress.", d.id);
+	d.rollout_reason = rollback_to != NULL ? xprintf("ECS deployment "
+	    "circuit breaker: rolling back to deploymentId %s.", rollback_to) :
+	    xprintf("ECS deployment %s in progress.", d.id);
 	d.created_at = d.updated_at = engine_now(eng);
 	d.doc = cJSON_CreateObject();
-	cJSON_AddItemToObject(d.doc, "launchType", cJSON_Duplicate(
-	    cJSON_GetObjectItem(s->doc, "launchType"), 1));
-	if (cJSON_GetObjectItem(s->doc, "networkConfiguration"))
-		cJSON_AddItemToObject(d.doc, "networkConfiguration",
-		    cJSON_Duplicate(cJSON_GetObjectItem(s->doc,
-		    "networkConfiguration"), 1));
-	if (cJSON_GetObjectItem(s->doc, "capacityProviderStrategy"))
-		cJSON_AddItemToObject(d.doc, "capacityProviderStrategy",
-		    cJSON_Duplicate(cJSON_GetObjectItem(s->doc,
-		    "capacityProviderStrategy"), 1));
-	ret = store_deployment_insert(eng->st, &d, e);
+	for (k = 0; deployment_members[k] != NULL; k++)
+		if ((j = cJSON_GetObjectItem(s->doc, deployment_members[k])))
+			cJSON_AddItemToObject(d.doc, deployment_members[k],
+			    cJSON_Duplicate(j, 1));
+	if (store_deployment_insert(eng->st, &d, e) != 0 ||
+	    deployment_event(eng, &d, "INFO", "SERVICE_DEPLOYMENT_IN_PROGRESS",
+	    e) != 0)
+		goto out;
 	engine_mark_service(eng, s->arn);
+	ret = 0;
 out:
 	deployment_row_clear(&d);
 	deployment_rows_free(old, n);
@@ -168,10 +264,8 @@ count_tasks(const struct task_row *tasks, size_t nt,
 static void
 task_list_add(char **list, const char *arn)
 {
-	char	*s = xprintf("%s (task %s)", *list ? *list : "", short_id(arn));
-
-	free(*list);
-	*list = s;
+	set_str(list, xprintf("%s (task %s)", *list ? *list : "",
+	    short_id(arn)));
 }
 
 static int
@@ -224,15 +318,60 @@ service_launch_type(const struct service_row *s, const cJSON **strategy)
 	return v < 0 ? LAUNCH_EC2 : (enum launch_type)v;
 }
 
-/* Starts up to n tasks of the primary deployment; says what happened. */
+/* What the starts of one pass said, for one event each. */
+struct started {
+	char	*list;		/* " (task a) (task b)" */
+	size_t	 n;
+	char	*unable;	/* the last "unable to place" message */
+	char	*reason;	/* its failure reason ("RESOURCE:MEMORY") */
+};
+
+static void
+started_clear(struct started *st)
+{
+	free(st->list);
+	free(st->unable);
+	free(st->reason);
+	memset(st, 0, sizeof *st);
+}
+
+static char *
+unable_message(const struct service_row *s, const struct run_result *rr)
+{
+	if (rr->no_instances)
+		return xprintf("(service %s) was unable to place a task "
+		    "because no container instance met all of its "
+		    "requirements. Reason: No Container Instances were found "
+		    "in your cluster. For more information, see the "
+		    "Troubleshooting section of the Amazon ECS Developer "
+		    "Guide.", s->name);
+	if (rr->closest_id != NULL)
+		return xprintf("(service %s) was unable to place a task "
+		    "because no container instance met all of its "
+		    "requirements. The closest matching (container-instance "
+		    "%s) %s. For more information, see the Troubleshooting "
+		    "section of the Amazon ECS Developer Guide.", s->name,
+		    rr->closest_id, rr->phrase);
+	return xprintf("(service %s) was unable to place a task because no "
+	    "container instance met all of its requirements. For more "
+	    "information, see the Troubleshooting section of the Amazon ECS "
+	    "Developer Guide.", s->name);
+}
+
+/*
+ * Starts up to n tasks of the primary deployment (on instance_arn when it
+ * is not NULL, as StartTask does). Returns how many started, or -1.
+ */
 static int
 start_tasks(struct engine *eng, const struct service_row *s,
-    const struct deployment_row *primary, int n, struct err *e)
+    const struct deployment_row *primary, const char *instance_arn, int n,
+    struct started *out, struct err *e)
 {
 	struct run_request	 rq;
 	struct run_result	 rr;
+	const cJSON		*f;
 	cJSON			*td;
-	char			*group = NULL, *list = NULL, *msg = NULL;
+	char			*group = NULL;
 	size_t			 i;
 	int			 ret = -1;
 
@@ -252,56 +391,54 @@ start_tasks(struct engine *eng, const struct service_row *s,
 	rq.spec.deployment_id = primary->id;
 	rq.spec.network_configuration = cJSON_GetObjectItem(s->doc,
 	    "networkConfiguration");
+	rq.spec.instance_arn = instance_arn;
 	rq.count = n;
 	rq.service_default = 1;
 	if (engine_run_tasks(eng, &rq, &rr, e) != 0)
 		goto out;
 	for (i = 0; i < rr.n; i++)
-		task_list_add(&list, rr.arns[i]);
-	if (rr.n > 0) {
-		msg = xprintf("(service %s) has started %zu tasks:%s.", s->name,
-		    rr.n, list);
-		if (service_event(eng, s->arn, msg, e) != 0)
-			goto out;
-		free(msg);
-		msg = NULL;
-	}
+		task_list_add(&out->list, rr.arns[i]);
+	out->n += rr.n;
 	if ((int)rr.n < n) {
-		if (rr.no_instances)
-			msg = xprintf("(service %s) was unable to place a task "
-			    "because no container instance met all of its "
-			    "requirements. Reason: No Container Instances "
-			    "were found in your cluster. For more "
-			    "information, see the Troubleshooting section of "
-			    "the Amazon ECS Developer Guide.", s->name);
-		else if (rr.closest_id != NULL)
-			msg = xprintf("(service %s) was unable to place a task "
-			    "because no container instance met all of its "
-			    "requirements. The closest matching "
-			    "(container-instance %s) %s. For more "
-			    "information, see the Troubleshooting section of "
-			    "the Amazon ECS Developer Guide.", s->name,
-			    rr.closest_id, rr.phrase);
-		else
-			msg = xprintf("(service %s) was unable to place a task "
-			    "because no container instance met all of its "
-			    "requirements. For more information, see the "
-			    "Troubleshooting section of the Amazon ECS "
-			    "Developer Guide.", s->name);
-		if (service_event_once(eng, s->arn, "", msg, e) != 0)
-			goto out;
+		set_str(&out->unable, unable_message(s, &rr));
+		f = cJSON_GetArrayItem(rr.failures, cJSON_GetArraySize(
+		    rr.failures) - 1);
+		set_str(&out->reason, cJSON_GetStringValue(cJSON_GetObjectItem(
+		    f, "reason")) ? xstrdup(cJSON_GetStringValue(
+		    cJSON_GetObjectItem(f, "reason"))) : NULL);
 		/* Keep trying: capacity may come. */
-		if (eng->retry_at == 0 || eng->retry_at > engine_now(eng) +
-		    eng->cfg.timings.retry)
-			eng->retry_at = engine_now(eng) + eng->cfg.timings.retry;
+		wake_at(eng, engine_now(eng) + eng->cfg.timings.retry);
 	}
-	ret = 0;
+	ret = (int)rr.n;
 out:
 	run_result_clear(&rr);
 	cJSON_Delete(td);
 	free(group);
-	free(list);
-	free(msg);
+	return ret;
+}
+
+/* Says what a pass's starts did: who started, what could not be placed. */
+static int
+started_events(struct engine *eng, const struct service_row *s,
+    const struct started *st, struct err *e)
+{
+	char	*msg;
+	int	 ret = 0, said;
+
+	if (st->n > 0) {
+		msg = xprintf("(service %s) has started %zu tasks:%s.", s->name,
+		    st->n, st->list);
+		ret = service_event(eng, s->arn, msg, e);
+		free(msg);
+	}
+	if (ret == 0 && st->unable != NULL) {
+		if ((said = service_event_once(eng, s->arn, st->unable, 0,
+		    e)) < 0)
+			return -1;
+		if (said)
+			ret = action_event(eng, s, "ERROR",
+			    "SERVICE_TASK_PLACEMENT_FAILURE", st->reason, e);
+	}
 	return ret;
 }
 
@@ -326,8 +463,7 @@ reconcile_draining(struct engine *eng, struct service_row *s,
 	free(list);
 	if (busy)
 		return 0;
-	free(s->status);
-	s->status = xstrdup("INACTIVE");
+	set_str(&s->status, xstrdup("INACTIVE"));
 	s->updated_at = engine_now(eng);
 	return store_service_update(eng->st, s, e);
 fail:
@@ -335,157 +471,577 @@ fail:
 	return -1;
 }
 
+/* One reconcile of one ACTIVE service: what it read and worked out. */
+struct pass {
+	struct engine		*eng;
+	struct service_row	*s;
+	struct task_row		*tasks;
+	size_t			 nt;
+	struct deployment_row	*deps;
+	size_t			 nd;
+	int			 daemon;
+	struct deploy_task	*dt;		/* one per task */
+	struct instance_row	*ins;		/* DAEMON: the cluster's */
+	size_t			 nins;
+	struct deploy_instance	*di;
+	struct deploy_state	 state;
+	int64_t			 now;
+};
+
+static void
+pass_clear(struct pass *p)
+{
+	task_rows_free(p->tasks, p->nt);
+	deployment_rows_free(p->deps, p->nd);
+	instance_rows_free(p->ins, p->nins);
+	free(p->dt);
+	free(p->di);
+}
+
+static int
+breaker_enabled(const struct service_row *s)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(s->doc, "deploymentConfiguration"),
+	    "deploymentCircuitBreaker"), "enable"));
+}
+
+static int
+breaker_rollback(const struct service_row *s)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(s->doc, "deploymentConfiguration"),
+	    "deploymentCircuitBreaker"), "rollback"));
+}
+
 /*
- * One pass of the deployment controller for a REPLICA service:
- *   upper = floor(desired * maximumPercent / 100) caps live tasks;
- *   lower = ceil(desired * minimumHealthyPercent / 100) RUNNING tasks stay.
- * New tasks of the PRIMARY deployment start within the upper bound; tasks
- * of older deployments stop (those not yet running first) only while the
- * running count stays at or above the lower bound: make one, break one.
+ * Looks once at each of the service's tasks that stopped since the last
+ * pass. A task that stopped before RUNNING because it failed to start (or
+ * its essential container exited) feeds the launch throttle; that, a task
+ * that crashed after starting, and one stopped for failing its health
+ * checks are failures of its deployment while it is IN_PROGRESS.
  */
 static int
-reconcile_active(struct engine *eng, struct service_row *s,
-    struct task_row *tasks, size_t nt, struct deployment_row *deps,
-    size_t nd, struct err *e)
+account_outcomes(struct pass *p, struct err *e)
 {
-	const cJSON		*dc = cJSON_GetObjectItem(s->doc,
-				    "deploymentConfiguration");
-	struct dep_count	*c = xcalloc(nd, sizeof *c);
-	struct deployment_row	*primary = &deps[0];
-	int64_t			 desired = s->desired_count;
-	int64_t			 maxp = doc_int(dc, "maximumPercent", 200);
-	int64_t			 minp = doc_int(dc, "minimumHealthyPercent", 100);
-	int64_t			 upper, lower, live = 0, running = 0, extra;
-	char			*list = NULL, *msg = NULL;
-	size_t			 i, k;
-	int			 stopped = 0, ret = -1, pass;
+	struct engine		*eng = p->eng;
+	struct service_row	*s = p->s;
+	struct task_outcome	*o = NULL;
+	size_t			 n = 0, i;
+	char			*msg = NULL;
+	int			 k, start_fail, failed, ret = -1, said;
 
-	upper = (int64_t)floor((double)desired * (double)maxp / 100.0);
-	lower = (int64_t)ceil((double)desired * (double)minp / 100.0);
-	if (upper < desired && nd == 1)
-		upper = desired;	/* scaling alone is not a deployment */
-	count_tasks(tasks, nt, deps, nd, c);
-	for (k = 0; k < nd; k++) {
-		live += c[k].live;
-		running += c[k].running;
-	}
-	if (primary->desired_count != desired) {
-		primary->desired_count = desired;
-		primary->updated_at = engine_now(eng);
-		if (store_deployment_update(eng->st, primary, e) != 0)
-			goto out;
-	}
-	/* Scale-in: the primary's surplus goes, not-yet-running first. */
-	extra = c[0].live - desired;
-	for (pass = 0; pass < 2 && extra > 0; pass++)
-		for (i = nt; i-- > 0 && extra > 0;) {
-			struct task_row	*t = &tasks[i];
-
-			if (t->desired_stopped || dep_index(deps, nd,
-			    t->deployment_id) != 0 ||
-			    (pass == 0) != (t->last_status < TASK_RUNNING))
-				continue;
-			if (scheduler_stop(eng, t, primary->id, &list,
-			    &stopped, e) != 0)
+	if (store_service_outcomes(eng->st, s->arn, &o, &n, e) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		start_fail = !o[i].reached_running &&
+		    (o[i].stop_code == STOP_TASK_FAILED_TO_START ||
+		    o[i].stop_code == STOP_ESSENTIAL_CONTAINER_EXITED);
+		failed = start_fail || o[i].stop_code ==
+		    STOP_ESSENTIAL_CONTAINER_EXITED ||
+		    (o[i].stop_code == STOP_SERVICE_SCHEDULER_INITIATED &&
+		    o[i].stopped_reason != NULL &&
+		    strcmp(o[i].stopped_reason, HEALTH_REASON) == 0);
+		k = dep_index(p->deps, p->nd, o[i].deployment_id);
+		if (failed && k >= 0 && strcmp(p->deps[k].rollout_state,
+		    "IN_PROGRESS") == 0) {
+			p->deps[k].failed_tasks++;
+			p->deps[k].updated_at = p->now;
+			if (store_deployment_update(eng->st, &p->deps[k],
+			    e) != 0)
 				goto out;
-			if (t->last_status == TASK_RUNNING)
-				running--;
-			live--;
-			extra--;
 		}
-	/* Old deployments: not-yet-running tasks go at once, running ones
-	 * only while the lower bound holds. */
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < nt; i++) {
-			struct task_row	*t = &tasks[i];
-			int		 is_running;
-
-			if (t->desired_stopped || dep_index(deps, nd,
-			    t->deployment_id) == 0)
-				continue;
-			is_running = t->last_status == TASK_RUNNING;
-			if ((pass == 0) == is_running)
-				continue;
-			if (is_running && running - 1 < lower)
-				continue;
-			if (scheduler_stop(eng, t, primary->id, &list,
-			    &stopped, e) != 0)
-				goto out;
-			if (is_running)
-				running--;
-			live--;
-		}
-	if (stop_tasks_event(eng, s, stopped, list, e) != 0)
-		goto out;
-	count_tasks(tasks, nt, deps, nd, c);
-	/* Start the primary's missing tasks within the upper bound. */
-	if (desired - c[0].live > 0 && upper - live > 0 && strcmp(
-	    primary->rollout_state, "FAILED") != 0)
-		if (start_tasks(eng, s, primary, (int)(desired - c[0].live <
-		    upper - live ? desired - c[0].live : upper - live), e) != 0)
-			goto out;
-	/* Older deployments with nothing left are done. */
-	for (k = 1; k < nd; k++) {
-		if (c[k].live > 0)
+		if (!start_fail)
 			continue;
-		free(deps[k].status);
-		deps[k].status = xstrdup("INACTIVE");
-		deps[k].updated_at = engine_now(eng);
-		if (store_deployment_update(eng->st, &deps[k], e) != 0)
+		s->start_failures++;
+		s->last_failure_at = p->now;
+		if (store_service_update(eng->st, s, e) != 0)
+			goto out;
+		if (s->start_failures < DEPLOY_THROTTLE_AFTER)
+			continue;
+		/* The throttle begins; said again after six hours. */
+		msg = xprintf("(service %s) is unable to consistently start "
+		    "tasks successfully.", s->name);
+		if ((said = service_event_once(eng, s->arn, msg,
+		    s->start_failures > DEPLOY_THROTTLE_AFTER, e)) < 0)
+			goto out;
+		free(msg);
+		msg = NULL;
+		if (said && action_event(eng, s, "WARN",
+		    "SERVICE_TASK_START_IMPAIRED", NULL, e) != 0)
+			goto out;
+	}
+	ret = n > 0 ? store_service_outcomes_done(eng->st, s->arn, e) : 0;
+out:
+	free(msg);
+	task_outcomes_free(o, n);
+	return ret;
+}
+
+/* startedAt of a task, or 0. */
+static int64_t
+task_started_at(const struct task_row *t)
+{
+	return doc_int(cJSON_GetObjectItem(t->doc, "times"), "startedAt", 0);
+}
+
+/* Whether a task definition's essential containers have a health check. */
+static int
+td_health_checked(const cJSON *td)
+{
+	const cJSON	*c;
+
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(td, "containerDefinitions"))
+		if (!cJSON_IsFalse(cJSON_GetObjectItem(c, "essential")) &&
+		    cJSON_IsObject(cJSON_GetObjectItem(c, "healthCheck")))
+			return 1;
+	return 0;
+}
+
+/* Task definitions seen in one pass: whether each has a health check. */
+struct td_seen {
+	const char	*arn;
+	int		 checked;
+};
+
+static int
+health_checked(struct pass *p, struct td_seen *seen, size_t *nseen,
+    const char *arn)
+{
+	cJSON	*td;
+	size_t	 i;
+
+	for (i = 0; i < *nseen; i++)
+		if (strcmp(seen[i].arn, arn) == 0)
+			return seen[i].checked;
+	td = store_taskdef_resolve(p->eng->st, arn, NULL);
+	seen[*nseen].arn = arn;
+	seen[*nseen].checked = td != NULL && td_health_checked(td);
+	cJSON_Delete(td);
+	return seen[(*nseen)++].checked;
+}
+
+/*
+ * The planner's view of each task. Healthy (toward the lower bound): with
+ * a container health check, once HEALTHY; without one, 40 s after RUNNING.
+ * Unhealthy (to be replaced): UNHEALTHY once the grace period is over.
+ * The reconciler wakes when one of those is due.
+ */
+static void
+view_tasks(struct pass *p)
+{
+	struct td_seen	*seen;
+	struct task_row	*t;
+	struct deploy_task *d;
+	cJSON		*draining, *a;
+	int64_t		 grace, started;
+	size_t		 i, nseen = 0, k;
+
+	grace = doc_int(p->s->doc, "healthCheckGracePeriodSeconds", 0) * 1000;
+	draining = p->daemon ? NULL : store_service_draining_tasks(p->eng->st,
+	    p->s->arn);
+	seen = xcalloc(p->nt ? p->nt : 1, sizeof *seen);
+	p->dt = xcalloc(p->nt ? p->nt : 1, sizeof *p->dt);
+	for (i = 0; i < p->nt; i++) {
+		t = &p->tasks[i];
+		d = &p->dt[i];
+		if ((d->deployment = dep_index(p->deps, p->nd,
+		    t->deployment_id)) < 0)
+			d->deployment = (int)p->nd;	/* orphan: oldest */
+		d->instance = -1;
+		for (k = 0; k < p->nins && t->instance_arn != NULL; k++)
+			if (strcmp(p->ins[k].arn, t->instance_arn) == 0)
+				d->instance = (int)k;
+		d->stopping = t->desired_stopped;
+		d->running = t->last_status == TASK_RUNNING;
+		d->order = (int)(p->nt - i);	/* newest first */
+		cJSON_ArrayForEach(a, draining)
+			if (strcmp(a->valuestring, t->arn) == 0)
+				d->draining = 1;
+		if (!d->running || d->stopping)
+			continue;
+		started = task_started_at(t);
+		if (strcmp(t->health, "UNHEALTHY") == 0) {
+			if (p->now >= started + grace)
+				d->unhealthy = 1;
+			else
+				wake_at(p->eng, started + grace);
+		} else if (health_checked(p, seen, &nseen, t->task_definition))
+			d->healthy = strcmp(t->health, "HEALTHY") == 0;
+		else if (p->now >= started + DEPLOY_HEALTHY_AFTER)
+			d->healthy = 1;
+		else
+			wake_at(p->eng, started + DEPLOY_HEALTHY_AFTER);
+	}
+	free(seen);
+	cJSON_Delete(draining);
+}
+
+/*
+ * A DAEMON service's view of the cluster: every ACTIVE instance wants a
+ * task; a connected one can take it (unless a placement there failed in
+ * this pass); a DRAINING one keeps it until the REPLICA tasks there are
+ * gone.
+ */
+static int
+view_instances(struct pass *p, struct err *e)
+{
+	struct instance_row	*r;
+	size_t			 i;
+
+	if (store_instance_list(p->eng->st, p->s->cluster, &p->ins, &p->nins,
+	    e) != 0)
+		return -1;
+	p->di = xcalloc(p->nins ? p->nins : 1, sizeof *p->di);
+	for (i = 0; i < p->nins; i++) {
+		r = &p->ins[i];
+		p->di[i].wanted = strcmp(r->status, "ACTIVE") == 0;
+		p->di[i].can_place = p->di[i].wanted && r->agent_connected;
+		p->di[i].draining = strcmp(r->status, "DRAINING") == 0;
+		if (p->di[i].draining)
+			p->di[i].others = (int)store_service_replica_tasks_on(
+			    p->eng->st, r->arn);
+	}
+	return 0;
+}
+
+static int
+pass_load(struct pass *p, struct err *e)
+{
+	const cJSON	*dc = cJSON_GetObjectItem(p->s->doc,
+			    "deploymentConfiguration");
+
+	p->now = engine_now(p->eng);
+	p->daemon = strcmp(p->s->scheduling_strategy, "DAEMON") == 0;
+	if (store_task_of_service(p->eng->st, p->s->arn, &p->tasks, &p->nt,
+	    e) != 0 ||
+	    store_deployment_list(p->eng->st, p->s->arn, &p->deps, &p->nd,
+	    e) != 0 ||
+	    (p->daemon && view_instances(p, e) != 0))
+		return -1;
+	view_tasks(p);
+	p->state.tasks = p->dt;
+	p->state.ntasks = p->nt;
+	p->state.instances = p->di;
+	p->state.ninstances = p->nins;
+	p->state.maximum_percent = doc_int(dc, "maximumPercent",
+	    p->daemon ? 100 : 200);
+	p->state.minimum_healthy_percent = doc_int(dc,
+	    "minimumHealthyPercent", p->daemon ? 0 : 100);
+	p->state.desired = p->daemon ? deploy_daemon_desired(&p->state) :
+	    p->s->desired_count;
+	return 0;
+}
+
+/*
+ * Consecutive failures end once the deployment has a task that counts as
+ * healthy; the throttle ends once a task reached RUNNING after the last
+ * failure.
+ */
+static int
+reset_counters(struct pass *p, struct err *e)
+{
+	size_t	i;
+	int	k;
+
+	for (i = 0; i < p->nt; i++) {
+		k = p->dt[i].deployment;
+		if (p->dt[i].healthy && k < (int)p->nd &&
+		    p->deps[k].failed_tasks != 0) {
+			p->deps[k].failed_tasks = 0;
+			p->deps[k].updated_at = p->now;
+			if (store_deployment_update(p->eng->st, &p->deps[k],
+			    e) != 0)
+				return -1;
+		}
+		if (p->s->start_failures != 0 && p->dt[i].running &&
+		    task_started_at(&p->tasks[i]) >= p->s->last_failure_at) {
+			p->s->start_failures = 0;
+			p->s->last_failure_at = 0;
+			if (store_service_update(p->eng->st, p->s, e) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Applies the last COMPLETED deployment's configuration to the service
+ * and starts a deployment of it. 0 when there is none to go back to. */
+static int
+rollback(struct engine *eng, struct service_row *s, struct err *e)
+{
+	struct deployment_row	 done;
+	const cJSON		*j;
+	int			 found, k, ret = -1;
+
+	if ((found = store_deployment_last_completed(eng->st, s->arn, &done,
+	    e)) <= 0)
+		return found;
+	set_str(&s->task_definition, xstrdup(done.task_definition));
+	for (k = 0; deployment_members[k] != NULL; k++) {
+		cJSON_DeleteItemFromObjectCaseSensitive(s->doc,
+		    deployment_members[k]);
+		if ((j = cJSON_GetObjectItem(done.doc, deployment_members[k])))
+			cJSON_AddItemToObject(s->doc, deployment_members[k],
+			    cJSON_Duplicate(j, 1));
+	}
+	s->updated_at = engine_now(eng);
+	if (store_service_update(eng->st, s, e) == 0 &&
+	    engine_deployment_new(eng, s, done.id, e) == 0)
+		ret = 1;
+	deployment_row_clear(&done);
+	return ret;
+}
+
+/*
+ * The circuit breaker: the PRIMARY fails when its consecutive failures
+ * reach the threshold, and with rollback the last COMPLETED deployment's
+ * configuration comes back as a new PRIMARY. 1 when it tripped.
+ */
+static int
+breaker(struct pass *p, struct err *e)
+{
+	struct deployment_row	*d = &p->deps[0];
+	char			*msg;
+	int			 ret;
+
+	if (!breaker_enabled(p->s) || strcmp(d->rollout_state,
+	    "IN_PROGRESS") != 0 || d->failed_tasks <
+	    deploy_breaker_threshold(p->state.desired))
+		return 0;
+	set_str(&d->rollout_state, xstrdup("FAILED"));
+	set_str(&d->rollout_reason, xstrdup("ECS deployment circuit breaker: "
+	    "tasks failed to start."));
+	d->updated_at = p->now;
+	msg = xprintf("(service %s) (deployment %s) deployment failed: tasks "
+	    "failed to start.", p->s->name, d->id);
+	ret = store_deployment_update(p->eng->st, d, e) != 0 ||
+	    deployment_event(p->eng, d, "ERROR", "SERVICE_DEPLOYMENT_FAILED",
+	    e) != 0 || service_event(p->eng, p->s->arn, msg, e) != 0 ||
+	    (breaker_rollback(p->s) && rollback(p->eng, p->s, e) < 0) ? -1 : 1;
+	free(msg);
+	engine_mark_service(p->eng, p->s->arn);
+	return ret;
+}
+
+/* Carries out the plan's stops; says them in one event (and one per task
+ * stopped for failing its health checks). */
+static int
+apply_stops(struct pass *p, const struct deploy_plan *plan, struct err *e)
+{
+	const struct deploy_stop	*st;
+	struct task_row			*t;
+	char				*list = NULL, *msg;
+	size_t				 i;
+	int				 n = 0, ret = -1;
+
+	for (i = 0; i < plan->nstops; i++) {
+		st = &plan->stops[i];
+		t = &p->tasks[st->task];
+		p->dt[st->task].stopping = 1;
+		if (st->reason != DEPLOY_UNHEALTHY) {
+			if (scheduler_stop(p->eng, t, p->deps[0].id, &list, &n,
+			    e) != 0)
+				goto out;
+			continue;
+		}
+		if (engine_task_stop(p->eng, t,
+		    STOP_SERVICE_SCHEDULER_INITIATED, HEALTH_REASON, e) != 0)
+			goto out;
+		msg = xprintf("(service %s) (task %s) failed container health "
+		    "checks.", p->s->name, t->id);
+		ret = service_event(p->eng, p->s->arn, msg, e);
+		free(msg);
+		if (ret != 0)
+			goto out;
+		ret = -1;
+	}
+	ret = stop_tasks_event(p->eng, p->s, n, list, e);
+out:
+	free(list);
+	return ret;
+}
+
+/* Starts what the plan asks for; a DAEMON instance where placement fails
+ * cannot take the task, so it leaves the desired count. */
+static int
+apply_starts(struct pass *p, const struct deploy_plan *plan,
+    struct err *e)
+{
+	struct started	 st;
+	size_t		 i, j;
+	int		 ret = -1, n;
+
+	memset(&st, 0, sizeof st);
+	if (!p->daemon && start_tasks(p->eng, p->s, &p->deps[0], NULL,
+	    (int)plan->start, &st, e) < 0)
+		goto out;
+	for (i = 0; i < plan->nstart_on; i++) {
+		j = plan->start_on[i];
+		if ((n = start_tasks(p->eng, p->s, &p->deps[0], p->ins[j].arn,
+		    1, &st, e)) < 0)
+			goto out;
+		if (n == 0)
+			p->di[j].can_place = 0;
+	}
+	ret = started_events(p->eng, p->s, &st, e);
+out:
+	started_clear(&st);
+	return ret;
+}
+
+/*
+ * Deployment bookkeeping after the moves: the PRIMARY wants desired
+ * tasks, an older deployment wants what it still runs and becomes
+ * INACTIVE (leaving deployments[]) once it runs nothing.
+ */
+static int
+update_deployments(struct pass *p, struct err *e)
+{
+	int64_t	*live = xcalloc(p->nd, sizeof *live), want;
+	size_t	 i;
+	int	 ret = -1;
+
+	for (i = 0; i < p->nt; i++)
+		if (!p->dt[i].stopping && p->dt[i].deployment < (int)p->nd)
+			live[p->dt[i].deployment]++;
+	for (i = 0; i < p->nd; i++) {
+		want = i == 0 ? p->state.desired : live[i];
+		if (i > 0 && live[i] == 0)
+			set_str(&p->deps[i].status, xstrdup("INACTIVE"));
+		else if (p->deps[i].desired_count == want)
+			continue;
+		p->deps[i].desired_count = want;
+		p->deps[i].updated_at = p->now;
+		if (store_deployment_update(p->eng->st, &p->deps[i], e) != 0)
 			goto out;
 	}
 	ret = 0;
 out:
-	free(c);
-	free(list);
+	free(live);
+	return ret;
+}
+
+/* At steady state the PRIMARY completes and the service says so (again
+ * six hours later if nothing else happens). */
+static int
+settle(struct pass *p, struct err *e)
+{
+	struct deployment_row	*d = &p->deps[0];
+	char			*msg, *last = NULL;
+	int64_t			 at = 0;
+	int			 said, ret = -1;
+
+	if (!deploy_steady(&p->state))
+		return 0;
+	if (strcmp(d->rollout_state, "IN_PROGRESS") == 0) {
+		set_str(&d->rollout_state, xstrdup("COMPLETED"));
+		set_str(&d->rollout_reason, xprintf("ECS deployment %s "
+		    "completed.", d->id));
+		d->updated_at = p->now;
+		msg = xprintf("(service %s) (deployment %s) deployment "
+		    "completed.", p->s->name, d->id);
+		ret = store_deployment_update(p->eng->st, d, e) != 0 ||
+		    deployment_event(p->eng, d, "INFO",
+		    "SERVICE_DEPLOYMENT_COMPLETED", e) != 0 ||
+		    service_event(p->eng, p->s->arn, msg, e) != 0 ? -1 : 0;
+		free(msg);
+		if (ret != 0)
+			return -1;
+		ret = -1;
+	}
+	msg = xprintf("(service %s) has reached a steady state.", p->s->name);
+	if ((said = service_event_once(p->eng, p->s->arn, msg, 0, e)) < 0 ||
+	    (said && action_event(p->eng, p->s, "INFO", "SERVICE_STEADY_STATE",
+	    NULL, e) != 0))
+		goto out;
+	if (store_service_event_last(p->eng->st, p->s->arn, msg, &last, &at))
+		wake_at(p->eng, at + SIX_HOURS);
+	ret = 0;
+out:
+	free(last);
 	free(msg);
 	return ret;
 }
 
-/* After the moves: completion and steady state, from fresh counts. */
+/*
+ * One pass of the deployment controller for an ACTIVE service: account
+ * for tasks that ended, trip the circuit breaker if it must, plan with
+ * deploy.c, stop, start, say why nothing moves when the bounds forbid it,
+ * keep the deployments' books, and settle.
+ */
 static int
-reconcile_settle(struct engine *eng, struct service_row *s, struct err *e)
+reconcile_active(struct engine *eng, struct service_row *s, struct err *e)
 {
-	struct deployment_row	*deps = NULL;
-	struct task_row		*tasks = NULL;
-	struct dep_count	 c;
-	size_t			 nd = 0, nt = 0;
+	struct pass		 p;
+	struct deploy_plan	 plan;
+	int64_t			 until;
 	char			*msg = NULL;
-	int			 ret = -1;
+	int			 ret = -1, tripped, throttled;
 
-	if (store_deployment_list(eng->st, s->arn, &deps, &nd, e) != 0 ||
-	    store_task_of_service(eng->st, s->arn, &tasks, &nt, e) != 0)
+	memset(&p, 0, sizeof p);
+	memset(&plan, 0, sizeof plan);
+	p.eng = eng;
+	p.s = s;
+	if (pass_load(&p, e) != 0)
 		goto out;
-	ret = 0;
-	if (nd != 1)
+	if (p.nd == 0) {
+		ret = 0;
 		goto out;
-	count_tasks(tasks, nt, deps, 1, &c);
-	if (c.running != s->desired_count || c.live != s->desired_count)
+	}
+	if (account_outcomes(&p, e) != 0 || reset_counters(&p, e) != 0 ||
+	    (tripped = breaker(&p, e)) < 0)
 		goto out;
-	ret = -1;
-	if (strcmp(deps[0].rollout_state, "IN_PROGRESS") == 0) {
-		free(deps[0].rollout_state);
-		deps[0].rollout_state = xstrdup("COMPLETED");
-		free(deps[0].rollout_reason);
-		deps[0].rollout_reason = xprintf("ECS deployment %s completed.",
-		    deps[0].id);
-		deps[0].updated_at = engine_now(eng);
-		if (store_deployment_update(eng->st, &deps[0], e) != 0)
+	if (tripped) {
+		ret = 0;	/* the next pass plans with the new state */
+		goto out;
+	}
+	if (p.daemon && s->desired_count != p.state.desired) {
+		s->desired_count = p.state.desired;
+		if (store_service_update(eng->st, s, e) != 0)
 			goto out;
-		msg = xprintf("(service %s) (deployment %s) deployment "
-		    "completed.", s->name, deps[0].id);
-		if (service_event(eng, s->arn, msg, e) != 0)
+	}
+	until = s->last_failure_at + deploy_throttle_delay(s->start_failures);
+	throttled = s->start_failures > 0 && p.now < until;
+	p.state.can_launch = !throttled;
+	p.state.primary_failed = strcmp(p.deps[0].rollout_state,
+	    "FAILED") == 0;
+	if (p.daemon)
+		deploy_plan_daemon(&p.state, &plan);
+	else
+		deploy_plan_replica(&p.state, &plan);
+	if (apply_stops(&p, &plan, e) != 0 || apply_starts(&p, &plan, e) != 0)
+		goto out;
+	if (throttled && plan.missing > 0 && !p.state.primary_failed) {
+		wake_at(eng, until);
+		msg = xprintf("(service %s) operations are being throttled. "
+		    "Will try again later.", s->name);
+		if (service_event_once(eng, s->arn, msg, 0, e) < 0)
 			goto out;
 		free(msg);
+		msg = NULL;
 	}
-	msg = xprintf("(service %s) has reached a steady state.", s->name);
-	if (service_event_once(eng, s->arn, "", msg, e) != 0)
+	if (plan.blocked) {
+		msg = xprintf("(service %s) was unable to stop or start tasks "
+		    "during a deployment because of the service deployment "
+		    "configuration. Update the minimumHealthyPercent or "
+		    "maximumPercent value and try again.", s->name);
+		if (service_event_once(eng, s->arn, msg, 0, e) < 0)
+			goto out;
+	}
+	if (p.daemon && s->desired_count != deploy_daemon_desired(&p.state)) {
+		s->desired_count = p.state.desired =
+		    deploy_daemon_desired(&p.state);
+		if (store_service_update(eng->st, s, e) != 0)
+			goto out;
+	}
+	if (update_deployments(&p, e) != 0)
 		goto out;
-	ret = 0;
+	ret = plan.start > 0 || plan.nstart_on > 0 ? 0 : settle(&p, e);
 out:
 	free(msg);
-	deployment_rows_free(deps, nd);
-	task_rows_free(tasks, nt);
+	deploy_plan_clear(&plan);
+	pass_clear(&p);
 	return ret;
 }
 
@@ -494,30 +1050,18 @@ engine_reconcile_service(struct engine *eng, const char *arn, struct err *e)
 {
 	struct service_row	 s;
 	struct task_row		*tasks = NULL;
-	struct deployment_row	*deps = NULL;
-	size_t			 nt = 0, nd = 0;
-	int			 ret = -1, found;
+	size_t			 nt = 0;
+	int			 ret = 0, found;
 
 	if ((found = store_service_get(eng->st, NULL, arn, &s, e)) <= 0)
 		return found;
-	if (strcmp(s.status, "INACTIVE") == 0) {
-		ret = 0;
-		goto out;
-	}
-	if (store_task_of_service(eng->st, arn, &tasks, &nt, e) != 0 ||
-	    store_deployment_list(eng->st, arn, &deps, &nd, e) != 0)
-		goto out;
-	if (strcmp(s.status, "DRAINING") == 0)
-		ret = reconcile_draining(eng, &s, tasks, nt, e);
-	else if (nd == 0)
-		ret = 0;
-	else if ((ret = reconcile_active(eng, &s, tasks, nt, deps, nd,
-	    e)) == 0)
-		ret = reconcile_settle(eng, &s, e);
-out:
+	if (strcmp(s.status, "ACTIVE") == 0)
+		ret = reconcile_active(eng, &s, e);
+	else if (strcmp(s.status, "DRAINING") == 0)
+		ret = store_task_of_service(eng->st, arn, &tasks, &nt, e) != 0 ?
+		    -1 : reconcile_draining(eng, &s, tasks, nt, e);
 	service_row_clear(&s);
 	task_rows_free(tasks, nt);
-	deployment_rows_free(deps, nd);
 	return ret;
 }
 
@@ -555,6 +1099,9 @@ deployment_json(const struct deployment_row *d, const struct dep_count *c)
 		cJSON_AddItemToObject(o, "launchType", cJSON_Duplicate(j, 1));
 	if ((j = cJSON_GetObjectItem(d->doc, "capacityProviderStrategy")))
 		cJSON_AddItemToObject(o, "capacityProviderStrategy",
+		    cJSON_Duplicate(j, 1));
+	if ((j = cJSON_GetObjectItem(d->doc, "platformVersion")))
+		cJSON_AddItemToObject(o, "platformVersion",
 		    cJSON_Duplicate(j, 1));
 	if ((j = cJSON_GetObjectItem(d->doc, "networkConfiguration")))
 		cJSON_AddItemToObject(o, "networkConfiguration",
@@ -648,8 +1195,7 @@ int
 engine_service_delete(struct engine *eng, struct service_row *s,
     struct err *e)
 {
-	free(s->status);
-	s->status = xstrdup("DRAINING");
+	set_str(&s->status, xstrdup("DRAINING"));
 	s->desired_count = 0;
 	return engine_service_update(eng, s, 0, e);
 }

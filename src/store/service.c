@@ -5,7 +5,8 @@
 #include "store/internal.h"
 
 #define SERVICE_COLS "arn, cluster, name, status, desired_count, " \
-	"task_definition, scheduling_strategy, created_at, updated_at, doc"
+	"task_definition, scheduling_strategy, created_at, updated_at, doc, " \
+	"start_failures, last_failure_at"
 #define DEPLOYMENT_COLS "id, service_arn, seq, status, task_definition, " \
 	"desired_count, failed_tasks, rollout_state, rollout_reason, " \
 	"created_at, updated_at, doc"
@@ -73,6 +74,8 @@ service_read(sqlite3_stmt *s, struct service_row *r)
 	r->created_at = sqlite3_column_int64(s, 7);
 	r->updated_at = sqlite3_column_int64(s, 8);
 	r->doc = col_json(s, 9);
+	r->start_failures = sqlite3_column_int64(s, 10);
+	r->last_failure_at = sqlite3_column_int64(s, 11);
 }
 
 static void
@@ -88,11 +91,13 @@ service_bind(sqlite3_stmt *s, const struct service_row *r)
 	bind_int(s, 8, r->created_at);
 	bind_int(s, 9, r->updated_at);
 	bind_json(s, 10, r->doc);
+	bind_int(s, 11, r->start_failures);
+	bind_int(s, 12, r->last_failure_at);
 }
 
 static const char SQL_SERVICE_INSERT[] =
     "INSERT INTO services (" SERVICE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-    "?7, ?8, ?9, ?10)";
+    "?7, ?8, ?9, ?10, ?11, ?12)";
 
 int
 store_service_insert(struct store *st, const struct service_row *r,
@@ -106,7 +111,8 @@ store_service_insert(struct store *st, const struct service_row *r,
 
 static const char SQL_SERVICE_UPDATE[] =
     "UPDATE services SET status = ?4, desired_count = ?5, "
-    "task_definition = ?6, updated_at = ?9, doc = ?10 WHERE arn = ?1";
+    "task_definition = ?6, updated_at = ?9, doc = ?10, start_failures = ?11, "
+    "last_failure_at = ?12 WHERE arn = ?1";
 
 int
 store_service_update(struct store *st, const struct service_row *r,
@@ -344,6 +350,104 @@ store_deployment_last_completed(struct store *st, const char *service_arn,
 		ret = store_fail(st, e, "reading a deployment");
 	sqlite3_reset(s);
 	return ret;
+}
+
+void
+task_outcomes_free(struct task_outcome *rows, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].arn);
+		free(rows[i].deployment_id);
+		free(rows[i].stopped_reason);
+	}
+	free(rows);
+}
+
+static const char SQL_OUTCOMES[] =
+    "SELECT arn, deployment_id, stop_code, stopped_reason, "
+    "json_extract(doc, '$.times.startedAt') IS NOT NULL FROM tasks "
+    "WHERE service_arn = ?1 AND last_status = 'STOPPED' AND accounted = 0 "
+    "ORDER BY stopped_at, arn";
+
+int
+store_service_outcomes(struct store *st, const char *service_arn,
+    struct task_outcome **rows, size_t *n, struct err *e)
+{
+	sqlite3_stmt		*s = store_stmt(st, SQL_OUTCOMES);
+	struct task_outcome	*o;
+	size_t			 cap = 0;
+	int			 rc, code;
+
+	*rows = NULL;
+	*n = 0;
+	bind_text(s, 1, service_arn);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*rows = xrealloc(*rows, cap * sizeof **rows);
+		}
+		o = &(*rows)[(*n)++];
+		o->arn = col_dup(s, 0);
+		o->deployment_id = col_dup(s, 1);
+		code = model_stop_code_parse(col_text(s, 2));
+		o->stop_code = code < 0 ? STOP_NONE : (enum task_stop_code)code;
+		o->stopped_reason = col_dup(s, 3);
+		o->reached_running = sqlite3_column_int(s, 4);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		task_outcomes_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return store_fail(st, e, "listing stopped tasks");
+	}
+	return 0;
+}
+
+static const char SQL_OUTCOMES_DONE[] =
+    "UPDATE tasks SET accounted = 1 WHERE service_arn = ?1 AND "
+    "last_status = 'STOPPED' AND accounted = 0";
+
+int
+store_service_outcomes_done(struct store *st, const char *service_arn,
+    struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_OUTCOMES_DONE);
+
+	bind_text(s, 1, service_arn);
+	return store_exec_stmt(st, s, e);
+}
+
+static const char SQL_DRAINING_TASKS[] =
+    "SELECT t.arn FROM tasks t JOIN container_instances ci ON "
+    "ci.arn = t.instance_arn WHERE t.service_arn = ?1 AND "
+    "t.last_status != 'STOPPED' AND ci.status = 'DRAINING'";
+
+cJSON *
+store_service_draining_tasks(struct store *st, const char *service_arn)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_DRAINING_TASKS);
+	cJSON		*a = cJSON_CreateArray();
+
+	bind_text(s, 1, service_arn);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		cJSON_AddItemToArray(a, cJSON_CreateString(col_text(s, 0)));
+	sqlite3_reset(s);
+	return a;
+}
+
+static const char SQL_REPLICA_TASKS_ON[] =
+    "SELECT count(*) FROM tasks t JOIN services sv ON sv.arn = "
+    "t.service_arn WHERE t.instance_arn = ?1 AND t.last_status != "
+    "'STOPPED' AND t.desired_status = 'RUNNING' AND "
+    "sv.scheduling_strategy = 'REPLICA'";
+
+int64_t
+store_service_replica_tasks_on(struct store *st, const char *instance_arn)
+{
+	return store_int_query(st, SQL_REPLICA_TASKS_ON, instance_arn);
 }
 
 static const char SQL_EVENT_ADD[] =

@@ -2,6 +2,8 @@
 #ifndef ECSIM_STORE_SERVICE_H
 #define ECSIM_STORE_SERVICE_H
 
+#include "model/model.h"
+
 struct service_row {
 	char	*arn;
 	char	*cluster;
@@ -12,6 +14,10 @@ struct service_row {
 	char	*scheduling_strategy;	/* REPLICA, DAEMON */
 	int64_t	 created_at, updated_at;
 	cJSON	*doc;			/* the rest of the configuration */
+	/* The launch throttle: consecutive tasks that stopped before
+	 * RUNNING, and when the last one did. */
+	int64_t	 start_failures;
+	int64_t	 last_failure_at;
 };
 void	service_row_clear(struct service_row *s);
 void	service_rows_free(struct service_row *rows, size_t n);
@@ -62,6 +68,32 @@ int	store_deployment_list(struct store *st, const char *service_arn,
 /* The newest deployment of a service with rolloutState COMPLETED. */
 int	store_deployment_last_completed(struct store *st,
 	    const char *service_arn, struct deployment_row *out, struct err *e);
+
+/*
+ * How a STOPPED task of a service ended, for the circuit breaker and the
+ * launch throttle. Each is handed out once: store_service_outcomes lists
+ * the service's STOPPED tasks not yet accounted for, oldest first, and
+ * store_service_outcomes_done marks them all accounted for.
+ */
+struct task_outcome {
+	char			*arn;
+	char			*deployment_id;		/* or NULL */
+	enum task_stop_code	 stop_code;
+	char			*stopped_reason;	/* or NULL */
+	int			 reached_running;	/* has startedAt */
+};
+void	task_outcomes_free(struct task_outcome *rows, size_t n);
+int	store_service_outcomes(struct store *st, const char *service_arn,
+	    struct task_outcome **rows, size_t *n, struct err *e);
+int	store_service_outcomes_done(struct store *st, const char *service_arn,
+	    struct err *e);
+/* ARNs (a new array of strings, the caller's) of the service's tasks that
+ * are not STOPPED and run on a DRAINING container instance. */
+cJSON	*store_service_draining_tasks(struct store *st, const char *service_arn);
+/* Live tasks (desired RUNNING, not STOPPED) of REPLICA services on an
+ * instance. */
+int64_t	store_service_replica_tasks_on(struct store *st,
+	    const char *instance_arn);
 
 /* Service events: at most SERVICE_EVENTS_MAX kept, newest first. */
 #define SERVICE_EVENTS_MAX	100

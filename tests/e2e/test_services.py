@@ -12,8 +12,13 @@ CONTAINERS = [{"name": "web", "image": "nginx:1", "memory": 256,
 DEP_RE = r"^ecs-svc/\d{19}$"
 
 
+# A task counts as healthy 40 s (engine time) after RUNNING, so every
+# deployment takes at least that long: run the clock 20 times faster.
+FAST = ("--step", "200ms", "--time-scale", "20")
+
+
 def ec2(make_ecsim):
-    return make_ecsim("--instances", "3", "--step", "200ms")
+    return make_ecsim("--instances", "3", *FAST)
 
 
 def register(ecsim, family="web", containers=None):
@@ -68,6 +73,9 @@ def test_service_whole_path(make_ecsim):
     assert d0["rolloutState"] == "IN_PROGRESS"
 
     assert ecsim.aws("wait", "services-stable", "--services", "web") is None
+    # The waiter wants one deployment and runningCount == desiredCount; the
+    # deployment completes once its tasks are healthy, 40 s after RUNNING.
+    steady(ecsim, want=3)
     s = ecsim.aws("describe-services", "--services", "web")["services"][0]
     assert s["runningCount"] == 3 and s["pendingCount"] == 0
     assert len(s["deployments"]) == 1
@@ -195,7 +203,7 @@ def unable_events(s):
 
 
 def test_insufficient_memory_then_capacity(make_ecsim):
-    ecsim = make_ecsim("--instances", "1", "--step", "200ms")
+    ecsim = make_ecsim("--instances", "1", *FAST)
     register(ecsim, "big", [{"name": "big", "image": "big",
                              "memory": 3000}])
     ecsim.aws("create-service", "--service-name", "big",
@@ -224,7 +232,7 @@ def test_insufficient_memory_then_capacity(make_ecsim):
 
 
 def test_port_conflict_reports_once(make_ecsim):
-    ecsim = make_ecsim("--instances", "2", "--step", "200ms")
+    ecsim = make_ecsim("--instances", "2", *FAST)
     register(ecsim, "port", [{"name": "p", "image": "p", "memory": 64,
                               "portMappings": [{"containerPort": 80,
                                                 "hostPort": 8080}]}])

@@ -144,7 +144,8 @@ START_TEST(test_service_converges_and_rolls)
 	ck_assert_int_eq(num(s, "runningCount"), 0);
 	ck_assert_int_eq(num(s, "pendingCount"), 4);
 	cJSON_Delete(s);
-	clock_run_until(clk, T0 + 10000);
+	/* RUNNING at 2 s, healthy 40 s later: the deployment completes. */
+	clock_run_until(clk, T0 + 45000);
 	s = service();
 	ck_assert_int_eq(num(s, "runningCount"), 4);
 	deps = cJSON_GetObjectItem(s, "deployments");
@@ -164,14 +165,15 @@ START_TEST(test_service_converges_and_rolls)
 	    "\"memory\":256}]}");
 	call_free("UpdateService", "{\"service\":\"web\","
 	    "\"taskDefinition\":\"web:2\"}");
-	clock_run_until(clk, T0 + 10500);
+	clock_run_until(clk, T0 + 45500);
 	s = service();
 	deps = cJSON_GetObjectItem(s, "deployments");
 	ck_assert_int_eq(cJSON_GetArraySize(deps), 2);
 	ck_assert_int_eq(num(cJSON_GetArrayItem(deps, 0), "pendingCount"), 4);
 	ck_assert_int_eq(num(cJSON_GetArrayItem(deps, 1), "runningCount"), 4);
 	cJSON_Delete(s);
-	clock_run_until(clk, T0 + 30000);
+	/* The old tasks go once the new ones are healthy (40 s). */
+	clock_run_until(clk, T0 + 100000);
 	s = service();
 	deps = cJSON_GetObjectItem(s, "deployments");
 	ck_assert_int_eq(cJSON_GetArraySize(deps), 1);
