@@ -99,10 +99,12 @@ keep(cJSON *doc, const cJSON *req, const char *name)
 	cJSON_AddItemToObject(doc, name, cJSON_Duplicate(j, 1));
 }
 
+/* ECS's defaults: 200/100 for REPLICA, 100/0 for DAEMON. */
 static void
-deployment_defaults(cJSON *doc)
+deployment_defaults(cJSON *doc, const char *strategy)
 {
 	cJSON	*dc = cJSON_GetObjectItem(doc, "deploymentConfiguration");
+	int	 daemon = strcmp(strategy, "DAEMON") == 0;
 
 	if (dc == NULL)
 		dc = cJSON_AddObjectToObject(doc, "deploymentConfiguration");
@@ -110,9 +112,33 @@ deployment_defaults(cJSON *doc)
 		cJSON_AddItemToObject(dc, "deploymentCircuitBreaker",
 		    cJSON_Parse("{\"enable\":false,\"rollback\":false}"));
 	if (!cJSON_GetObjectItem(dc, "maximumPercent"))
-		cJSON_AddNumberToObject(dc, "maximumPercent", 200);
+		cJSON_AddNumberToObject(dc, "maximumPercent", daemon ? 100 : 200);
 	if (!cJSON_GetObjectItem(dc, "minimumHealthyPercent"))
-		cJSON_AddNumberToObject(dc, "minimumHealthyPercent", 100);
+		cJSON_AddNumberToObject(dc, "minimumHealthyPercent",
+		    daemon ? 0 : 100);
+}
+
+/*
+ * What a DAEMON service may not have: a desiredCount (it is one task per
+ * instance), placement strategies (it places on every instance) or
+ * Fargate capacity (it runs on container instances).
+ */
+static int
+check_daemon(const cJSON *req, int desired_given, const struct api_launch *l,
+    struct err *e)
+{
+	if (desired_given)
+		return err_set(e, ERR_INVALID, "The daemon scheduling strategy "
+		    "does not support a desired count for services.");
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(req,
+	    "placementStrategy")) > 0)
+		return err_set(e, ERR_INVALID, "Placement strategies are not "
+		    "supported with the DAEMON scheduling strategy.");
+	if (l != NULL && l->type == LAUNCH_FARGATE)
+		return err_set(e, ERR_INVALID, "The DAEMON scheduling strategy "
+		    "does not support Fargate or capacity provider strategies; "
+		    "use launchType EC2.");
+	return 0;
 }
 
 /* The service shows launchType, or the capacity provider strategy it
@@ -142,7 +168,7 @@ api_create_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	cJSON			*td = NULL;
 	char			*cluster = NULL, *tdarn = NULL;
 	int64_t			 desired = 0, grace;
-	int			 present, found, ret = -1, b;
+	int			 present, found, ret = -1, b, daemon;
 
 	memset(&s, 0, sizeof s);
 	memset(&old, 0, sizeof old);
@@ -177,12 +203,10 @@ api_create_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	}
 	if (strategy == NULL)
 		strategy = "REPLICA";
-	if (strcmp(strategy, "DAEMON") == 0) {
-		err_set(e, ERR_UNSUPPORTED, "ecsim does not run DAEMON services "
-		    "yet; use REPLICA");
+	daemon = strcmp(strategy, "DAEMON") == 0;
+	if (daemon && check_daemon(req, present, NULL, e) != 0)
 		goto out;
-	}
-	if (!present) {
+	if (!present && !daemon) {
 		err_set(e, ERR_INVALID, "desiredCount is required for a "
 		    "REPLICA service.");
 		goto out;
@@ -202,6 +226,7 @@ api_create_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	if (check_deployment_configuration(dc, strategy, e) != 0 ||
 	    active_taskdef(c, tdref, &tdarn, &td, e) != 0 ||
 	    api_launch(c, req, cluster, td, &l, e) != 0 ||
+	    (daemon && check_daemon(req, 0, &l, e) != 0) ||
 	    check_network(req, td, e) != 0)
 		goto out;
 	if ((found = store_service_get(c->st, cluster, name, &old, e)) < 0)
@@ -227,7 +252,7 @@ api_create_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 		cJSON_AddStringToObject(s.doc, "platformVersion", "LATEST");
 	keep(s.doc, req, "platformVersion");
 	keep(s.doc, req, "deploymentConfiguration");
-	deployment_defaults(s.doc);
+	deployment_defaults(s.doc, strategy);
 	cJSON_AddItemToObject(s.doc, "loadBalancers", cJSON_CreateArray());
 	keep(s.doc, req, "loadBalancers");
 	cJSON_AddItemToObject(s.doc, "serviceRegistries", cJSON_CreateArray());
@@ -292,7 +317,7 @@ api_update_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	const char		*tdref;
 	const cJSON		*dc, *arr;
 	char			*cluster = NULL, *tdarn = NULL;
-	cJSON			*td = NULL;
+	cJSON			*td = NULL, *before = NULL;
 	int64_t			 desired, grace;
 	int			 present, force = 0, deploy = 0, ret = -1, b;
 
@@ -300,6 +325,7 @@ api_update_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	memset(&l, 0, sizeof l);
 	if (service_of(c, req, &cluster, &s, e) != 0)
 		goto out;
+	before = cJSON_Duplicate(s.doc, 1);
 	if (strcmp(s.status, "ACTIVE") != 0) {
 		err_set(e, ERR_SERVICE_NOT_ACTIVE, "Service was not ACTIVE.");
 		goto out;
@@ -317,6 +343,9 @@ api_update_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	    api_array(req, "placementStrategy", 0, 5, &arr, e) != 0 ||
 	    check_deployment_configuration(dc, s.scheduling_strategy, e) != 0)
 		goto out;
+	if (strcmp(s.scheduling_strategy, "DAEMON") == 0 &&
+	    check_daemon(req, present, NULL, e) != 0)
+		goto out;
 	if (tdref != NULL) {
 		if (active_taskdef(c, tdref, &tdarn, &td, e) != 0)
 			goto out;
@@ -332,19 +361,15 @@ api_update_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 		if (check_network(req, td, e) != 0)
 			goto out;
 		keep(s.doc, req, "networkConfiguration");
-		deploy = 1;
 	}
 	if (cJSON_GetObjectItem(req, "capacityProviderStrategy") != NULL) {
 		/* A new strategy (or, given [], the cluster's default). */
-		if (api_launch(c, req, cluster, td, &l, e) != 0)
+		if (api_launch(c, req, cluster, td, &l, e) != 0 ||
+		    (strcmp(s.scheduling_strategy, "DAEMON") == 0 &&
+		    check_daemon(req, 0, &l, e) != 0))
 			goto out;
 		launch_set(s.doc, &l);
 	}
-	if (cJSON_GetObjectItem(req, "capacityProviderStrategy") != NULL ||
-	    cJSON_GetObjectItem(req, "platformVersion") != NULL ||
-	    cJSON_GetObjectItem(req, "placementConstraints") != NULL ||
-	    cJSON_GetObjectItem(req, "placementStrategy") != NULL)
-		deploy = 1;
 	keep(s.doc, req, "platformVersion");
 	keep(s.doc, req, "placementConstraints");
 	keep(s.doc, req, "placementStrategy");
@@ -352,10 +377,13 @@ api_update_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	keep(s.doc, req, "enableExecuteCommand");
 	if (dc != NULL) {
 		keep(s.doc, req, "deploymentConfiguration");
-		deployment_defaults(s.doc);
+		deployment_defaults(s.doc, s.scheduling_strategy);
 	}
 	if (present)
 		s.desired_count = desired;
+	/* desiredCount, the grace period or the deployment configuration
+	 * alone start no deployment; forceNewDeployment always does. */
+	deploy |= engine_service_needs_deployment(before, s.doc);
 	if (engine_service_update(c->eng, &s, deploy || force, e) != 0)
 		goto out;
 	cJSON_AddItemToObject(resp, "service", engine_service_describe(c->eng,
@@ -363,6 +391,7 @@ api_update_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	ret = 0;
 out:
 	cJSON_Delete(td);
+	cJSON_Delete(before);
 	api_launch_clear(&l);
 	free(cluster);
 	free(tdarn);

@@ -66,7 +66,7 @@ struct planner {
 	const struct deploy_state	*st;
 	struct deploy_plan		*p;
 	struct tally			 t;
-	char				*gone;	/* stopped by this plan */
+	char				*gone;	/* stopped (1) or held (2) */
 };
 
 static int
@@ -355,10 +355,13 @@ deploy_plan_daemon(const struct deploy_state *st, struct deploy_plan *p)
 		    st->ninstances ? &st->instances[t->instance] : NULL;
 		if (in != NULL && in->wanted)
 			continue;
-		/* Daemon tasks leave a draining instance last. */
+		/* Daemon tasks leave a draining instance last: until then
+		 * the task is held, out of every later step. */
 		if (in != NULL && in->draining) {
 			if (!t->running || in->others == 0)
 				planner_stop(&pl, i, DEPLOY_DRAINING);
+			else
+				pl.gone[i] = 2;
 		} else
 			planner_stop(&pl, i, DEPLOY_UNWANTED);
 	}

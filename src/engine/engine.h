@@ -94,6 +94,10 @@ int	engine_service_create(struct engine *eng, struct service_row *s,
 /* new_deployment: the change needs one (task definition, network, ...). */
 int	engine_service_update(struct engine *eng, struct service_row *s,
 	    int new_deployment, struct err *e);
+/* 1 when a service's configuration (its doc) changed in a member a
+ * deployment carries: launch type or capacity providers, platform
+ * version, network configuration, placement. */
+int	engine_service_needs_deployment(const cJSON *before, const cJSON *after);
 int	engine_service_delete(struct engine *eng, struct service_row *s,
 	    struct err *e);
 cJSON	*engine_task_describe(struct engine *eng, const struct task_row *t,

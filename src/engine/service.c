@@ -839,6 +839,9 @@ apply_stops(struct pass *p, const struct deploy_plan *plan, struct err *e)
 		st = &plan->stops[i];
 		t = &p->tasks[st->task];
 		p->dt[st->task].stopping = 1;
+		/* DAEMON tasks there may go once these have. */
+		if (st->reason == DEPLOY_DRAINING && !p->daemon)
+			p->eng->reconcile_all = 1;
 		if (st->reason != DEPLOY_UNHEALTHY) {
 			if (scheduler_stop(p->eng, t, p->deps[0].id, &list, &n,
 			    e) != 0)
@@ -1189,6 +1192,22 @@ engine_service_update(struct engine *eng, struct service_row *s,
 		return -1;
 	engine_mark_service(eng, s->arn);
 	return new_deployment ? engine_deployment_new(eng, s, NULL, e) : 0;
+}
+
+int
+engine_service_needs_deployment(const cJSON *before, const cJSON *after)
+{
+	const cJSON	*a, *b;
+	int		 k;
+
+	for (k = 0; deployment_members[k] != NULL; k++) {
+		a = cJSON_GetObjectItem(before, deployment_members[k]);
+		b = cJSON_GetObjectItem(after, deployment_members[k]);
+		if ((a == NULL) != (b == NULL) || (a != NULL &&
+		    !cJSON_Compare(a, b, 1)))
+			return 1;
+	}
+	return 0;
 }
 
 int

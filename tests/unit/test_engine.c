@@ -342,6 +342,571 @@ START_TEST(test_housekeeping)
 }
 END_TEST
 
+/*
+ * Deployments on the virtual clock (docs/deployments.md). The helpers
+ * read the store directly so that every tick can check the bounds.
+ */
+#define SVC_ARN	"arn:aws:ecs:us-east-1:000000000000:service/default/web"
+
+/* Registers n instances of 4 vCPU and 2 GiB. */
+static void
+big_instances(int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		call_free("RegisterContainerInstance", "{\"totalResources\":["
+		    "{\"name\":\"CPU\",\"type\":\"INTEGER\",\"integerValue\":4096},"
+		    "{\"name\":\"MEMORY\",\"type\":\"INTEGER\","
+		    "\"integerValue\":2048}]}");
+}
+
+/* Registers revision after revision of family web (128 MiB). */
+static void
+web_revision(const char *image)
+{
+	char	body[256];
+
+	snprintf(body, sizeof body, "{\"family\":\"web\","
+	    "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"%s\","
+	    "\"memory\":128}]}", image);
+	call_free("RegisterTaskDefinition", body);
+}
+
+/* The service's tasks that are not STOPPED, those asked to stop, and
+ * the healthy ones (RUNNING for 40 s, no health check here). */
+struct census {
+	int	total;
+	int	live;
+	int	healthy;
+};
+
+static struct census
+census(void)
+{
+	struct census	 c;
+	struct task_row	*t = NULL;
+	struct err	 e;
+	size_t		 n = 0, i;
+	int64_t		 started;
+
+	memset(&c, 0, sizeof c);
+	ck_assert_int_eq(store_task_of_service(st, SVC_ARN, &t, &n, &e), 0);
+	for (i = 0; i < n; i++) {
+		c.total++;
+		if (t[i].desired_stopped)
+			continue;
+		c.live++;
+		started = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(t[i].doc, "times"), "startedAt"));
+		if (t[i].last_status == 3 /* RUNNING */ &&
+		    clock_now(clk) >= started + 40000)
+			c.healthy++;
+	}
+	task_rows_free(t, n);
+	return c;
+}
+
+static int
+count_events(const cJSON *s, const char *prefix)
+{
+	const cJSON	*ev;
+	int		 n = 0;
+
+	cJSON_ArrayForEach(ev, cJSON_GetObjectItem(s, "events"))
+		if (strncmp(cJSON_GetStringValue(cJSON_GetObjectItem(ev,
+		    "message")), prefix, strlen(prefix)) == 0)
+			n++;
+	return n;
+}
+
+/* Done: one deployment, COMPLETED, of the expected revision. */
+static int
+rolled_to(const cJSON *s, int revision)
+{
+	const cJSON	*d = cJSON_GetArrayItem(cJSON_GetObjectItem(s,
+			    "deployments"), 0);
+	const char	*td = str_at(d, "taskDefinition", NULL);
+	char		 want[16];
+
+	snprintf(want, sizeof want, ":%d", revision);
+	return cJSON_GetArraySize(cJSON_GetObjectItem(s, "deployments")) == 1 &&
+	    strcmp(str_at(d, "rolloutState", NULL), "COMPLETED") == 0 &&
+	    strlen(td) > strlen(want) && strcmp(td + strlen(td) -
+	    strlen(want), want) == 0 && num(s, "runningCount") ==
+	    num(s, "desiredCount");
+}
+
+/*
+ * Runs the clock in half-second ticks until the service has rolled to
+ * revision (0: for the whole limit), checking at every tick that the
+ * tasks not STOPPED stay within the upper bound and that healthy tasks
+ * never drop below min(lower, what there was).
+ */
+static int
+run_checked(int64_t limit, int revision, int upper, int lower)
+{
+	struct census	c, prev = census();
+	cJSON		*s;
+	int64_t		 end = clock_now(clk) + limit;
+	int		 done = 0, floor_;
+
+	while (!done && clock_now(clk) < end) {
+		clock_run_until(clk, clock_now(clk) + 500);
+		c = census();
+		ck_assert_msg(c.total <= upper, "%d tasks over upper %d",
+		    c.total, upper);
+		floor_ = prev.healthy < lower ? prev.healthy : lower;
+		ck_assert_msg(c.healthy >= floor_, "%d healthy under %d",
+		    c.healthy, floor_);
+		prev = c;
+		s = service();
+		done = revision > 0 && rolled_to(s, revision);
+		cJSON_Delete(s);
+	}
+	return done;
+}
+
+static const struct {
+	int	desired, maxp, minp, blocked;
+} rolls[] = {
+	{ 4, 100, 50, 0 },	/* stop 2 old before starting */
+	{ 4, 200, 50, 0 },
+	{ 2, 200, 75, 0 },
+	{ 2, 100, 75, 1 },	/* lower 2 = upper 2: cannot move */
+	{ 4, 200, 100, 0 },	/* start 4 before stopping */
+	{ 3, 125, 100, 1 },	/* upper 3 = lower 3: cannot move */
+	{ 3, 125, 0, 0 },
+	{ 5, 150, 60, 0 },
+};
+
+START_TEST(test_roll_within_bounds)
+{
+	char	body[512];
+	cJSON	*s;
+	int	upper, lower, done;
+
+	big_instances(4);
+	web_revision("x:1");
+	web_revision("x:2");
+	snprintf(body, sizeof body, "{\"serviceName\":\"web\","
+	    "\"taskDefinition\":\"web:1\",\"desiredCount\":%d,"
+	    "\"deploymentConfiguration\":{\"maximumPercent\":%d,"
+	    "\"minimumHealthyPercent\":%d}}", rolls[_i].desired,
+	    rolls[_i].maxp, rolls[_i].minp);
+	call_free("CreateService", body);
+	upper = rolls[_i].desired * rolls[_i].maxp / 100;
+	lower = (rolls[_i].desired * rolls[_i].minp + 99) / 100;
+	ck_assert(run_checked(60000, 1, rolls[_i].desired, 0));
+	call_free("UpdateService", "{\"service\":\"web\","
+	    "\"taskDefinition\":\"web:2\"}");
+	done = run_checked(300000, 2, upper, lower);
+	s = service();
+	ck_assert_int_eq(done, !rolls[_i].blocked);
+	/* The blocked message, said once however long it stays blocked. */
+	ck_assert_int_eq(count_events(s, "(service web) was unable to stop or "
+	    "start tasks during a deployment because of the service deployment "
+	    "configuration. Update the minimumHealthyPercent or maximumPercent "
+	    "value and try again."), rolls[_i].blocked);
+	if (rolls[_i].blocked) {
+		ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(s,
+		    "deployments")), 2);
+		ck_assert_int_eq(num(cJSON_GetArrayItem(cJSON_GetObjectItem(s,
+		    "deployments"), 1), "runningCount"), rolls[_i].desired);
+	}
+	cJSON_Delete(s);
+}
+END_TEST
+
+/* Only a change that needs one starts a deployment. */
+START_TEST(test_what_starts_a_deployment)
+{
+	cJSON	*r, *deps;
+
+	big_instances(1);
+	web_revision("x:1");
+	call_free("CreateService", "{\"serviceName\":\"web\","
+	    "\"taskDefinition\":\"web\",\"desiredCount\":1}");
+	clock_run_until(clk, T0 + 60000);
+	r = call("UpdateService", "{\"service\":\"web\",\"desiredCount\":3,"
+	    "\"healthCheckGracePeriodSeconds\":30,\"placementStrategy\":[],"
+	    "\"deploymentConfiguration\":{\"maximumPercent\":150}}");
+	deps = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "service"),
+	    "deployments");
+	ck_assert_int_eq(cJSON_GetArraySize(deps), 1);
+	cJSON_Delete(r);
+	r = call("UpdateService", "{\"service\":\"web\","
+	    "\"forceNewDeployment\":true}");
+	deps = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "service"),
+	    "deployments");
+	ck_assert_int_eq(cJSON_GetArraySize(deps), 2);
+	/* The new PRIMARY comes first, with nothing yet. */
+	ck_assert_str_eq(str_at(deps, "0", "status", NULL), "PRIMARY");
+	ck_assert_int_eq(num(cJSON_GetArrayItem(deps, 0), "desiredCount"), 0);
+	ck_assert_str_eq(str_at(deps, "0", "rolloutState", NULL),
+	    "IN_PROGRESS");
+	ck_assert_str_eq(str_at(deps, "1", "status", NULL), "ACTIVE");
+	cJSON_Delete(r);
+}
+END_TEST
+
+/* Rapid scaling during a deployment: 1 -> 10 -> 5 while the new
+ * revision's tasks are on their way; the service converges to 5. */
+START_TEST(test_rapid_scaling)
+{
+	cJSON		*s;
+	struct census	 c;
+	int		 i, done = 0;
+
+	big_instances(2);
+	web_revision("x:1");
+	web_revision("x:2");
+	call_free("CreateService", "{\"serviceName\":\"web\","
+	    "\"taskDefinition\":\"web:1\",\"desiredCount\":1}");
+	clock_run_until(clk, T0 + 60000);
+	call_free("UpdateService", "{\"service\":\"web\","
+	    "\"taskDefinition\":\"web:2\",\"desiredCount\":10}");
+	clock_run_until(clk, T0 + 61500);
+	ck_assert_int_eq(census().live, 11);
+	call_free("UpdateService", "{\"service\":\"web\",\"desiredCount\":5}");
+	/* From here desired is 5: upper 10 once the surplus has stopped. */
+	for (i = 0; i < 600 && !done; i++) {
+		clock_run_until(clk, clock_now(clk) + 500);
+		c = census();
+		ck_assert_int_le(c.live, 10);
+		if (i >= 6)
+			ck_assert_int_le(c.total, 10);
+		s = service();
+		done = rolled_to(s, 2) && num(s, "runningCount") == 5;
+		cJSON_Delete(s);
+	}
+	ck_assert(done);
+	ck_assert_int_eq(census().live, 5);
+}
+END_TEST
+
+/*
+ * Three task definitions in a row while deployments are in flight, on an
+ * instance with room for six tasks: each new PRIMARY supersedes, the
+ * older deployments drain toward the newest (the oldest first), and the
+ * service converges within 200/100 at every tick.
+ */
+START_TEST(test_three_revisions_in_flight)
+{
+	cJSON	*s;
+
+	call_free("RegisterContainerInstance", "{\"totalResources\":["
+	    "{\"name\":\"CPU\",\"type\":\"INTEGER\",\"integerValue\":4096},"
+	    "{\"name\":\"MEMORY\",\"type\":\"INTEGER\",\"integerValue\":768}]}");
+	web_revision("x:1");
+	web_revision("x:2");
+	web_revision("x:3");
+	call_free("CreateService", "{\"serviceName\":\"web\","
+	    "\"taskDefinition\":\"web:1\",\"desiredCount\":4}");
+	ck_assert(run_checked(60000, 1, 4, 0));
+	call_free("UpdateService", "{\"service\":\"web\","
+	    "\"taskDefinition\":\"web:2\"}");
+	/* Two of web:2 fit; healthy 40 s later, two of web:1 make room for
+	 * the other two. */
+	run_checked(50000, 0, 8, 4);
+	call_free("UpdateService", "{\"service\":\"web\","
+	    "\"taskDefinition\":\"web:3\"}");
+	clock_run_until(clk, clock_now(clk) + 1000);
+	s = service();
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(s,
+	    "deployments")), 3);
+	ck_assert_str_eq(str_at(s, "deployments", "0", "status", NULL),
+	    "PRIMARY");
+	ck_assert_ptr_nonnull(strstr(str_at(s, "deployments", "0",
+	    "taskDefinition", NULL), "web:3"));
+	ck_assert_str_eq(str_at(s, "deployments", "1", "status", NULL),
+	    "ACTIVE");
+	ck_assert_int_eq(num(cJSON_GetArrayItem(cJSON_GetObjectItem(s,
+	    "deployments"), 1), "runningCount"), 2);
+	ck_assert_str_eq(str_at(s, "deployments", "2", "status", NULL),
+	    "ACTIVE");
+	ck_assert_int_eq(num(cJSON_GetArrayItem(cJSON_GetObjectItem(s,
+	    "deployments"), 2), "runningCount"), 2);
+	/* The superseded deployment stays IN_PROGRESS while it drains. */
+	ck_assert_str_eq(str_at(s, "deployments", "1", "rolloutState", NULL),
+	    "IN_PROGRESS");
+	ck_assert_str_eq(str_at(s, "deployments", "2", "rolloutState", NULL),
+	    "COMPLETED");
+	cJSON_Delete(s);
+	ck_assert(run_checked(400000, 3, 8, 4));
+	ck_assert_int_eq(census().live, 4);
+}
+END_TEST
+
+/* A DRAINING instance: PENDING service tasks stop at once, RUNNING ones
+ * are replaced within the bounds, standalone tasks stay; with 100/100
+ * draining cannot progress, and the service says so once. */
+START_TEST(test_draining_instance)
+{
+	cJSON		*r, *s, *arns;
+	const cJSON	*a;
+	char		 body[512], ci[256], job[256];
+	int		 on_ci = 0;
+
+	big_instances(1);
+	web_revision("x:1");
+	call_free("RegisterTaskDefinition", "{\"family\":\"job\","
+	    "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"x\","
+	    "\"memory\":128}]}");
+	call_free("CreateService", "{\"serviceName\":\"web\","
+	    "\"taskDefinition\":\"web\",\"desiredCount\":3}");
+	r = call("RunTask", "{\"taskDefinition\":\"job\"}");
+	snprintf(job, sizeof job, "%s", str_at(r, "tasks", "0", "taskArn",
+	    NULL));
+	snprintf(ci, sizeof ci, "%s", str_at(r, "tasks", "0",
+	    "containerInstanceArn", NULL));
+	cJSON_Delete(r);
+	clock_run_until(clk, T0 + 60000);
+	big_instances(1);
+	snprintf(body, sizeof body, "{\"containerInstances\":[\"%s\"],"
+	    "\"status\":\"DRAINING\"}", ci);
+	call_free("UpdateContainerInstancesState", body);
+	run_checked(120000, 0, 6, 3);
+	/* Every service task now runs on the other instance. */
+	r = call("ListTasks", "{\"serviceName\":\"web\"}");
+	arns = cJSON_GetObjectItem(r, "taskArns");
+	ck_assert_int_eq(cJSON_GetArraySize(arns), 3);
+	cJSON_ArrayForEach(a, arns) {
+		char	b[256];
+		cJSON	*d;
+
+		snprintf(b, sizeof b, "{\"tasks\":[\"%s\"]}", a->valuestring);
+		d = call("DescribeTasks", b);
+		if (strcmp(str_at(d, "tasks", "0", "containerInstanceArn",
+		    NULL), ci) == 0)
+			on_ci++;
+		cJSON_Delete(d);
+	}
+	cJSON_Delete(r);
+	ck_assert_int_eq(on_ci, 0);
+	/* The standalone task was left alone. */
+	snprintf(body, sizeof body, "{\"tasks\":[\"%s\"]}", job);
+	r = call("DescribeTasks", body);
+	ck_assert_str_eq(str_at(r, "tasks", "0", "lastStatus", NULL),
+	    "RUNNING");
+	ck_assert_str_eq(str_at(r, "tasks", "0", "desiredStatus", NULL),
+	    "RUNNING");
+	cJSON_Delete(r);
+
+	/* 100/100: draining the other instance cannot progress. */
+	call_free("UpdateService", "{\"service\":\"web\","
+	    "\"deploymentConfiguration\":{\"maximumPercent\":100,"
+	    "\"minimumHealthyPercent\":100}}");
+	snprintf(body, sizeof body, "{\"containerInstances\":[\"%s\"],"
+	    "\"status\":\"ACTIVE\"}", ci);
+	call_free("UpdateContainerInstancesState", body);
+	r = call("ListContainerInstances", "{\"status\":\"ACTIVE\"}");
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "containerInstanceArns"))
+		if (strcmp(a->valuestring, ci) != 0) {
+			snprintf(body, sizeof body, "{\"containerInstances\":"
+			    "[\"%s\"],\"status\":\"DRAINING\"}", a->valuestring);
+			call_free("UpdateContainerInstancesState", body);
+		}
+	cJSON_Delete(r);
+	run_checked(120000, 0, 3, 3);
+	s = service();
+	ck_assert_int_eq(num(s, "runningCount"), 3);
+	ck_assert_int_eq(count_events(s, "(service web) was unable to stop or "
+	    "start tasks during a deployment because of the service deployment "
+	    "configuration."), 1);
+	cJSON_Delete(s);
+	ck_assert_int_eq(census().live, 3);
+}
+END_TEST
+
+/* A force-deregistered instance's tasks are orphaned; the service
+ * replaces them on another instance. */
+START_TEST(test_deregister_orphans)
+{
+	cJSON	*r, *s;
+	char	 body[512], ci[256];
+
+	big_instances(1);
+	web_revision("x:1");
+	call_free("CreateService", "{\"serviceName\":\"web\","
+	    "\"taskDefinition\":\"web\",\"desiredCount\":2}");
+	clock_run_until(clk, T0 + 60000);
+	r = call("ListContainerInstances", "{}");
+	snprintf(ci, sizeof ci, "%s", str_at(r, "containerInstanceArns", "0",
+	    NULL));
+	cJSON_Delete(r);
+	big_instances(1);
+	snprintf(body, sizeof body, "{\"containerInstance\":\"%s\","
+	    "\"force\":true}", ci);
+	call_free("DeregisterContainerInstance", body);
+	clock_run_until(clk, T0 + 120000);
+	s = service();
+	ck_assert(rolled_to(s, 1));
+	ck_assert_int_eq(num(s, "runningCount"), 2);
+	cJSON_Delete(s);
+}
+END_TEST
+
+/* Steady state is said once, then again every six hours. */
+START_TEST(test_steady_state_repeats)
+{
+	cJSON	*s;
+
+	big_instances(1);
+	web_revision("x:1");
+	call_free("CreateService", "{\"serviceName\":\"web\","
+	    "\"taskDefinition\":\"web\",\"desiredCount\":1}");
+	clock_run_until(clk, T0 + 3600000);
+	s = service();
+	ck_assert_int_eq(count_events(s, "(service web) has reached a steady "
+	    "state."), 1);
+	cJSON_Delete(s);
+	clock_run_until(clk, T0 + 13 * 3600000LL);
+	s = service();
+	ck_assert_int_eq(count_events(s, "(service web) has reached a steady "
+	    "state."), 3);
+	cJSON_Delete(s);
+}
+END_TEST
+
+/* Lists a DAEMON service's task instances; returns how many tasks. */
+static int
+daemon_tasks(const char *family_rev, char ins[][256], int max)
+{
+	cJSON		*r, *d;
+	const cJSON	*a;
+	char		 b[512];
+	int		 n = 0;
+
+	r = call("ListTasks", "{\"serviceName\":\"daemon\"}");
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "taskArns")) {
+		snprintf(b, sizeof b, "{\"tasks\":[\"%s\"]}", a->valuestring);
+		d = call("DescribeTasks", b);
+		if (family_rev == NULL || strstr(str_at(d, "tasks", "0",
+		    "taskDefinitionArn", NULL), family_rev) != NULL) {
+			if (n < max)
+				snprintf(ins[n], 256, "%s", str_at(d, "tasks",
+				    "0", "containerInstanceArn", NULL));
+			n++;
+		}
+		cJSON_Delete(d);
+	}
+	cJSON_Delete(r);
+	return n;
+}
+
+/* DAEMON: one task per ACTIVE instance, following instances as they
+ * join, drain and leave; a new revision replaces them instance by
+ * instance. */
+START_TEST(test_daemon_follows_instances)
+{
+	cJSON	*r, *s;
+	char	 ins[8][256], body[512];
+	int	 i, j;
+
+	big_instances(2);
+	web_revision("x:1");
+	web_revision("x:2");
+	r = call("CreateService", "{\"serviceName\":\"daemon\","
+	    "\"taskDefinition\":\"web:1\",\"schedulingStrategy\":\"DAEMON\"}");
+	ck_assert_str_eq(str_at(r, "service", "schedulingStrategy", NULL),
+	    "DAEMON");
+	ck_assert_int_eq(num(cJSON_GetObjectItem(cJSON_GetObjectItem(r,
+	    "service"), "deploymentConfiguration"), "maximumPercent"), 100);
+	ck_assert_int_eq(num(cJSON_GetObjectItem(cJSON_GetObjectItem(r,
+	    "service"), "deploymentConfiguration"), "minimumHealthyPercent"),
+	    0);
+	cJSON_Delete(r);
+	clock_run_until(clk, T0 + 60000);
+	r = call("DescribeServices", "{\"services\":[\"daemon\"]}");
+	s = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "services"), 0);
+	ck_assert_int_eq(num(s, "desiredCount"), 2);
+	ck_assert_int_eq(num(s, "runningCount"), 2);
+	ck_assert_str_eq(str_at(s, "deployments", "0", "rolloutState", NULL),
+	    "COMPLETED");
+	cJSON_Delete(r);
+	ck_assert_int_eq(daemon_tasks(NULL, ins, 8), 2);
+	ck_assert_str_ne(ins[0], ins[1]);
+
+	/* An instance joins. */
+	big_instances(1);
+	clock_run_until(clk, T0 + 70000);
+	ck_assert_int_eq(daemon_tasks(NULL, ins, 8), 3);
+	for (i = 0; i < 3; i++)
+		for (j = i + 1; j < 3; j++)
+			ck_assert_str_ne(ins[i], ins[j]);
+
+	/* One drains: its task goes (nothing else runs there). */
+	snprintf(body, sizeof body, "{\"containerInstances\":[\"%s\"],"
+	    "\"status\":\"DRAINING\"}", ins[0]);
+	call_free("UpdateContainerInstancesState", body);
+	clock_run_until(clk, T0 + 80000);
+	ck_assert_int_eq(daemon_tasks(NULL, ins, 8), 2);
+	r = call("DescribeServices", "{\"services\":[\"daemon\"]}");
+	ck_assert_int_eq(num(cJSON_GetArrayItem(cJSON_GetObjectItem(r,
+	    "services"), 0), "desiredCount"), 2);
+	cJSON_Delete(r);
+
+	/* A new revision: replaced instance by instance (100/0). */
+	call_free("UpdateService", "{\"service\":\"daemon\","
+	    "\"taskDefinition\":\"web:2\"}");
+	clock_run_until(clk, T0 + 200000);
+	ck_assert_int_eq(daemon_tasks("web:2", ins, 8), 2);
+	ck_assert_int_eq(daemon_tasks(NULL, ins, 8), 2);
+	r = call("DescribeServices", "{\"services\":[\"daemon\"]}");
+	s = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "services"), 0);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(s,
+	    "deployments")), 1);
+	ck_assert_str_eq(str_at(s, "deployments", "0", "rolloutState", NULL),
+	    "COMPLETED");
+	cJSON_Delete(r);
+
+	/* One leaves (forced): the service follows. */
+	snprintf(body, sizeof body, "{\"containerInstance\":\"%s\","
+	    "\"force\":true}", ins[0]);
+	call_free("DeregisterContainerInstance", body);
+	clock_run_until(clk, T0 + 220000);
+	ck_assert_int_eq(daemon_tasks(NULL, ins, 8), 1);
+	r = call("DescribeServices", "{\"services\":[\"daemon\"]}");
+	ck_assert_int_eq(num(cJSON_GetArrayItem(cJSON_GetObjectItem(r,
+	    "services"), 0), "desiredCount"), 1);
+	cJSON_Delete(r);
+}
+END_TEST
+
+/* A DAEMON task leaves a DRAINING instance after the REPLICA tasks. */
+START_TEST(test_daemon_leaves_draining_last)
+{
+	char	 ins[8][256], body[512], drained[256];
+	cJSON	*r;
+	int	 k;
+
+	big_instances(1);
+	web_revision("x:1");
+	call_free("CreateService", "{\"serviceName\":\"daemon\","
+	    "\"taskDefinition\":\"web\",\"schedulingStrategy\":\"DAEMON\"}");
+	call_free("CreateService", "{\"serviceName\":\"web\","
+	    "\"taskDefinition\":\"web\",\"desiredCount\":2}");
+	clock_run_until(clk, T0 + 60000);
+	ck_assert_int_eq(daemon_tasks(NULL, ins, 8), 1);
+	snprintf(drained, sizeof drained, "%s", ins[0]);
+	big_instances(1);
+	snprintf(body, sizeof body, "{\"containerInstances\":[\"%s\"],"
+	    "\"status\":\"DRAINING\"}", ins[0]);
+	call_free("UpdateContainerInstancesState", body);
+	/* The replacements are not healthy yet: the daemon task stays. */
+	clock_run_until(clk, T0 + 70000);
+	r = call("ListTasks", "{\"serviceName\":\"daemon\"}");
+	k = cJSON_GetArraySize(cJSON_GetObjectItem(r, "taskArns"));
+	cJSON_Delete(r);
+	ck_assert_int_eq(k, 2);		/* the new instance's and the old */
+	clock_run_until(clk, T0 + 200000);
+	ck_assert_int_eq(daemon_tasks(NULL, ins, 8), 1);
+	ck_assert_str_ne(ins[0], drained);
+	ck_assert_int_eq(census().live, 2);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -356,6 +921,20 @@ main(void)
 	tcase_add_test(tc, test_capacity_short_then_added);
 	tcase_add_test(tc, test_task_lifecycle_events);
 	tcase_add_test(tc, test_housekeeping);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("deployments");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_roll_within_bounds, 0,
+	    sizeof rolls / sizeof rolls[0]);
+	tcase_add_test(tc, test_what_starts_a_deployment);
+	tcase_add_test(tc, test_rapid_scaling);
+	tcase_add_test(tc, test_three_revisions_in_flight);
+	tcase_add_test(tc, test_draining_instance);
+	tcase_add_test(tc, test_deregister_orphans);
+	tcase_add_test(tc, test_steady_state_repeats);
+	tcase_add_test(tc, test_daemon_follows_instances);
+	tcase_add_test(tc, test_daemon_leaves_draining_last);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
