@@ -486,6 +486,142 @@ value_check(struct parser *p, struct node *n, struct qvalue *v, size_t at)
 	return -1;
 }
 
+/* One open group of a pattern, for regex_vet. */
+struct rgroup {
+	size_t	size;		/* positions, with repeat counts expanded */
+	int	repeats;	/* holds a repeated group */
+};
+
+/* The last thing a repetition would apply to, for regex_vet. */
+struct ratom {
+	size_t	size;		/* 0: nothing repeatable */
+	int	group;		/* a group ... */
+	int	holds;		/* ... that holds a repeated group */
+};
+
+/*
+ * A repetition applied to the last atom: refuses a repeated group that
+ * holds a repeated group, and counts what {m,n} adds. NULL when fine.
+ */
+static const char *
+regex_repeat(struct rgroup *g, struct ratom *last, size_t bound,
+    size_t *growth)
+{
+	if (last->size == 0)
+		return NULL;		/* nothing to repeat: regcomp says */
+	if (last->group && last->holds)
+		return "it repeats a group that holds a repeated group";
+	if (last->group)
+		g->repeats = 1;
+	if (bound > 1) {
+		if (bound > QUERY_REGEX_GROWTH ||
+		    last->size * (bound - 1) > QUERY_REGEX_GROWTH - *growth)
+			return "its {m,n} counts add more than 256 positions";
+		*growth += last->size * (bound - 1);
+		g->size += last->size * (bound - 1);
+		last->size *= bound;
+	}
+	return NULL;
+}
+
+/*
+ * glibc's regcomp crashes on some back-references (CVE-2018-20796) and
+ * takes exponential time or memory on a repeated group holding repeated
+ * groups and on large repeat counts, and regexec slows with the square of
+ * the expanded pattern. One such filter would stall or crash the whole
+ * server, so these patterns are refused before regcomp sees them. What
+ * is not understood here (a stray brace, an unclosed bracket) is left for
+ * regcomp to judge. Returns why a pattern is refused, or NULL.
+ */
+static const char *
+regex_vet(const char *pat)
+{
+	struct rgroup	*g;
+	struct ratom	 last = { 0, 0, 0 };
+	const char	*why = NULL, *t;
+	size_t		 depth = 0, growth = 0, m, n, size;
+	int		 holds;
+
+	g = xcalloc(strlen(pat) + 1, sizeof *g);
+	while (*pat != '\0' && why == NULL) {
+		switch (*pat) {
+		case '\\':
+			if (pat[1] >= '1' && pat[1] <= '9') {
+				why = "back-references such as \\1 are not "
+				    "supported";
+				break;
+			}
+			pat += pat[1] != '\0' ? 2 : 1;
+			last = (struct ratom){ 1, 0, 0 };
+			g[depth].size++;
+			continue;
+		case '[':
+			t = pat + 1 + (pat[1] == '^');
+			t += *t == ']';
+			while (*t != '\0' && *t != ']') {
+				if (*t == '[' && strchr(":.=", t[1]) != NULL &&
+				    t[1] != '\0' && (t = strchr(t + 2, ']')) ==
+				    NULL)
+					break;
+				t++;
+			}
+			if (t == NULL || *t == '\0')
+				goto out;	/* unclosed: regcomp says so */
+			pat = t + 1;
+			last = (struct ratom){ 1, 0, 0 };
+			g[depth].size++;
+			continue;
+		case '(':
+			depth++;
+			memset(&g[depth], 0, sizeof g[depth]);
+			last.size = 0;
+			break;
+		case ')':
+			if (depth == 0)
+				goto out;	/* unmatched: regcomp says so */
+			size = g[depth].size;
+			holds = g[depth].repeats;
+			depth--;
+			g[depth].size += size;
+			last = (struct ratom){ size > 0 ? size : 1, 1, holds };
+			break;
+		case '*':
+		case '+':
+		case '?':
+			why = regex_repeat(&g[depth], &last, 1, &growth);
+			break;
+		case '{':
+			t = pat + 1;
+			m = strspn(t, "0123456789");
+			n = m > 0 && t[m] == ',' ? strspn(t + m + 1,
+			    "0123456789") : 0;
+			if (m == 0 || m > 6 || n > 6 || (t[m] != '}' &&
+			    (t[m] != ',' || t[m + 1 + n] != '}'))) {
+				last = (struct ratom){ 1, 0, 0 };
+				g[depth].size++;
+				break;		/* a literal brace */
+			}
+			why = regex_repeat(&g[depth], &last, strtoul(n > 0 ?
+			    t + m + 1 : t, NULL, 10), &growth);
+			pat = strchr(t, '}');
+			break;
+		case '^':
+		case '$':
+		case '|':
+			last.size = 0;
+			break;
+		default:
+			last = (struct ratom){ 1, 0, 0 };
+			g[depth].size++;
+			break;
+		}
+		pat++;
+	}
+out:
+	free(g);
+	return why;
+}
+
 /*
  * ECS matches a pattern against the whole value, as Java's
  * String.matches() does. POSIX regexec finds a match anywhere, so the
@@ -495,10 +631,15 @@ value_check(struct parser *p, struct node *n, struct qvalue *v, size_t at)
 static int
 regex_compile(struct parser *p, struct node *n, const char *pat, size_t at)
 {
-	regex_t	 re;
-	char	*anchored, why[128];
-	int	 rc;
+	regex_t		 re;
+	const char	*refused;
+	char		*anchored, why[128];
+	int		 rc;
 
+	if ((refused = regex_vet(pat)) != NULL) {
+		parse_fail(p, at, "'%.60s' is refused: %s", pat, refused);
+		return -1;
+	}
 	if ((rc = regcomp(&re, pat, REG_EXTENDED | REG_NOSUB)) != 0) {
 		regerror(rc, &re, why, sizeof why);
 		parse_fail(p, at, "'%.60s' is not a valid regular expression: "

@@ -13,6 +13,7 @@
 #define QUERY_MAX_LEN		2000	/* characters, ECS's limit */
 #define QUERY_MAX_DEPTH		32	/* nested parentheses and nots */
 #define QUERY_MAX_LIST		100	/* values in one [a, b, ...] list */
+#define QUERY_REGEX_GROWTH	256	/* positions {m,n} may add to a pattern */
 
 struct query;				/* a parsed expression, opaque */
 
@@ -21,7 +22,7 @@ struct query;				/* a parsed expression, opaque */
  * caller's, released with query_free(). On error returns -1 with e set to
  * ERR_INVALID and a message that names the position (1-based character)
  * and what was expected there, e.g. "Invalid query expression at position
- * 23: expected an operator after 'attribute:ecs.os-type'".
+ * 22: expected an operator after 'attribute:ecs.os-type'".
  */
 int	query_parse(const char *text, struct query **out, struct err *e);
 void	query_free(struct query *q);

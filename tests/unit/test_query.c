@@ -94,6 +94,12 @@ static const struct {
 	{ "attribute:ecs.instance-type =~ 't2\\.(small|micro)'", "101" },
 	{ "attribute:ecs.instance-type =~ \"m5\\.[a-z]+\"", "010" },
 	{ "attribute:ecs.instance-type =~ 't2|m5.large'", "010" },
+	/* Repeats that are not hostile run. */
+	{ "ec2InstanceId =~ 'i-0[a-c]{3}'", "111" },
+	{ "ec2InstanceId =~ 'i-0(a{3}|b{3})'", "110" },
+	{ "attribute:ecs.ami-id =~ 'ami-([0-9]+[a-z]*)+'", "111" },
+	{ "attribute:size =~ '.{0,255}'", "111" },
+	{ "attribute:size =~ '[[:digit:]]{1,2}'", "110" },
 	/* A missing attribute: only the negative forms hold. */
 	{ "attribute:color == blue", "100" },
 	{ "attribute:color != blue", "011" },
@@ -265,6 +271,22 @@ static const struct {
 	{ "attribute:color exists and", "Invalid query expression at position "
 	    "27: expected a condition such as attribute:ecs.instance-type == "
 	    "t2.small, found the end of the expression" },
+	/* Patterns that would crash or stall the C library's regcomp. */
+	{ "attribute:x =~ '(|)(\\1\\1)*'", "Invalid query expression at "
+	    "position 16: '(|)(\\1\\1)*' is refused: back-references such as "
+	    "\\1 are not supported" },
+	{ "attribute:x =~ '((a|.*)*)?b'", "Invalid query expression at "
+	    "position 16: '((a|.*)*)?b' is refused: it repeats a group that "
+	    "holds a repeated group" },
+	{ "attribute:x =~ '.{0,255}.{0,255}'", "Invalid query expression at "
+	    "position 16: '.{0,255}.{0,255}' is refused: its {m,n} counts add "
+	    "more than 256 positions" },
+	{ "attribute:x =~ a{1000}", "Invalid query expression at position 16: "
+	    "'a{1000}' is refused: its {m,n} counts add more than 256 "
+	    "positions" },
+	{ "attribute:x =~ '(ab){100}{3}'", "Invalid query expression at "
+	    "position 16: '(ab){100}{3}' is refused: its {m,n} counts add more "
+	    "than 256 positions" },
 	/* Keywords are lowercase. */
 	{ "attribute:color exists AND runningTasksCount == 0", "Invalid query "
 	    "expression at position 24: expected 'and', 'or' or the end of the "
