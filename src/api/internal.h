@@ -107,6 +107,18 @@ int	api_launch(struct api_ctx *c, const cJSON *req, const char *cluster,
 	    const cJSON *td, struct api_launch *l, struct err *e);
 void	api_launch_clear(struct api_launch *l);
 
+/*
+ * placementStrategy (at most 5: random, spread instanceId|host|
+ * attribute:<name>, binpack cpu|memory) and placementConstraints
+ * (distinctInstance, or memberOf with an expression the cluster query
+ * language parses; at most 10 with the task definition's, td may be NULL)
+ * of req, checked. *strategies and *constraints are normalized copies (the
+ * caller's), NULL when the member is absent. -1 with ERR_INVALID naming
+ * the item otherwise (a bad expression with its position).
+ */
+int	api_placement_read(const cJSON *req, const cJSON *td,
+	    cJSON **strategies, cJSON **constraints, struct err *e);
+
 /* Response writers. */
 cJSON	*api_time(int64_t ms);	/* epoch seconds with a millisecond fraction */
 void	 api_add_time(cJSON *obj, const char *name, int64_t ms);

@@ -14,6 +14,8 @@ struct run_args {
 	const cJSON	*tags;
 	cJSON		*td;
 	char		*group_buf;
+	cJSON		*strategies;	/* placement, normalized */
+	cJSON		*constraints;
 };
 
 static int
@@ -29,9 +31,7 @@ run_args_read(struct api_ctx *c, const cJSON *req, struct run_args *a,
 	    api_str_len(req, "startedBy", 0, 36, &a->started_by, e) != 0 ||
 	    api_object(req, "overrides", 0, &a->overrides, e) != 0 ||
 	    api_object(req, "networkConfiguration", 0, &a->network, e) != 0 ||
-	    api_array(req, "tags", 0, 50, &a->tags, e) != 0 ||
-	    api_array(req, "placementConstraints", 0, 10, &j, e) != 0 ||
-	    api_array(req, "placementStrategy", 0, 5, &j, e) != 0)
+	    api_array(req, "tags", 0, 50, &a->tags, e) != 0)
 		return -1;
 	if (a->overrides != NULL && api_array(a->overrides,
 	    "containerOverrides", 0, 0, &j, e) != 0)
@@ -45,6 +45,9 @@ run_args_read(struct api_ctx *c, const cJSON *req, struct run_args *a,
 	if (task_is_awsvpc(a->td) && a->network == NULL)
 		return err_set(e, ERR_INVALID, "Network Configuration must be "
 		    "provided when networkMode 'awsvpc' is specified.");
+	if (api_placement_read(req, a->td, &a->strategies, &a->constraints,
+	    e) != 0)
+		return -1;
 	if (a->group == NULL) {
 		family = cJSON_GetStringValue(cJSON_GetObjectItem(a->td,
 		    "family"));
@@ -58,6 +61,8 @@ static void
 run_args_clear(struct run_args *a)
 {
 	cJSON_Delete(a->td);
+	cJSON_Delete(a->strategies);
+	cJSON_Delete(a->constraints);
 	free(a->group_buf);
 }
 
@@ -105,6 +110,8 @@ api_run_task(struct api_ctx *c, const cJSON *req, cJSON *resp, struct err *e)
 	rq.spec.overrides = a.overrides;
 	rq.spec.network_configuration = a.network;
 	rq.spec.tags = a.tags;
+	rq.spec.placement_strategy = a.strategies;
+	rq.spec.placement_constraints = a.constraints;
 	rq.count = (int)count;
 	if (engine_run_tasks(c->eng, &rq, &rr, e) != 0)
 		goto out;
@@ -160,6 +167,9 @@ api_start_task(struct api_ctx *c, const cJSON *req, cJSON *resp,
 		rq.spec.overrides = a.overrides;
 		rq.spec.network_configuration = a.network;
 		rq.spec.tags = a.tags;
+		/* The named instance: constraints hold, strategies have
+		 * nothing to choose between. */
+		rq.spec.placement_constraints = a.constraints;
 		rq.spec.instance_arn = j->valuestring;
 		rq.count = 1;
 		if (engine_run_tasks(c->eng, &rq, &rr, e) != 0)

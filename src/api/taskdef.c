@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/internal.h"
+#include "placement/placement.h"
 
 #define TD_MAX_BYTES		65536	/* a task definition is <= 64 KiB */
 #define TD_MAX_CONTAINERS	10
@@ -570,30 +571,30 @@ td_totals(struct td_task *t, struct err *e)
 	return 0;
 }
 
+/* ECS: task definitions take only memberOf constraints, at most ten, each
+ * expression one the cluster query language parses. */
 static int
 td_placement_constraints(const cJSON *req, struct err *e)
 {
-	const cJSON	*pcs, *pc;
-	const char	*type, *expr;
+	struct placement_policy	 pol;
+	const cJSON		*pcs, *pc;
+	const char		*type;
+	int			 ret;
 
 	if (api_array(req, "placementConstraints", 0, 10, &pcs, e) != 0)
 		return -1;
 	cJSON_ArrayForEach(pc, pcs) {
-		if (!cJSON_IsObject(pc))
-			return err_set(e, ERR_SERIALIZATION, "placementConstraints "
-			    "must be a list of objects");
-		if (api_str(pc, "type", 0, &type, e) != 0 ||
-		    api_str_len(pc, "expression", 0, 2000, &expr, e) != 0)
-			return -1;
-		if (type == NULL || strcmp(type, "memberOf") != 0)
+		type = cJSON_GetStringValue(cJSON_GetObjectItem(pc, "type"));
+		if (type != NULL && strcmp(type, "distinctInstance") == 0)
 			return err_set(e, ERR_CLIENT, "Task definition placement "
-			    "constraints must be of type memberOf, not '%.32s'.",
-			    type ? type : "");
-		if (expr == NULL || *expr == '\0')
-			return err_set(e, ERR_CLIENT, "A memberOf placement "
-			    "constraint needs an expression.");
+			    "constraints must be of type memberOf, not "
+			    "'distinctInstance'.");
 	}
-	return 0;
+	placement_policy_init(&pol);
+	ret = placement_policy_add_constraints(&pol, pcs,
+	    "placementConstraints", e);
+	placement_policy_clear(&pol);
+	return ret;
 }
 
 static int

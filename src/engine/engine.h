@@ -121,6 +121,15 @@ struct task_spec {
 	const cJSON		*overrides;
 	const cJSON		*network_configuration;
 	const cJSON		*tags;
+	/*
+	 * EC2 placement, in ECS's request shape (NULL: none): the
+	 * placementStrategy and placementConstraints arrays of the request
+	 * or service, as api_placement_read returns them. The task
+	 * definition's constraints are added by engine_run_tasks; without
+	 * strategies it uses ECS's default (run_request.service_default).
+	 */
+	const cJSON		*placement_strategy;
+	const cJSON		*placement_constraints;
 	/* Filled by engine_run_tasks for each task it places (StartTask
 	 * names instance_arn itself). */
 	const char		*instance_arn;	/* NULL on Fargate */
@@ -131,7 +140,9 @@ struct task_spec {
 struct run_request {
 	struct task_spec	 spec;		/* instance_arn/zone are filled */
 	int			 count;
-	int			 service_default;	/* else RunTask random */
+	/* Without placement_strategy: 1 spreads over zones then instances
+	 * (services), 0 is random (RunTask). */
+	int			 service_default;
 };
 struct run_result {
 	char			**arns;		/* created tasks */

@@ -53,6 +53,18 @@ int	engine_tasks_advance(struct engine *eng, struct err *e);
 cJSON	*engine_task_json(struct engine *eng, const struct task_row *t,
 	    int iso, int with_tags);
 
+/* run.c: placement. */
+/*
+ * Scale-in: which k of a service's live tasks to stop first, the reverse
+ * of placement by the service's strategies (spec: cluster, group,
+ * placement_strategy; none means ECS's default spread over zones then
+ * instances). Not-yet-running tasks go first. order[0..k) receives indexes
+ * into tasks, k <= n.
+ */
+int	engine_scale_in_order(struct engine *eng, const struct task_spec *spec,
+	    struct task_row *const *tasks, size_t n, size_t k, size_t *order,
+	    struct err *e);
+
 /* service.c: the reconciler. */
 int	engine_reconcile_all(struct engine *eng, struct err *e);
 int	engine_reconcile_service(struct engine *eng, const char *arn,

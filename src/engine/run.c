@@ -1,6 +1,7 @@
-/* Placing and creating tasks: gathers each candidate instance's free
- * resources from the store, asks the pure placement library, and creates
- * a task for each choice. Fargate tasks need no instance. */
+/* Placing and creating tasks: builds the placement view of a cluster from
+ * the store (instances, attributes, the load of live tasks), asks the pure
+ * placement library, and creates a task for each choice. Fargate tasks
+ * need no instance. Also the scale-in order for services. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,20 +22,6 @@ run_result_clear(struct run_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-static const char *
-attribute(const cJSON *attrs, const char *name)
-{
-	const cJSON	*a;
-
-	cJSON_ArrayForEach(a, attrs)
-		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(a, "name")) ?
-		    cJSON_GetStringValue(cJSON_GetObjectItem(a, "name")) : "",
-		    name) == 0)
-			return cJSON_GetStringValue(cJSON_GetObjectItem(a,
-			    "value"));
-	return NULL;
-}
-
 static void
 add_ports(int *ports, size_t *n, const cJSON *list)
 {
@@ -50,51 +37,163 @@ add_ports(int *ports, size_t *n, const cJSON *list)
 	}
 }
 
-/* The placement view of every instance in the cluster. */
+/* A load (or reserved ports) in placement's shape. */
+static void
+load_of(struct placement_need *ld, int64_t cpu, int64_t memory,
+    const cJSON *ports, const cJSON *ports_udp)
+{
+	memset(ld, 0, sizeof *ld);
+	ld->cpu = cpu;
+	ld->memory = memory;
+	add_ports(ld->ports, &ld->nports, ports);
+	add_ports(ld->ports_udp, &ld->nports_udp, ports_udp);
+}
+
+/* The agent version of arn in facts (the same instances in the same
+ * order, so the search resumes where the last one ended). */
+static const char *
+agent_version(const struct instance_facts *facts, size_t n, size_t *k,
+    const char *arn)
+{
+	size_t	i;
+
+	for (i = *k; i < n; i++)
+		if (strcmp(facts[i].arn, arn) == 0) {
+			*k = i + 1;
+			return facts[i].agent_version;
+		}
+	return NULL;
+}
+
 static int
-candidates(struct engine *eng, const struct task_spec *spec,
-    struct instance_row **rows, size_t *n, struct placement_instance **out,
+has_member_of(const struct placement_policy *pol)
+{
+	size_t	i;
+
+	for (i = 0; i < pol->nconstraints; i++)
+		if (pol->constraints[i].type == PLACEMENT_MEMBER_OF)
+			return 1;
+	return 0;
+}
+
+/*
+ * The placement view of a cluster for group: every instance that is not
+ * INACTIVE with its attributes and reserved ports, and what its live
+ * tasks hold (one query for the whole cluster). Agent versions, which
+ * only memberOf expressions ask about, are read only for them.
+ */
+static struct placement *
+view_new(struct engine *eng, const char *cluster, const char *group,
+    const struct placement_policy *pol, struct err *e)
+{
+	struct placement		*p;
+	struct placement_instance	 pi;
+	struct placement_need		 ld;
+	struct instance_row		*rows = NULL;
+	struct task_load		*tl = NULL;
+	struct instance_facts		*facts = NULL;
+	const cJSON			*a;
+	size_t				 i, k, n = 0, ntl = 0, nf = 0, f = 0;
+	int				 idx;
+
+	if (store_instance_list(eng->st, cluster, &rows, &n, e) != 0 ||
+	    store_task_loads(eng->st, cluster, &tl, &ntl, e) != 0 ||
+	    (has_member_of(pol) && store_instance_facts(eng->st, cluster,
+	    NULL, &facts, &nf, e) != 0)) {
+		task_loads_free(tl, ntl);
+		instance_rows_free(rows, n);
+		return NULL;
+	}
+	p = placement_new(group, pol);
+	for (i = 0; i < n; i++) {
+		memset(&pi, 0, sizeof pi);
+		pi.arn = rows[i].arn;
+		pi.id = rows[i].id;
+		pi.ec2_instance_id = rows[i].ec2_instance_id;
+		pi.agent_version = agent_version(facts, nf, &f, rows[i].arn);
+		pi.active = strcmp(rows[i].status, "ACTIVE") == 0;
+		pi.connected = rows[i].agent_connected;
+		pi.registered_at = rows[i].registered_at;
+		pi.cpu = rows[i].cpu;
+		pi.memory = rows[i].memory;
+		placement_add_instance(p, &pi);
+		cJSON_ArrayForEach(a, rows[i].attributes)
+			placement_add_attribute(p, i, cJSON_GetStringValue(
+			    cJSON_GetObjectItem(a, "name")),
+			    cJSON_GetStringValue(cJSON_GetObjectItem(a,
+			    "value")));
+		load_of(&ld, 0, 0, rows[i].ports, rows[i].ports_udp);
+		for (k = 0; k < ld.nports; k++)
+			placement_add_reserved_port(p, i, ld.ports[k], 0);
+		for (k = 0; k < ld.nports_udp; k++)
+			placement_add_reserved_port(p, i, ld.ports_udp[k], 1);
+	}
+	for (i = 0; i < ntl; i++) {
+		if ((idx = placement_find(p, tl[i].instance_arn)) < 0)
+			continue;
+		load_of(&ld, tl[i].cpu, tl[i].memory, tl[i].ports,
+		    tl[i].ports_udp);
+		placement_add_task(p, (size_t)idx, tl[i].group, &ld,
+		    !tl[i].desired_stopped);
+	}
+	instance_facts_free(facts, nf);
+	task_loads_free(tl, ntl);
+	instance_rows_free(rows, n);
+	return p;
+}
+
+/*
+ * What a placement follows: the request's (or service's) strategies
+ * unless strategies is 0, the task definition's constraints and then the
+ * request's, and ECS's default strategies when none are given.
+ */
+static int
+policy_of(const struct task_spec *spec, int strategies, int service,
+    struct placement_policy *pol, struct err *e)
+{
+	placement_policy_init(pol);
+	if ((strategies && placement_policy_add_strategies(pol,
+	    spec->placement_strategy, "placementStrategy", e) != 0) ||
+	    placement_policy_add_constraints(pol, cJSON_GetObjectItem(spec->td,
+	    "placementConstraints"), "taskDefinition.placementConstraints",
+	    e) != 0 ||
+	    placement_policy_add_constraints(pol, spec->placement_constraints,
+	    "placementConstraints", e) != 0) {
+		placement_policy_clear(pol);
+		return -1;
+	}
+	placement_policy_default(pol, service);
+	return 0;
+}
+
+int
+engine_scale_in_order(struct engine *eng, const struct task_spec *spec,
+    struct task_row *const *tasks, size_t n, size_t k, size_t *order,
     struct err *e)
 {
-	struct placement_instance	*pi;
-	struct task_row			*tasks;
-	size_t				 i, k, nt;
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_victim	*v;
+	size_t			 i;
 
-	if (store_instance_list(eng->st, spec->cluster, rows, n, e) != 0)
+	if (policy_of(spec, 1, 1, &pol, e) != 0)
 		return -1;
-	pi = xcalloc(*n ? *n : 1, sizeof *pi);
-	for (i = 0; i < *n; i++) {
-		struct instance_row	*r = &(*rows)[i];
-
-		pi[i].arn = r->arn;
-		pi[i].id = r->id;
-		pi[i].zone = attribute(r->attributes, "ecs.availability-zone");
-		pi[i].active = strcmp(r->status, "ACTIVE") == 0;
-		pi[i].connected = r->agent_connected;
-		pi[i].cpu_free = r->cpu;
-		pi[i].memory_free = r->memory;
-		add_ports(pi[i].ports_used, &pi[i].nports_used, r->ports);
-		add_ports(pi[i].ports_udp_used, &pi[i].nports_udp_used,
-		    r->ports_udp);
-		if (store_task_on_instance(eng->st, r->arn, &tasks, &nt,
-		    e) != 0) {
-			free(pi);
-			return -1;
-		}
-		for (k = 0; k < nt; k++) {
-			pi[i].cpu_free -= tasks[k].cpu;
-			pi[i].memory_free -= tasks[k].memory;
-			add_ports(pi[i].ports_used, &pi[i].nports_used,
-			    tasks[k].ports);
-			add_ports(pi[i].ports_udp_used, &pi[i].nports_udp_used,
-			    tasks[k].ports_udp);
-			if (strcmp(tasks[k].group, spec->group) == 0 &&
-			    !tasks[k].desired_stopped)
-				pi[i].group_tasks++;
-		}
-		task_rows_free(tasks, nt);
+	if ((p = view_new(eng, spec->cluster, spec->group, &pol, e)) == NULL) {
+		placement_policy_clear(&pol);
+		return -1;
 	}
-	*out = pi;
+	v = xcalloc(n ? n : 1, sizeof *v);
+	for (i = 0; i < n; i++) {
+		v[i].instance = tasks[i]->instance_arn != NULL ?
+		    placement_find(p, tasks[i]->instance_arn) : -1;
+		v[i].started = tasks[i]->last_status >= TASK_RUNNING;
+		v[i].cpu = tasks[i]->cpu;
+		v[i].memory = tasks[i]->memory;
+	}
+	placement_scale_in(p, v, n, k, &eng->prng, order);
+	free(v);
+	placement_free(p);
+	placement_policy_clear(&pol);
 	return 0;
 }
 
@@ -158,27 +257,50 @@ result_add(struct run_result *r, char *arn)
 	r->arns[r->n++] = arn;
 }
 
+/* A failure entry for RunTask and the closest instance for services. */
+static void
+result_fail(struct run_result *r, struct placement *p,
+    const struct placement_result *pr)
+{
+	struct placement_state	 st;
+	cJSON			*f = cJSON_CreateObject();
+
+	free(r->closest_id);
+	r->closest_id = NULL;
+	if (pr->closest >= 0) {
+		placement_get(p, (size_t)pr->closest, &st);
+		cJSON_AddStringToObject(f, "arn", st.arn);
+		r->closest_id = xstrdup(st.id);
+	}
+	cJSON_AddStringToObject(f, "reason", placement_reason_name(pr->reason));
+	cJSON_AddItemToArray(r->failures, f);
+	r->phrase = placement_reason_phrase(pr->reason);
+}
+
 int
 engine_run_tasks(struct engine *eng, const struct run_request *rq,
     struct run_result *r, struct err *e)
 {
 	static const char		 zones[] = "abc";
-	struct instance_row		*rows = NULL;
-	struct placement_instance	*pi = NULL;
+	struct placement_policy		 pol;
+	struct placement		*p = NULL;
+	struct placement_state		 st;
 	struct placement_need		 need;
 	struct placement_result		 pr;
 	struct placement_share		*shares = NULL;
-	size_t				 nshares = 0;
+	size_t				 nshares = 0, k;
 	struct task_spec		 spec = rq->spec;
-	size_t				 n = 0, k, first = 0, navail;
 	int64_t				 cpu, mem;
 	char				*arn, zone[64];
 	cJSON				*f;
-	int				 i, ret = -1;
+	int				 i, only = -1, ret = -1;
 
 	memset(r, 0, sizeof *r);
+	placement_policy_init(&pol);
 	r->failures = cJSON_CreateArray();
 	if (spec.launch_type == LAUNCH_FARGATE) {
+		/* Fargate has no instances to place on: strategies and
+		 * constraints do not apply, as on ECS. */
 		if (provider_shares(eng, &spec, &shares, &nshares, e) != 0)
 			goto out;
 		for (i = 0; i < rq->count; i++) {
@@ -201,65 +323,48 @@ engine_run_tasks(struct engine *eng, const struct run_request *rq,
 		ret = 0;
 		goto out;
 	}
-	if (candidates(eng, &spec, &rows, &n, &pi, e) != 0)
+	/* StartTask names its instance: strategies do not apply there. */
+	if (policy_of(&spec, spec.instance_arn == NULL, rq->service_default,
+	    &pol, e) != 0)
 		goto out;
-	if (n == 0 && spec.instance_arn == NULL) {
+	if ((p = view_new(eng, spec.cluster, spec.group, &pol, e)) == NULL)
+		goto out;
+	if (placement_count(p) == 0 && spec.instance_arn == NULL) {
 		r->no_instances = 1;
 		ret = 0;
 		goto out;
 	}
-	navail = n;
-	engine_task_need(spec.td, spec.overrides, &need, &cpu, &mem);
-	if (spec.instance_arn != NULL) {
-		/* StartTask: the one named instance, by ARN or id. */
-		for (k = 0; k < n; k++)
-			if (strcmp(pi[k].arn, spec.instance_arn) == 0 ||
-			    strcmp(pi[k].id, spec.instance_arn) == 0)
-				break;
-		if (k == n) {
-			f = cJSON_CreateObject();
-			cJSON_AddStringToObject(f, "arn", spec.instance_arn);
-			cJSON_AddStringToObject(f, "reason", "MISSING");
-			cJSON_AddItemToArray(r->failures, f);
-			ret = 0;
-			goto out;
-		}
-		first = k;
-		navail = 1;
+	if (spec.instance_arn != NULL &&
+	    (only = placement_find(p, spec.instance_arn)) < 0) {
+		f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "arn", spec.instance_arn);
+		cJSON_AddStringToObject(f, "reason", "MISSING");
+		cJSON_AddItemToArray(r->failures, f);
+		ret = 0;
+		goto out;
 	}
+	engine_task_need(spec.td, spec.overrides, &need, &cpu, &mem);
 	for (i = 0; i < rq->count; i++) {
-		placement_choose(pi + first, navail, &need,
-		    rq->service_default ? PLACEMENT_SERVICE : PLACEMENT_RANDOM,
-		    &eng->prng, &pr);
-		if (pr.chosen >= 0)
-			pr.chosen += (int)first;
-		if (pr.closest >= 0)
-			pr.closest += (int)first;
-		log_debug("placement: %s", pr.why);
+		if (only >= 0)
+			placement_choose_on(p, (size_t)only, &need, &pr);
+		else
+			placement_choose(p, &need, &eng->prng, &pr);
+		log_debug("placement: %s: %s", spec.group, pr.why);
 		if (pr.chosen < 0) {
-			f = cJSON_CreateObject();
-			if (pr.closest >= 0)
-				cJSON_AddStringToObject(f, "arn",
-				    pi[pr.closest].arn);
-			cJSON_AddStringToObject(f, "reason",
-			    placement_reason_name(pr.reason));
-			cJSON_AddItemToArray(r->failures, f);
-			free(r->closest_id);
-			r->closest_id = pr.closest >= 0 ?
-			    xstrdup(pi[pr.closest].id) : NULL;
-			r->phrase = placement_reason_phrase(pr.reason);
+			result_fail(r, p, &pr);
 			continue;
 		}
-		spec.instance_arn = pi[pr.chosen].arn;
-		spec.zone = pi[pr.chosen].zone;
+		placement_get(p, (size_t)pr.chosen, &st);
+		spec.instance_arn = st.arn;
+		spec.zone = st.zone;
 		if (engine_task_create(eng, &spec, &arn, e) != 0)
 			goto out;
 		result_add(r, arn);
 	}
 	ret = 0;
 out:
-	free(pi);
+	placement_free(p);
+	placement_policy_clear(&pol);
 	free(shares);
-	instance_rows_free(rows, n);
 	return ret;
 }

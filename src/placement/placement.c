@@ -1,10 +1,79 @@
-/* Choosing an instance for a task: filter by what fits, then apply the
- * default strategy. Pure: everything comes in through the arguments. */
+/* Choosing instances for tasks and tasks to stop: the view of a cluster,
+ * the resource and constraint checks, the strategies, and the sentence
+ * that says why. Pure: everything comes in through the arguments. */
+#include <assert.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "placement/placement.h"
-#include "util/util.h"
+#include "placement/query.h"
+
+/*
+ * What every placement reads of every instance, kept in one small array
+ * apart from the rest so that a scan of thousands of instances stays in
+ * the cache. state is PLACEMENT_OK, PLACEMENT_INACTIVE or PLACEMENT_AGENT;
+ * member caches the memberOf constraints (-1: not evaluated since the
+ * instance last changed).
+ */
+struct slot {
+	int64_t		 cpu_free;
+	int64_t		 memory_free;
+	int32_t		 group_tasks;
+	uint8_t		 state;
+	int8_t		 member;
+	uint32_t	 bucket[PLACEMENT_MAX_STRATEGIES];
+};
+
+struct ports {
+	int		*v;
+	size_t		 n, cap;
+};
+
+/* The rest of an instance. */
+struct inst {
+	char			*arn;
+	char			*id;
+	char			*ec2_instance_id;
+	char			*agent_version;
+	int			 connected;
+	int64_t			 registered_at;
+	int64_t			 running;
+	struct ports		 tcp, udp;
+	struct query_attr	*attrs;		/* strings owned */
+	size_t			 nattrs;
+	char			**groups;	/* of its live tasks, once each */
+	size_t			 ngroups, capgroups;
+};
+
+/* String keys to indexes, open addressing; keys are borrowed. */
+struct strmap {
+	const char	**keys;
+	size_t		 *vals;
+	size_t		  cap;		/* a power of two, or 0 */
+};
+
+/* spread(attribute:<name>): tasks of the group per attribute value. */
+struct buckets {
+	int64_t		*tasks;
+	const char	**values;	/* NULL: instances without it */
+	size_t		 n;
+};
+
+struct placement {
+	char				*group;
+	const struct placement_policy	*pol;
+	struct slot			*slots;
+	struct inst			*ins;
+	size_t				 n, cap;
+	size_t				*ties;
+	int				 prepared;
+	int				 has_member;	/* a memberOf constraint */
+	struct buckets			 buckets[PLACEMENT_MAX_STRATEGIES];
+	struct strmap			 by_ref;	/* ARN and id */
+	size_t				 by_ref_n;	/* instances in it */
+};
 
 const char *
 placement_reason_name(enum placement_reason r)
@@ -12,10 +81,10 @@ placement_reason_name(enum placement_reason r)
 	switch (r) {
 	case PLACEMENT_OK:
 		return NULL;
-	case PLACEMENT_AGENT:
-		return "AGENT";
 	case PLACEMENT_INACTIVE:
 		return "INACTIVE";
+	case PLACEMENT_AGENT:
+		return "AGENT";
 	case PLACEMENT_CPU:
 		return "RESOURCE:CPU";
 	case PLACEMENT_MEMORY:
@@ -24,6 +93,8 @@ placement_reason_name(enum placement_reason r)
 		return "RESOURCE:PORTS";
 	case PLACEMENT_PORTS_UDP:
 		return "RESOURCE:PORTS_UDP";
+	case PLACEMENT_ATTRIBUTE:
+		return "ATTRIBUTE";
 	}
 	return NULL;
 }
@@ -34,10 +105,10 @@ placement_reason_phrase(enum placement_reason r)
 	switch (r) {
 	case PLACEMENT_OK:
 		return "fits";
-	case PLACEMENT_AGENT:
-		return "encountered error \"AGENT\"";
 	case PLACEMENT_INACTIVE:
 		return "is not ACTIVE";
+	case PLACEMENT_AGENT:
+		return "encountered error \"AGENT\"";
 	case PLACEMENT_CPU:
 		return "has insufficient CPU units available";
 	case PLACEMENT_MEMORY:
@@ -45,48 +116,16 @@ placement_reason_phrase(enum placement_reason r)
 	case PLACEMENT_PORTS:
 	case PLACEMENT_PORTS_UDP:
 		return "is already using a port required by your task";
+	case PLACEMENT_ATTRIBUTE:
+		return "is missing an attribute required by your task";
 	}
 	return "";
 }
 
-static int
-port_taken(const int *used, size_t nused, int port)
-{
-	size_t	i;
-
-	for (i = 0; i < nused; i++)
-		if (used[i] == port)
-			return 1;
-	return 0;
-}
-
-enum placement_reason
-placement_fits(const struct placement_instance *in,
-    const struct placement_need *need)
-{
-	size_t	i;
-
-	if (!in->active)
-		return PLACEMENT_INACTIVE;
-	if (!in->connected)
-		return PLACEMENT_AGENT;
-	if (need->cpu > in->cpu_free)
-		return PLACEMENT_CPU;
-	if (need->memory > in->memory_free)
-		return PLACEMENT_MEMORY;
-	for (i = 0; i < need->nports; i++)
-		if (port_taken(in->ports_used, in->nports_used, need->ports[i]))
-			return PLACEMENT_PORTS;
-	for (i = 0; i < need->nports_udp; i++)
-		if (port_taken(in->ports_udp_used, in->nports_udp_used,
-		    need->ports_udp[i]))
-			return PLACEMENT_PORTS_UDP;
-	return PLACEMENT_OK;
-}
-
 /*
  * The closest candidate when none fits is the one that failed latest in
- * the check order (an instance short only of ports is closer than one
+ * the check order (an instance that has the resources but not the
+ * attributes is closer than one short of ports, which is closer than one
  * short of CPU), as ECS's "closest matching" message reports.
  */
 static int
@@ -94,6 +133,8 @@ reason_rank(enum placement_reason r)
 {
 	switch (r) {
 	case PLACEMENT_OK:
+		return 7;
+	case PLACEMENT_ATTRIBUTE:
 		return 6;
 	case PLACEMENT_PORTS:
 	case PLACEMENT_PORTS_UDP:
@@ -110,103 +151,798 @@ reason_rank(enum placement_reason r)
 	return 0;
 }
 
-static int
-zone_group_tasks(const struct placement_instance *ins, size_t n,
-    const char *zone)
-{
-	size_t	i;
-	int	sum = 0;
+/* String map. */
 
-	for (i = 0; i < n; i++)
-		if (ins[i].zone != NULL && zone != NULL &&
-		    strcmp(ins[i].zone, zone) == 0)
-			sum += ins[i].group_tasks;
-	return sum;
+static size_t
+strmap_slot(const struct strmap *m, const char *key)
+{
+	size_t	i = (size_t)str_hash(key) & (m->cap - 1);
+
+	while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+/* Sized for n keys; forgets what it held. */
+static void
+strmap_reset(struct strmap *m, size_t n)
+{
+	free(m->keys);
+	free(m->vals);
+	for (m->cap = 16; m->cap < n * 2; m->cap *= 2)
+		;
+	m->keys = xcalloc(m->cap, sizeof *m->keys);
+	m->vals = xcalloc(m->cap, sizeof *m->vals);
 }
 
 static void
-placement_take(struct placement_instance *in, const struct placement_need *need)
+strmap_clear(struct strmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+/* The value of key, or (adding it with value v) v. */
+static size_t
+strmap_get_or_put(struct strmap *m, const char *key, size_t v)
+{
+	size_t	i = strmap_slot(m, key);
+
+	if (m->keys[i] == NULL) {
+		m->keys[i] = key;
+		m->vals[i] = v;
+	}
+	return m->vals[i];
+}
+
+/* The view. */
+
+struct placement *
+placement_new(const char *group, const struct placement_policy *pol)
+{
+	struct placement	*p = xcalloc(1, sizeof *p);
+	size_t			 i;
+
+	p->group = xstrdup(group != NULL ? group : "");
+	p->pol = pol;
+	for (i = 0; i < pol->nconstraints; i++)
+		if (pol->constraints[i].type == PLACEMENT_MEMBER_OF)
+			p->has_member = 1;
+	return p;
+}
+
+static void
+inst_clear(struct inst *in)
 {
 	size_t	i;
 
-	in->cpu_free -= need->cpu;
-	in->memory_free -= need->memory;
-	for (i = 0; i < need->nports && in->nports_used < PLACEMENT_MAX_PORTS;
-	    i++)
-		in->ports_used[in->nports_used++] = need->ports[i];
-	for (i = 0; i < need->nports_udp &&
-	    in->nports_udp_used < PLACEMENT_MAX_PORTS; i++)
-		in->ports_udp_used[in->nports_udp_used++] = need->ports_udp[i];
-	in->group_tasks++;
+	free(in->arn);
+	free(in->id);
+	free(in->ec2_instance_id);
+	free(in->agent_version);
+	free(in->tcp.v);
+	free(in->udp.v);
+	for (i = 0; i < in->nattrs; i++) {
+		free((char *)in->attrs[i].name);
+		free((char *)in->attrs[i].value);
+	}
+	free(in->attrs);
+	for (i = 0; i < in->ngroups; i++)
+		free(in->groups[i]);
+	free(in->groups);
 }
 
 void
-placement_choose(struct placement_instance *ins, size_t n,
-    const struct placement_need *need, enum placement_default strategy,
-    struct prng *prng, struct placement_result *res)
+placement_free(struct placement *p)
 {
-	enum placement_reason	 r, best_fail = PLACEMENT_INACTIVE;
-	size_t			 i, nties = 0;
-	int			 best = -1, best_zone = 0, zone, closest = -1;
+	size_t	i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->n; i++)
+		inst_clear(&p->ins[i]);
+	for (i = 0; i < PLACEMENT_MAX_STRATEGIES; i++) {
+		free(p->buckets[i].tasks);
+		free(p->buckets[i].values);
+	}
+	strmap_clear(&p->by_ref);
+	free(p->slots);
+	free(p->ins);
+	free(p->ties);
+	free(p->group);
+	free(p);
+}
+
+size_t
+placement_add_instance(struct placement *p, const struct placement_instance *in)
+{
+	struct inst	*x;
+	struct slot	*s;
+
+	assert(!p->prepared);	/* instances come before any placement */
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		p->ins = xrealloc(p->ins, p->cap * sizeof *p->ins);
+		p->slots = xrealloc(p->slots, p->cap * sizeof *p->slots);
+	}
+	x = &p->ins[p->n];
+	s = &p->slots[p->n];
+	memset(x, 0, sizeof *x);
+	memset(s, 0, sizeof *s);
+	x->arn = xstrdup(in->arn ? in->arn : "");
+	x->id = xstrdup(in->id ? in->id : x->arn);
+	x->ec2_instance_id = in->ec2_instance_id ?
+	    xstrdup(in->ec2_instance_id) : NULL;
+	x->agent_version = in->agent_version ? xstrdup(in->agent_version) :
+	    NULL;
+	x->connected = in->connected;
+	x->registered_at = in->registered_at;
+	s->cpu_free = in->cpu;
+	s->memory_free = in->memory;
+	s->state = !in->active ? PLACEMENT_INACTIVE : !in->connected ?
+	    PLACEMENT_AGENT : PLACEMENT_OK;
+	s->member = -1;
+	return p->n++;
+}
+
+void
+placement_add_attribute(struct placement *p, size_t idx, const char *name,
+    const char *value)
+{
+	struct inst	*x = &p->ins[idx];
+	size_t		 i;
+
+	/* Spread buckets borrow the values once placing starts. */
+	assert(!p->prepared && idx < p->n);
+	for (i = 0; i < x->nattrs; i++)
+		if (strcmp(x->attrs[i].name, name) == 0)
+			break;
+	if (i == x->nattrs) {
+		x->attrs = xrealloc(x->attrs, (i + 1) * sizeof *x->attrs);
+		x->attrs[i].name = xstrdup(name);
+		x->nattrs++;
+	} else
+		free((char *)x->attrs[i].value);
+	x->attrs[i].value = value != NULL ? xstrdup(value) : NULL;
+}
+
+static void
+ports_add(struct ports *pp, int port)
+{
+	if (pp->n == pp->cap) {
+		pp->cap = pp->cap ? pp->cap * 2 : 8;
+		pp->v = xrealloc(pp->v, pp->cap * sizeof *pp->v);
+	}
+	pp->v[pp->n++] = port;
+}
+
+static int
+ports_has(const struct ports *pp, int port)
+{
+	size_t	i;
+
+	for (i = 0; i < pp->n; i++)
+		if (pp->v[i] == port)
+			return 1;
+	return 0;
+}
+
+void
+placement_add_reserved_port(struct placement *p, size_t idx, int port,
+    int udp)
+{
+	assert(idx < p->n);
+	ports_add(udp ? &p->ins[idx].udp : &p->ins[idx].tcp, port);
+}
+
+static void
+group_add(struct inst *x, const char *group)
+{
+	size_t	i;
+
+	for (i = 0; i < x->ngroups; i++)
+		if (strcmp(x->groups[i], group) == 0)
+			return;
+	if (x->ngroups == x->capgroups) {
+		x->capgroups = x->capgroups ? x->capgroups * 2 : 4;
+		x->groups = xrealloc(x->groups, x->capgroups *
+		    sizeof *x->groups);
+	}
+	x->groups[x->ngroups++] = xstrdup(group);
+}
+
+/* What a task holds, onto instance idx. */
+static void
+load_add(struct placement *p, size_t idx, const struct placement_need *load)
+{
+	struct slot	*s = &p->slots[idx];
+	struct inst	*x = &p->ins[idx];
+	size_t		 i;
+
+	s->cpu_free -= load->cpu;
+	s->memory_free -= load->memory;
+	for (i = 0; i < load->nports; i++)
+		ports_add(&x->tcp, load->ports[i]);
+	for (i = 0; i < load->nports_udp; i++)
+		ports_add(&x->udp, load->ports_udp[i]);
+	s->member = -1;		/* runningTasksCount, task:group changed */
+}
+
+/* One more (or fewer) task of the view's group on instance idx. */
+static void
+group_count(struct placement *p, size_t idx, int delta)
+{
+	size_t	k;
+
+	p->slots[idx].group_tasks += delta;
+	if (!p->prepared)
+		return;
+	for (k = 0; k < p->pol->nstrategies; k++)
+		if (p->pol->strategies[k].field == PLACEMENT_FIELD_ATTRIBUTE)
+			p->buckets[k].tasks[p->slots[idx].bucket[k]] += delta;
+}
+
+void
+placement_add_task(struct placement *p, size_t idx, const char *group,
+    const struct placement_need *load, int running)
+{
+	struct inst	*x = &p->ins[idx];
+
+	assert(idx < p->n);
+	load_add(p, idx, load);
+	group_add(x, group != NULL ? group : "");
+	if (running) {
+		x->running++;
+		if (group != NULL && strcmp(group, p->group) == 0)
+			group_count(p, idx, 1);
+	}
+}
+
+size_t
+placement_count(const struct placement *p)
+{
+	return p->n;
+}
+
+static const char *
+inst_attr(const struct inst *x, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < x->nattrs; i++)
+		if (strcmp(x->attrs[i].name, name) == 0)
+			return x->attrs[i].value;
+	return NULL;
+}
+
+const char *
+placement_attribute(const struct placement *p, size_t idx, const char *name)
+{
+	return idx < p->n ? inst_attr(&p->ins[idx], name) : NULL;
+}
+
+void
+placement_get(const struct placement *p, size_t idx,
+    struct placement_state *out)
+{
+	const struct inst	*x = &p->ins[idx];
+	const struct slot	*s = &p->slots[idx];
+
+	assert(idx < p->n);
+	out->arn = x->arn;
+	out->id = x->id;
+	out->zone = inst_attr(x, PLACEMENT_ZONE_ATTRIBUTE);
+	out->cpu_free = s->cpu_free;
+	out->memory_free = s->memory_free;
+	out->group_tasks = s->group_tasks;
+	out->running = x->running;
+}
+
+int
+placement_find(struct placement *p, const char *ref)
+{
+	size_t	i;
+
+	if (p->n == 0 || ref == NULL)
+		return -1;
+	if (p->by_ref_n != p->n) {
+		strmap_reset(&p->by_ref, 2 * p->n);
+		for (i = 0; i < p->n; i++) {
+			strmap_get_or_put(&p->by_ref, p->ins[i].arn, i);
+			strmap_get_or_put(&p->by_ref, p->ins[i].id, i);
+		}
+		p->by_ref_n = p->n;
+	}
+	i = strmap_slot(&p->by_ref, ref);
+	return p->by_ref.keys[i] != NULL ? (int)p->by_ref.vals[i] : -1;
+}
+
+/*
+ * The buckets of a spread over attribute:<name>: one per distinct value,
+ * and one for the instances that do not have the attribute (they are
+ * spread over as if they shared a value of their own).
+ */
+static void
+buckets_build(struct placement *p, size_t k)
+{
+	struct buckets	*b = &p->buckets[k];
+	struct strmap	 m;
+	const char	*name = p->pol->strategies[k].attribute, *val;
+	size_t		 i, v, none = SIZE_MAX;
+
+	memset(&m, 0, sizeof m);
+	strmap_reset(&m, p->n);
+	b->tasks = xcalloc(p->n + 1, sizeof *b->tasks);
+	b->values = xcalloc(p->n + 1, sizeof *b->values);
+	b->n = 0;
+	for (i = 0; i < p->n; i++) {
+		if ((val = inst_attr(&p->ins[i], name)) == NULL) {
+			if (none == SIZE_MAX)
+				b->values[none = b->n++] = NULL;
+			v = none;
+		} else if ((v = strmap_get_or_put(&m, val, b->n)) == b->n)
+			b->values[b->n++] = val;
+		p->slots[i].bucket[k] = (uint32_t)v;
+		b->tasks[v] += p->slots[i].group_tasks;
+	}
+	strmap_clear(&m);
+}
+
+/* Before the first placement: the spread buckets and the tie list. */
+static void
+prepare(struct placement *p)
+{
+	size_t	k;
+
+	if (p->prepared)
+		return;
+	p->ties = xcalloc(p->n ? p->n : 1, sizeof *p->ties);
+	for (k = 0; k < p->pol->nstrategies; k++)
+		if (p->pol->strategies[k].field == PLACEMENT_FIELD_ATTRIBUTE)
+			buckets_build(p, k);
+	p->prepared = 1;
+}
+
+static enum placement_reason
+fits_resources(const struct placement *p, size_t i,
+    const struct placement_need *need)
+{
+	const struct slot	*s = &p->slots[i];
+	size_t			 k;
+
+	if (s->state != PLACEMENT_OK)
+		return (enum placement_reason)s->state;
+	if (need->cpu > s->cpu_free)
+		return PLACEMENT_CPU;
+	if (need->memory > s->memory_free)
+		return PLACEMENT_MEMORY;
+	for (k = 0; k < need->nports; k++)
+		if (ports_has(&p->ins[i].tcp, need->ports[k]))
+			return PLACEMENT_PORTS;
+	for (k = 0; k < need->nports_udp; k++)
+		if (ports_has(&p->ins[i].udp, need->ports_udp[k]))
+			return PLACEMENT_PORTS_UDP;
+	return PLACEMENT_OK;
+}
+
+static void
+query_view(const struct inst *x, struct query_instance *q)
+{
+	memset(q, 0, sizeof *q);
+	q->ec2_instance_id = x->ec2_instance_id;
+	q->agent_version = x->agent_version;
+	q->agent_connected = x->connected;
+	q->registered_at = x->registered_at;
+	q->running_tasks_count = x->running;
+	q->attrs = x->attrs;
+	q->nattrs = x->nattrs;
+	q->task_groups = (const char *const *)x->groups;
+	q->ntask_groups = x->ngroups;
+}
+
+/* The first constraint instance i fails, or -1. */
+static int
+failed_constraint(struct placement *p, size_t i)
+{
+	const struct placement_policy	*pol = p->pol;
+	struct slot			*s = &p->slots[i];
+	struct query_instance		 q;
+	size_t				 k;
+
+	for (k = 0; k < pol->nconstraints; k++)
+		if (pol->constraints[k].type == PLACEMENT_DISTINCT_INSTANCE &&
+		    s->group_tasks > 0)
+			return (int)k;
+	if (!p->has_member || s->member == 1)
+		return -1;
+	query_view(&p->ins[i], &q);
+	for (k = 0; k < pol->nconstraints; k++)
+		if (pol->constraints[k].type == PLACEMENT_MEMBER_OF &&
+		    !query_match(pol->constraints[k].query, &q)) {
+			s->member = 0;
+			return (int)k;
+		}
+	s->member = 1;
+	return -1;
+}
+
+/* Resources, then constraints (binding). */
+static enum placement_reason
+check(struct placement *p, size_t i, const struct placement_need *need)
+{
+	enum placement_reason	r = fits_resources(p, i, need);
+
+	if (r == PLACEMENT_OK && failed_constraint(p, i) >= 0)
+		r = PLACEMENT_ATTRIBUTE;
+	return r;
+}
+
+enum placement_reason
+placement_check(struct placement *p, size_t idx,
+    const struct placement_need *need)
+{
+	prepare(p);
+	return check(p, idx, need);
+}
+
+/* Strategies before the first random one rank; random picks among what
+ * they leave, so anything after it cannot matter. */
+static size_t
+ranked(const struct placement_policy *pol)
+{
+	size_t	k;
+
+	for (k = 0; k < pol->nstrategies; k++)
+		if (pol->strategies[k].type == PLACEMENT_RANDOM)
+			break;
+	return k;
+}
+
+/* Strategy k's measure of instance i for need: lower is better. */
+static int64_t
+measure(const struct placement *p, size_t k, size_t i,
+    const struct placement_need *need)
+{
+	const struct slot	*s = &p->slots[i];
+
+	switch (p->pol->strategies[k].field) {
+	case PLACEMENT_FIELD_NONE:
+		return 0;
+	case PLACEMENT_FIELD_INSTANCE:
+		return s->group_tasks;
+	case PLACEMENT_FIELD_ATTRIBUTE:
+		return p->buckets[k].tasks[s->bucket[k]];
+	case PLACEMENT_FIELD_CPU:
+		return s->cpu_free - need->cpu;
+	case PLACEMENT_FIELD_MEMORY:
+		return s->memory_free - need->memory;
+	}
+	return 0;
+}
+
+/*
+ * One pass over the instances. Applying the strategies one after the
+ * other (each keeps the best by its measure, the next breaks the ties) is
+ * the same as keeping the instances whose measures are lowest in
+ * lexicographic order, which one pass does: a candidate is compared with
+ * the best so far measure by measure and stops at the first difference.
+ * stage[s] counts the candidates strategy s chose among (those equal to
+ * the best on every earlier measure), for the sentence that says why.
+ */
+struct scan {
+	size_t			 k;
+	int64_t			 best[PLACEMENT_MAX_STRATEGIES];
+	size_t			 stage[PLACEMENT_MAX_STRATEGIES + 1];
+	size_t			 nties;		/* in p->ties */
+	int			 closest;
+	enum placement_reason	 closest_reason;
+	size_t			 rejected[PLACEMENT_ATTRIBUTE + 1];
+};
+
+static void
+scan(struct placement *p, size_t lo, size_t hi,
+    const struct placement_need *need, size_t k, struct scan *sc)
+{
+	enum placement_reason	r;
+	int64_t			v = 0;
+	size_t			i, d, s;
+
+	memset(sc, 0, sizeof *sc);
+	sc->k = k;
+	sc->closest = -1;
+	for (i = lo; i < hi; i++) {
+		if ((r = check(p, i, need)) != PLACEMENT_OK) {
+			sc->rejected[r]++;
+			if (sc->closest < 0 || reason_rank(r) >
+			    reason_rank(sc->closest_reason)) {
+				sc->closest = (int)i;
+				sc->closest_reason = r;
+			}
+			continue;
+		}
+		if (sc->nties == 0) {
+			for (s = 0; s < k; s++)
+				sc->best[s] = measure(p, s, i, need);
+			for (s = 0; s <= k; s++)
+				sc->stage[s] = 1;
+			p->ties[sc->nties++] = i;
+			continue;
+		}
+		for (d = 0; d < k; d++)
+			if ((v = measure(p, d, i, need)) != sc->best[d])
+				break;
+		for (s = 0; s <= d; s++)
+			sc->stage[s]++;
+		if (d == k) {
+			p->ties[sc->nties++] = i;
+			continue;
+		}
+		if (v > sc->best[d])
+			continue;
+		sc->best[d] = v;
+		for (s = d + 1; s < k; s++)
+			sc->best[s] = measure(p, s, i, need);
+		for (s = d + 1; s <= k; s++)
+			sc->stage[s] = 1;
+		p->ties[0] = i;
+		sc->nties = 1;
+	}
+}
+
+static void
+why_add(char *buf, size_t len, size_t *off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+why_add(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	if (*off >= len - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*off += (size_t)n < len - *off ? (size_t)n : len - 1 - *off;
+}
+
+/* "binpack(memory): i-3 has 512 MiB left, least among 4 instances; ..." */
+static void
+why_chosen(const struct placement *p, const struct scan *sc, size_t i,
+    struct placement_result *res)
+{
+	const struct placement_strategy	*st;
+	const char			*val;
+	char				 name[160];
+	size_t				 s, off = 0, len = sizeof res->why;
+
+	for (s = 0; s < sc->k; s++) {
+		st = &p->pol->strategies[s];
+		placement_strategy_name(st, name, sizeof name);
+		why_add(res->why, len, &off, "%s%s: ", s ? "; " : "", name);
+		switch (st->field) {
+		case PLACEMENT_FIELD_NONE:
+			break;
+		case PLACEMENT_FIELD_INSTANCE:
+			why_add(res->why, len, &off, "%s has %lld tasks of %s",
+			    p->ins[i].id, (long long)sc->best[s], p->group);
+			break;
+		case PLACEMENT_FIELD_ATTRIBUTE:
+			val = p->buckets[s].values[p->slots[i].bucket[s]];
+			why_add(res->why, len, &off, "%s%s has %lld tasks of %s",
+			    val ? "" : "no value of ", val ? val : st->attribute,
+			    (long long)sc->best[s], p->group);
+			break;
+		case PLACEMENT_FIELD_CPU:
+			why_add(res->why, len, &off, "%s has %lld CPU units "
+			    "left", p->ins[i].id, (long long)sc->best[s]);
+			break;
+		case PLACEMENT_FIELD_MEMORY:
+			why_add(res->why, len, &off, "%s has %lld MiB left",
+			    p->ins[i].id, (long long)sc->best[s]);
+			break;
+		}
+		why_add(res->why, len, &off, ", %s among %zu instances",
+		    st->type == PLACEMENT_SPREAD ? "fewest" : "least",
+		    sc->stage[s]);
+	}
+	if (sc->k == 0 && sc->nties == 1)
+		why_add(res->why, len, &off, "%s fits, the one instance that "
+		    "does", p->ins[i].id);
+	else if (sc->k == 0)
+		why_add(res->why, len, &off, "random among %zu fitting "
+		    "instances: %s", sc->nties, p->ins[i].id);
+	else if (sc->nties > 1)
+		why_add(res->why, len, &off, "; %s at random among %zu ties",
+		    p->ins[i].id, sc->nties);
+}
+
+/* "no instance fits (2 short of memory, 1 agent disconnected); closest
+ * i-2 has insufficient memory available" */
+static void
+why_failed(struct placement *p, const struct scan *sc,
+    struct placement_result *res)
+{
+	static const char *const	 what[] = {
+		[PLACEMENT_INACTIVE] = "not ACTIVE",
+		[PLACEMENT_AGENT] = "agent disconnected",
+		[PLACEMENT_CPU] = "short of CPU",
+		[PLACEMENT_MEMORY] = "short of memory",
+		[PLACEMENT_PORTS] = "using a TCP port it needs",
+		[PLACEMENT_PORTS_UDP] = "using a UDP port it needs",
+		[PLACEMENT_ATTRIBUTE] = "failing a constraint",
+	};
+	const struct placement_constraint *c;
+	struct query_instance		 q;
+	char				 expl[256];
+	size_t				 r, off = 0, len = sizeof res->why;
+	int				 k, first = 1;
+
+	if (sc->closest < 0) {
+		why_add(res->why, len, &off, "no container instances");
+		return;
+	}
+	why_add(res->why, len, &off, "no instance fits (");
+	for (r = PLACEMENT_INACTIVE; r <= PLACEMENT_ATTRIBUTE; r++) {
+		if (sc->rejected[r] == 0)
+			continue;
+		why_add(res->why, len, &off, "%s%zu %s", first ? "" : ", ",
+		    sc->rejected[r], what[r]);
+		first = 0;
+	}
+	why_add(res->why, len, &off, "); closest %s %s",
+	    p->ins[sc->closest].id, placement_reason_phrase(res->reason));
+	if (res->reason != PLACEMENT_ATTRIBUTE ||
+	    (k = failed_constraint(p, (size_t)sc->closest)) < 0)
+		return;
+	c = &p->pol->constraints[k];
+	switch (c->type) {
+	case PLACEMENT_DISTINCT_INSTANCE:
+		why_add(res->why, len, &off, ": distinctInstance, it runs a "
+		    "task of %s", p->group);
+		break;
+	case PLACEMENT_MEMBER_OF:
+		query_view(&p->ins[sc->closest], &q);
+		query_explain(c->query, &q, expl, sizeof expl);
+		why_add(res->why, len, &off, ": memberOf: %s", expl);
+		break;
+	}
+}
+
+/* Instance i takes a task of the view's group. */
+static void
+take(struct placement *p, size_t i, const struct placement_need *need)
+{
+	load_add(p, i, need);
+	group_add(&p->ins[i], p->group);
+	p->ins[i].running++;
+	group_count(p, i, 1);
+}
+
+static void
+finish(struct placement *p, const struct scan *sc,
+    const struct placement_need *need, struct prng *prng,
+    struct placement_result *res)
+{
+	size_t	pick;
 
 	memset(res, 0, sizeof *res);
 	res->chosen = -1;
 	res->closest = -1;
-	for (i = 0; i < n; i++) {
-		r = placement_fits(&ins[i], need);
-		if (r != PLACEMENT_OK) {
-			if (closest < 0 || reason_rank(r) >
-			    reason_rank(best_fail)) {
-				closest = (int)i;
-				best_fail = r;
-			}
-			continue;
-		}
-		if (strategy == PLACEMENT_RANDOM) {
-			/* Reservoir sampling: each fitting instance is
-			 * equally likely. */
-			nties++;
-			if (prng_below(prng, nties) == 0)
-				best = (int)i;
-			continue;
-		}
-		/* Spread over zones (fewest group tasks in the zone), then
-		 * fewest group tasks on the instance; ties at random. */
-		zone = zone_group_tasks(ins, n, ins[i].zone);
-		if (best < 0 || zone < best_zone || (zone == best_zone &&
-		    ins[i].group_tasks < ins[best].group_tasks)) {
-			best = (int)i;
-			best_zone = zone;
-			nties = 1;
-		} else if (zone == best_zone &&
-		    ins[i].group_tasks == ins[best].group_tasks) {
-			nties++;
-			if (prng_below(prng, nties) == 0)
-				best = (int)i;
-		}
-	}
-	if (best < 0) {
-		res->closest = closest;
-		res->reason = closest < 0 ? PLACEMENT_INACTIVE : best_fail;
-		if (closest < 0)
-			snprintf(res->why, sizeof res->why, "no container "
-			    "instances in the cluster");
-		else
-			snprintf(res->why, sizeof res->why, "no instance "
-			    "fits; closest %s %s", ins[closest].id,
-			    placement_reason_phrase(best_fail));
+	res->fitting = sc->stage[0];
+	if (sc->nties == 0) {
+		res->closest = sc->closest;
+		res->reason = sc->closest < 0 ? PLACEMENT_INACTIVE :
+		    sc->closest_reason;
+		why_failed(p, sc, res);
 		return;
 	}
-	res->chosen = best;
-	if (strategy == PLACEMENT_RANDOM)
-		snprintf(res->why, sizeof res->why, "random among %zu fitting "
-		    "instances: %s", nties, ins[best].id);
-	else
-		snprintf(res->why, sizeof res->why, "spread: zone %s has %d "
-		    "tasks of the group, %s has %d", ins[best].zone ?
-		    ins[best].zone : "-", best_zone, ins[best].id,
-		    ins[best].group_tasks);
-	placement_take(&ins[best], need);
+	pick = sc->nties > 1 ? p->ties[prng_below(prng, sc->nties)] :
+	    p->ties[0];
+	res->chosen = (int)pick;
+	why_chosen(p, sc, pick, res);
+	take(p, pick, need);
+}
+
+void
+placement_choose(struct placement *p, const struct placement_need *need,
+    struct prng *prng, struct placement_result *res)
+{
+	struct scan	sc;
+
+	prepare(p);
+	scan(p, 0, p->n, need, ranked(p->pol), &sc);
+	finish(p, &sc, need, prng, res);
+}
+
+void
+placement_choose_on(struct placement *p, size_t idx,
+    const struct placement_need *need, struct placement_result *res)
+{
+	struct scan	sc;
+
+	assert(idx < p->n);
+	prepare(p);
+	scan(p, idx, idx + 1, need, 0, &sc);
+	finish(p, &sc, need, NULL, res);
+}
+
+/* Strategy k's measure for stopping a task on instance idx: lower goes
+ * first, so the reverse of placing. */
+static int64_t
+reverse_measure(const struct placement *p, size_t k, int idx)
+{
+	const struct slot	*s;
+
+	if (idx < 0)
+		return 0;
+	s = &p->slots[idx];
+	switch (p->pol->strategies[k].field) {
+	case PLACEMENT_FIELD_NONE:
+		return 0;
+	case PLACEMENT_FIELD_INSTANCE:
+		return -(int64_t)s->group_tasks;
+	case PLACEMENT_FIELD_ATTRIBUTE:
+		return -p->buckets[k].tasks[s->bucket[k]];
+	case PLACEMENT_FIELD_CPU:
+		return -s->cpu_free;
+	case PLACEMENT_FIELD_MEMORY:
+		return -s->memory_free;
+	}
+	return 0;
+}
+
+void
+placement_scale_in(struct placement *p, const struct placement_victim *tasks,
+    size_t n, size_t k, struct prng *prng, size_t *order)
+{
+	int64_t		 best[PLACEMENT_MAX_STRATEGIES + 1];
+	int64_t		 cur[PLACEMENT_MAX_STRATEGIES + 1];
+	size_t		*ties, nties, pick, j, s, nk;
+	char		*gone;
+	int		 idx;
+
+	memset(best, 0, sizeof best);
+	prepare(p);
+	nk = ranked(p->pol);
+	ties = xcalloc(n ? n : 1, sizeof *ties);
+	gone = xcalloc(n ? n : 1, 1);
+	for (pick = 0; pick < k && pick < n; pick++) {
+		nties = 0;
+		for (j = 0; j < n; j++) {
+			if (gone[j])
+				continue;
+			cur[0] = tasks[j].started != 0;
+			for (s = 0; s < nk; s++)
+				cur[s + 1] = reverse_measure(p, s,
+				    tasks[j].instance);
+			for (s = 0; nties > 0 && s <= nk; s++)
+				if (cur[s] != best[s])
+					break;
+			if (nties > 0 && s <= nk && cur[s] > best[s])
+				continue;
+			if (nties == 0 || s <= nk) {
+				memcpy(best, cur, sizeof best);
+				nties = 0;
+			}
+			ties[nties++] = j;
+		}
+		j = nties > 1 ? ties[prng_below(prng, nties)] : ties[0];
+		order[pick] = j;
+		gone[j] = 1;
+		if ((idx = tasks[j].instance) < 0)
+			continue;
+		p->slots[idx].cpu_free += tasks[j].cpu;
+		p->slots[idx].memory_free += tasks[j].memory;
+		p->slots[idx].member = -1;
+		p->ins[idx].running--;
+		group_count(p, (size_t)idx, -1);
+	}
+	free(ties);
+	free(gone);
 }
 
 size_t

@@ -52,6 +52,21 @@ int	store_task_of_service(struct store *st, const char *service_arn,
 /* Tasks on an instance that are not STOPPED. */
 int	store_task_on_instance(struct store *st, const char *instance_arn,
 	    struct task_row **rows, size_t *n, struct err *e);
+/*
+ * What placement needs of a task that is not STOPPED and is on an
+ * instance: what it holds there and its group.
+ */
+struct task_load {
+	char		*instance_arn;
+	char		*group;
+	int64_t		 cpu, memory;
+	cJSON		*ports, *ports_udp;	/* host ports in use */
+	int		 desired_stopped;
+};
+void	task_loads_free(struct task_load *rows, size_t n);
+/* Every such task of a cluster, in one query, ordered by instance. */
+int	store_task_loads(struct store *st, const char *cluster,
+	    struct task_load **rows, size_t *n, struct err *e);
 /* Counts tasks of a cluster that are not STOPPED. */
 int64_t	store_task_count_live(struct store *st, const char *cluster);
 /* Deletes STOPPED tasks whose stopped_at is at or before before. */

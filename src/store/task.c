@@ -263,6 +263,62 @@ store_task_on_instance(struct store *st, const char *instance_arn,
 	return task_read_all(st, s, rows, n, e);
 }
 
+void
+task_loads_free(struct task_load *rows, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].instance_arn);
+		free(rows[i].group);
+		cJSON_Delete(rows[i].ports);
+		cJSON_Delete(rows[i].ports_udp);
+	}
+	free(rows);
+}
+
+static const char SQL_TASK_LOADS[] =
+    "SELECT instance_arn, grp, cpu, memory, ports, ports_udp, "
+    "desired_status FROM tasks WHERE cluster = ?1 AND instance_arn IS NOT "
+    "NULL AND last_status != 'STOPPED' ORDER BY instance_arn, created_at, "
+    "arn";
+
+int
+store_task_loads(struct store *st, const char *cluster,
+    struct task_load **rows, size_t *n, struct err *e)
+{
+	sqlite3_stmt		*s = store_stmt(st, SQL_TASK_LOADS);
+	struct task_load	*t;
+	size_t			 cap = 0;
+	int			 rc;
+
+	*rows = NULL;
+	*n = 0;
+	bind_text(s, 1, cluster);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*rows = xrealloc(*rows, cap * sizeof **rows);
+		}
+		t = &(*rows)[(*n)++];
+		t->instance_arn = col_dup(s, 0);
+		t->group = col_dup(s, 1);
+		t->cpu = col_int(s, 2);
+		t->memory = col_int(s, 3);
+		t->ports = col_json(s, 4);
+		t->ports_udp = col_json(s, 5);
+		t->desired_stopped = strcmp(col_text(s, 6), "STOPPED") == 0;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		task_loads_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return store_fail(st, e, "listing the tasks on instances");
+	}
+	return 0;
+}
+
 static const char SQL_TASK_COUNT_LIVE[] =
     "SELECT COUNT(*) FROM tasks WHERE cluster = ?1 AND "
     "last_status != 'STOPPED'";

@@ -1,135 +1,864 @@
-/* The placement library: fit checks, failure reasons, closest match and
- * the default strategies. */
+/* The placement library: resource checks and failure reasons, each
+ * strategy alone and chained, ECS's defaults, constraints, seeded ties,
+ * the sentence that says why, scale-in order, policy parsing, capacity
+ * provider shares. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "placement/placement.h"
 #include "util/util.h"
 
+#define N(a)	(sizeof (a) / sizeof (a)[0])
+
+/* A policy from JSON text (NULL: none), which must be valid. */
 static void
-instance(struct placement_instance *in, const char *id, const char *zone,
-    int64_t cpu, int64_t mem)
+policy(struct placement_policy *pol, const char *strategies,
+    const char *constraints)
 {
-	memset(in, 0, sizeof *in);
-	in->arn = id;
-	in->id = id;
-	in->zone = zone;
-	in->active = 1;
-	in->connected = 1;
-	in->cpu_free = cpu;
-	in->memory_free = mem;
+	cJSON		*s = strategies ? cJSON_Parse(strategies) : NULL;
+	cJSON		*c = constraints ? cJSON_Parse(constraints) : NULL;
+	struct err	 e;
+
+	placement_policy_init(pol);
+	err_clear(&e);
+	ck_assert_msg(placement_policy_add_strategies(pol, s,
+	    "placementStrategy", &e) == 0, "%s", e.msg);
+	ck_assert_msg(placement_policy_add_constraints(pol, c,
+	    "placementConstraints", &e) == 0, "%s", e.msg);
+	cJSON_Delete(s);
+	cJSON_Delete(c);
 }
 
-START_TEST(test_fits_reasons)
+static size_t
+add(struct placement *p, const char *id, const char *zone, int64_t cpu,
+    int64_t mem)
 {
 	struct placement_instance	in;
-	struct placement_need		need;
+	size_t				idx;
 
-	memset(&need, 0, sizeof need);
-	need.cpu = 512;
-	need.memory = 1024;
-	instance(&in, "i-1", "a", 1024, 2048);
-	ck_assert_int_eq(placement_fits(&in, &need), PLACEMENT_OK);
-	in.cpu_free = 100;
-	ck_assert_int_eq(placement_fits(&in, &need), PLACEMENT_CPU);
-	in.cpu_free = 1024;
-	in.memory_free = 1000;
-	ck_assert_int_eq(placement_fits(&in, &need), PLACEMENT_MEMORY);
+	memset(&in, 0, sizeof in);
+	in.arn = id;
+	in.id = id;
+	in.ec2_instance_id = id;
+	in.active = 1;
+	in.connected = 1;
+	in.cpu = cpu;
+	in.memory = mem;
+	idx = placement_add_instance(p, &in);
+	if (zone != NULL)
+		placement_add_attribute(p, idx, PLACEMENT_ZONE_ATTRIBUTE, zone);
+	return idx;
+}
+
+static struct placement_need
+need_of(int64_t cpu, int64_t mem)
+{
+	struct placement_need	n;
+
+	memset(&n, 0, sizeof n);
+	n.cpu = cpu;
+	n.memory = mem;
+	return n;
+}
+
+/* Places one task; returns the chosen instance's id or NULL. */
+static const char *
+place(struct placement *p, const struct placement_need *n, struct prng *pr,
+    struct placement_result *r)
+{
+	struct placement_state	st;
+
+	placement_choose(p, n, pr, r);
+	if (r->chosen < 0)
+		return NULL;
+	placement_get(p, (size_t)r->chosen, &st);
+	return st.id;
+}
+
+static int
+group_tasks(struct placement *p, size_t idx)
+{
+	struct placement_state	st;
+
+	placement_get(p, idx, &st);
+	return st.group_tasks;
+}
+
+START_TEST(test_resource_reasons)
+{
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 n = need_of(512, 1024);
+	struct placement_need	 load = need_of(0, 0);
+	struct placement_instance in;
+
+	policy(&pol, NULL, NULL);
+	p = placement_new("family:web", &pol);
+	add(p, "ok", "a", 1024, 2048);
+	add(p, "cpu", "a", 100, 2048);
+	add(p, "mem", "a", 1024, 1000);
+	add(p, "port", "a", 1024, 2048);
+	add(p, "udp", "a", 1024, 2048);
+	memset(&in, 0, sizeof in);
+	in.arn = in.id = "agent";
+	in.active = 1;
+	in.cpu = in.memory = 1 << 20;
+	placement_add_instance(p, &in);
+	in.arn = in.id = "draining";
+	in.connected = 1;
+	in.active = 0;
+	placement_add_instance(p, &in);
+	/* A task holding TCP 80 on "port"; an agent-reserved UDP port. */
+	load.ports[load.nports++] = 80;
+	placement_add_task(p, 3, "other", &load, 1);
+	placement_add_reserved_port(p, 4, 53, 1);
+	n.ports[n.nports++] = 80;
+	n.ports_udp[n.nports_udp++] = 53;
+
+	ck_assert_int_eq(placement_check(p, 0, &n), PLACEMENT_OK);
+	ck_assert_int_eq(placement_check(p, 1, &n), PLACEMENT_CPU);
+	ck_assert_int_eq(placement_check(p, 2, &n), PLACEMENT_MEMORY);
+	ck_assert_int_eq(placement_check(p, 3, &n), PLACEMENT_PORTS);
+	ck_assert_int_eq(placement_check(p, 4, &n), PLACEMENT_PORTS_UDP);
+	ck_assert_int_eq(placement_check(p, 5, &n), PLACEMENT_AGENT);
+	ck_assert_int_eq(placement_check(p, 6, &n), PLACEMENT_INACTIVE);
 	ck_assert_str_eq(placement_reason_name(PLACEMENT_MEMORY),
 	    "RESOURCE:MEMORY");
-	in.memory_free = 2048;
-	in.ports_used[in.nports_used++] = 80;
-	need.ports[need.nports++] = 80;
-	ck_assert_int_eq(placement_fits(&in, &need), PLACEMENT_PORTS);
-	in.connected = 0;
-	ck_assert_int_eq(placement_fits(&in, &need), PLACEMENT_AGENT);
+	ck_assert_str_eq(placement_reason_name(PLACEMENT_PORTS),
+	    "RESOURCE:PORTS");
 	ck_assert_str_eq(placement_reason_name(PLACEMENT_AGENT), "AGENT");
-	in.active = 0;
-	ck_assert_int_eq(placement_fits(&in, &need), PLACEMENT_INACTIVE);
+	ck_assert_str_eq(placement_reason_name(PLACEMENT_ATTRIBUTE),
+	    "ATTRIBUTE");
+	ck_assert_ptr_null(placement_reason_name(PLACEMENT_OK));
+	ck_assert_str_eq(placement_reason_phrase(PLACEMENT_CPU),
+	    "has insufficient CPU units available");
+	ck_assert_str_eq(placement_reason_phrase(PLACEMENT_PORTS_UDP),
+	    "is already using a port required by your task");
+	ck_assert_str_eq(placement_reason_phrase(PLACEMENT_AGENT),
+	    "encountered error \"AGENT\"");
+	placement_free(p);
+	placement_policy_clear(&pol);
 }
 END_TEST
 
-START_TEST(test_service_default_spreads_zones)
+/* Least remaining memory that still fits, task after task. */
+START_TEST(test_binpack_memory)
 {
-	struct placement_instance	ins[3];
-	struct placement_need		need;
-	struct placement_result		r;
-	struct prng			p;
-	int				per_zone[2] = { 0, 0 }, i;
+	static const char *const want[] = { "c", "c", "b", "b", "b", "b",
+	    "a" };
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 n = need_of(10, 512);
+	struct placement_result	 r;
+	struct placement_state	 st;
+	struct prng		 pr;
+	size_t			 i;
 
-	prng_seed(&p, 7);
-	memset(&need, 0, sizeof need);
-	need.cpu = 10;
-	need.memory = 10;
-	/* Two instances in zone a, one in zone b: zone b gets half. */
-	instance(&ins[0], "i-a1", "a", 10000, 10000);
-	instance(&ins[1], "i-a2", "a", 10000, 10000);
-	instance(&ins[2], "i-b1", "b", 10000, 10000);
-	for (i = 0; i < 6; i++) {
-		placement_choose(ins, 3, &need, PLACEMENT_SERVICE, &p, &r);
-		ck_assert_int_ge(r.chosen, 0);
-		per_zone[r.chosen == 2]++;
+	prng_seed(&pr, 1);
+	policy(&pol, "[{\"type\":\"binpack\",\"field\":\"memory\"}]", NULL);
+	p = placement_new("family:web", &pol);
+	add(p, "a", "z", 4096, 4096);
+	add(p, "b", "z", 4096, 2048);
+	add(p, "c", "z", 4096, 1024);
+	for (i = 0; i < N(want); i++) {
+		ck_assert_str_eq(place(p, &n, &pr, &r), want[i]);
+		if (i == 0)
+			ck_assert_str_eq(r.why, "binpack(memory): c has 512 MiB "
+			    "left, least among 3 instances");
 	}
-	ck_assert_int_eq(per_zone[0], 3);
-	ck_assert_int_eq(per_zone[1], 3);
-	/* Within zone a, the fewest tasks per instance: 2 and 1. */
-	ck_assert_int_eq(ins[0].group_tasks + ins[1].group_tasks, 3);
-	ck_assert_int_eq(abs(ins[0].group_tasks - ins[1].group_tasks), 1);
-	ck_assert_int_eq(ins[2].group_tasks, 3);
-	ck_assert_int_eq(ins[2].cpu_free, 10000 - 30);
+	placement_get(p, 2, &st);
+	ck_assert_int_eq(st.memory_free, 0);
+	ck_assert_int_eq(st.group_tasks, 2);
+	ck_assert_int_eq(st.running, 2);
+	placement_get(p, 0, &st);
+	ck_assert_int_eq(st.memory_free, 4096 - 512);
+	ck_assert_int_eq(st.cpu_free, 4096 - 10);
+	placement_free(p);
+	placement_policy_clear(&pol);
 }
 END_TEST
 
-START_TEST(test_failure_names_closest)
+START_TEST(test_binpack_cpu)
 {
-	struct placement_instance	ins[2];
-	struct placement_need		need;
-	struct placement_result		r;
-	struct prng			p;
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 n = need_of(256, 64);
+	struct placement_result	 r;
+	struct prng		 pr;
 
-	prng_seed(&p, 1);
-	memset(&need, 0, sizeof need);
-	need.cpu = 512;
-	need.memory = 4096;
-	instance(&ins[0], "i-cpu", "a", 100, 100000);	/* short of CPU */
-	instance(&ins[1], "i-mem", "a", 4096, 1000);	/* short of memory */
-	placement_choose(ins, 2, &need, PLACEMENT_RANDOM, &p, &r);
-	ck_assert_int_eq(r.chosen, -1);
-	/* Memory is checked after CPU, so i-mem came closer. */
-	ck_assert_int_eq(r.closest, 1);
-	ck_assert_int_eq(r.reason, PLACEMENT_MEMORY);
-	ck_assert_str_eq(placement_reason_phrase(r.reason),
-	    "has insufficient memory available");
-	placement_choose(ins, 0, &need, PLACEMENT_RANDOM, &p, &r);
-	ck_assert_int_eq(r.chosen, -1);
-	ck_assert_int_eq(r.closest, -1);
+	prng_seed(&pr, 1);
+	policy(&pol, "[{\"type\":\"binpack\",\"field\":\"CPU\"}]", NULL);
+	p = placement_new("g", &pol);
+	add(p, "big", "z", 4096, 8192);
+	add(p, "small", "z", 512, 8192);
+	add(p, "tiny", "z", 128, 8192);		/* does not fit */
+	ck_assert_str_eq(place(p, &n, &pr, &r), "small");
+	ck_assert_str_eq(r.why, "binpack(cpu): small has 256 CPU units left, "
+	    "least among 2 instances");
+	ck_assert_str_eq(place(p, &n, &pr, &r), "small");
+	ck_assert_str_eq(place(p, &n, &pr, &r), "big");
+	placement_free(p);
+	placement_policy_clear(&pol);
 }
 END_TEST
 
+/* Fewest tasks of the group per instance, counting the group's live
+ * tasks already there but neither other groups nor tasks being stopped. */
+START_TEST(test_spread_instance)
+{
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 n = need_of(1, 1), load = need_of(1, 1);
+	struct placement_result	 r;
+	struct prng		 pr;
+	int			 i;
+
+	prng_seed(&pr, 3);
+	policy(&pol, "[{\"type\":\"spread\",\"field\":\"host\"}]", NULL);
+	p = placement_new("service:web", &pol);
+	add(p, "i-1", "a", 1000, 1000);
+	add(p, "i-2", "a", 1000, 1000);
+	add(p, "i-3", "a", 1000, 1000);
+	placement_add_task(p, 0, "service:web", &load, 1);
+	placement_add_task(p, 0, "service:web", &load, 1);
+	placement_add_task(p, 1, "service:web", &load, 1);
+	for (i = 0; i < 5; i++)
+		placement_add_task(p, 2, "service:other", &load, 1);
+	placement_add_task(p, 2, "service:web", &load, 0);	/* stopping */
+	ck_assert_str_eq(place(p, &n, &pr, &r), "i-3");
+	ck_assert_str_eq(r.why, "spread(host): i-3 has 0 tasks of service:web, "
+	    "fewest among 3 instances");
+	ck_assert_ptr_nonnull(place(p, &n, &pr, &r));
+	ck_assert_ptr_nonnull(place(p, &n, &pr, &r));
+	ck_assert_int_eq(group_tasks(p, 0), 2);
+	ck_assert_int_eq(group_tasks(p, 1), 2);
+	ck_assert_int_eq(group_tasks(p, 2), 2);
+	placement_free(p);
+	placement_policy_clear(&pol);
+}
+END_TEST
+
+/* spread(attribute:<name>): tasks per value; instances without the
+ * attribute share a bucket of their own. */
+START_TEST(test_spread_attribute)
+{
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 n = need_of(1, 1);
+	struct placement_result	 r;
+	struct prng		 pr;
+	int			 i;
+
+	prng_seed(&pr, 5);
+	policy(&pol, "[{\"type\":\"spread\",\"field\":\"attribute:rack\"}]",
+	    NULL);
+	p = placement_new("g", &pol);
+	add(p, "x1", NULL, 100, 100);
+	add(p, "x2", NULL, 100, 100);
+	add(p, "x3", NULL, 100, 100);
+	add(p, "x4", NULL, 100, 100);
+	placement_add_attribute(p, 0, "rack", "r1");
+	placement_add_attribute(p, 1, "rack", "r1");
+	placement_add_attribute(p, 2, "rack", "r2");
+	for (i = 0; i < 9; i++)
+		ck_assert_ptr_nonnull(place(p, &n, &pr, &r));
+	ck_assert_int_eq(group_tasks(p, 0) + group_tasks(p, 1), 3);
+	ck_assert_int_eq(group_tasks(p, 2), 3);
+	ck_assert_int_eq(group_tasks(p, 3), 3);
+	ck_assert_ptr_nonnull(strstr(r.why, "spread(attribute:rack): "));
+	placement_free(p);
+	placement_policy_clear(&pol);
+}
+END_TEST
+
+/* Spread over zones, then binpack on memory within the ties. */
+START_TEST(test_chained)
+{
+	static const char *const want[] = { "a2", "b1", "a2", "b1", "b1",
+	    "a1" };
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 n = need_of(1, 512);
+	struct placement_result	 r;
+	struct prng		 pr;
+	size_t			 i;
+
+	prng_seed(&pr, 1);
+	policy(&pol, "[{\"type\":\"spread\",\"field\":"
+	    "\"attribute:ecs.availability-zone\"},{\"type\":\"binpack\","
+	    "\"field\":\"memory\"}]", NULL);
+	p = placement_new("service:web", &pol);
+	add(p, "a1", "a", 4096, 4096);
+	add(p, "a2", "a", 4096, 1024);
+	add(p, "b1", "b", 4096, 2048);
+	for (i = 0; i < N(want); i++) {
+		ck_assert_str_eq(place(p, &n, &pr, &r), want[i]);
+		if (i == 0)
+			ck_assert_str_eq(r.why, "spread(attribute:ecs."
+			    "availability-zone): a has 0 tasks of service:web, "
+			    "fewest among 3 instances; binpack(memory): a2 has "
+			    "512 MiB left, least among 3 instances");
+		if (i == 5)
+			ck_assert_str_eq(r.why, "spread(attribute:ecs."
+			    "availability-zone): a has 2 tasks of service:web, "
+			    "fewest among 2 instances; binpack(memory): a1 has "
+			    "3584 MiB left, least among 1 instances");
+	}
+	placement_free(p);
+	placement_policy_clear(&pol);
+}
+END_TEST
+
+/* A service without strategies: zones first, then instances. */
+START_TEST(test_service_default)
+{
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 n = need_of(10, 10);
+	struct placement_result	 r;
+	struct placement_state	 st;
+	struct prng		 pr;
+	int			 i, zone_b = 0;
+
+	prng_seed(&pr, 7);
+	policy(&pol, NULL, NULL);
+	placement_policy_default(&pol, 1);
+	ck_assert_uint_eq(pol.nstrategies, 2);
+	ck_assert_int_eq(pol.strategies[0].field, PLACEMENT_FIELD_ATTRIBUTE);
+	ck_assert_str_eq(pol.strategies[0].attribute, "ecs.availability-zone");
+	ck_assert_int_eq(pol.strategies[1].field, PLACEMENT_FIELD_INSTANCE);
+	p = placement_new("service:web", &pol);
+	/* Two instances in zone a, one in zone b: zone b gets half. */
+	add(p, "i-a1", "a", 10000, 10000);
+	add(p, "i-a2", "a", 10000, 10000);
+	add(p, "i-b1", "b", 10000, 10000);
+	for (i = 0; i < 6; i++) {
+		ck_assert_ptr_nonnull(place(p, &n, &pr, &r));
+		zone_b += r.chosen == 2;
+	}
+	ck_assert_int_eq(zone_b, 3);
+	ck_assert_int_eq(group_tasks(p, 0) + group_tasks(p, 1), 3);
+	ck_assert_int_eq(abs(group_tasks(p, 0) - group_tasks(p, 1)), 1);
+	placement_get(p, 2, &st);
+	ck_assert_int_eq(st.cpu_free, 10000 - 30);
+	ck_assert_str_eq(st.zone, "b");
+	placement_free(p);
+
+	/* RunTask's default is random; given strategies stay. */
+	placement_policy_clear(&pol);
+	placement_policy_default(&pol, 0);
+	ck_assert_uint_eq(pol.nstrategies, 1);
+	ck_assert_int_eq(pol.strategies[0].type, PLACEMENT_RANDOM);
+	placement_policy_clear(&pol);
+	policy(&pol, "[{\"type\":\"binpack\",\"field\":\"cpu\"}]", NULL);
+	placement_policy_default(&pol, 1);
+	ck_assert_uint_eq(pol.nstrategies, 1);
+	ck_assert_int_eq(pol.strategies[0].type, PLACEMENT_BINPACK);
+	placement_policy_clear(&pol);
+}
+END_TEST
+
+/* Same seed, same choices; every fitting instance gets a share. */
 START_TEST(test_random_is_seeded)
 {
-	struct placement_instance	a[4], b[4];
-	struct placement_need		need;
-	struct placement_result		ra, rb;
-	struct prng			pa, pb;
-	int				i, k, seen[4] = { 0 };
+	struct placement_policy	 pol;
+	struct placement	*a, *b;
+	struct placement_need	 n = need_of(1, 1);
+	struct placement_result	 ra, rb;
+	struct prng		 pa, pb;
+	int			 i, k, seen[4] = { 0 };
+	char			 id[4][8];
 
-	memset(&need, 0, sizeof need);
+	policy(&pol, NULL, NULL);
+	placement_policy_default(&pol, 0);
+	a = placement_new("g", &pol);
+	b = placement_new("g", &pol);
 	for (k = 0; k < 4; k++) {
-		instance(&a[k], "i", "a", 1 << 20, 1 << 20);
-		instance(&b[k], "i", "a", 1 << 20, 1 << 20);
+		snprintf(id[k], sizeof id[k], "i-%d", k);
+		add(a, id[k], "a", 1 << 20, 1 << 20);
+		add(b, id[k], "a", 1 << 20, 1 << 20);
 	}
 	prng_seed(&pa, 42);
 	prng_seed(&pb, 42);
 	for (i = 0; i < 200; i++) {
-		placement_choose(a, 4, &need, PLACEMENT_RANDOM, &pa, &ra);
-		placement_choose(b, 4, &need, PLACEMENT_RANDOM, &pb, &rb);
+		placement_choose(a, &n, &pa, &ra);
+		placement_choose(b, &n, &pb, &rb);
 		ck_assert_int_eq(ra.chosen, rb.chosen);
 		seen[ra.chosen]++;
 	}
 	for (k = 0; k < 4; k++)
 		ck_assert_int_gt(seen[k], 20);
+	ck_assert_ptr_nonnull(strstr(ra.why, "random among 4 fitting "
+	    "instances: i-"));
+	placement_free(a);
+	placement_free(b);
+	placement_policy_clear(&pol);
+}
+END_TEST
+
+/* Random decides at its place in the chain: strategies after it cannot
+ * matter, strategies before it narrow what it picks from. */
+START_TEST(test_random_in_chain)
+{
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 n = need_of(1, 1);
+	struct placement_result	 r;
+	struct prng		 pr;
+	int			 i, seen[3] = { 0 };
+
+	prng_seed(&pr, 9);
+	policy(&pol, "[{\"type\":\"random\"},{\"type\":\"binpack\","
+	    "\"field\":\"memory\"}]", NULL);
+	p = placement_new("g", &pol);
+	add(p, "i-0", "a", 1 << 20, 1 << 20);
+	add(p, "i-1", "a", 1 << 20, 1 << 10);
+	add(p, "i-2", "a", 1 << 20, 1 << 20);
+	for (i = 0; i < 60; i++) {
+		placement_choose(p, &n, &pr, &r);
+		seen[r.chosen]++;
+	}
+	ck_assert_int_gt(seen[0], 5);
+	ck_assert_int_gt(seen[2], 5);
+	placement_free(p);
+	placement_policy_clear(&pol);
+
+	policy(&pol, "[{\"type\":\"binpack\",\"field\":\"memory\"},"
+	    "{\"type\":\"random\"}]", NULL);
+	p = placement_new("g", &pol);
+	add(p, "i-0", "a", 1 << 20, 1 << 20);
+	add(p, "i-1", "a", 1 << 20, 1 << 10);
+	for (i = 0; i < 10; i++)
+		ck_assert_str_eq(place(p, &n, &pr, &r), "i-1");
+	placement_free(p);
+	placement_policy_clear(&pol);
+}
+END_TEST
+
+START_TEST(test_failure_names_closest)
+{
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 n = need_of(512, 4096);
+	struct placement_result	 r;
+	struct prng		 pr;
+
+	prng_seed(&pr, 1);
+	policy(&pol, NULL, NULL);
+	placement_policy_default(&pol, 0);
+	p = placement_new("g", &pol);
+	add(p, "i-cpu", "a", 100, 100000);	/* short of CPU */
+	add(p, "i-mem", "a", 4096, 1000);	/* short of memory */
+	add(p, "i-mem2", "a", 4096, 1000);
+	placement_choose(p, &n, &pr, &r);
+	ck_assert_int_eq(r.chosen, -1);
+	/* Memory is checked after CPU, so i-mem came closer. */
+	ck_assert_int_eq(r.closest, 1);
+	ck_assert_int_eq(r.reason, PLACEMENT_MEMORY);
+	ck_assert_uint_eq(r.fitting, 0);
+	ck_assert_str_eq(r.why, "no instance fits (1 short of CPU, 2 short of "
+	    "memory); closest i-mem has insufficient memory available");
+	placement_free(p);
+
+	p = placement_new("g", &pol);
+	placement_choose(p, &n, &pr, &r);
+	ck_assert_int_eq(r.chosen, -1);
+	ck_assert_int_eq(r.closest, -1);
+	placement_free(p);
+	placement_policy_clear(&pol);
+}
+END_TEST
+
+/* distinctInstance: no instance takes two live tasks of the group. */
+START_TEST(test_distinct_instance)
+{
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 n = need_of(1, 1), load = need_of(1, 1);
+	struct placement_result	 r;
+	struct prng		 pr;
+	const char		*a, *b;
+
+	prng_seed(&pr, 2);
+	policy(&pol, NULL, "[{\"type\":\"distinctInstance\"}]");
+	placement_policy_default(&pol, 0);
+	p = placement_new("family:job", &pol);
+	add(p, "i-1", "a", 100, 100);
+	add(p, "i-2", "a", 100, 100);
+	add(p, "i-3", "a", 100, 100);
+	add(p, "i-4", "a", 100, 100);
+	placement_add_task(p, 0, "family:job", &load, 1);
+	placement_add_task(p, 3, "family:job", &load, 0);	/* stopping */
+	ck_assert_int_eq(placement_check(p, 0, &n), PLACEMENT_ATTRIBUTE);
+	ck_assert_int_eq(placement_check(p, 3, &n), PLACEMENT_OK);
+	a = place(p, &n, &pr, &r);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(r.fitting, 3);
+	b = place(p, &n, &pr, &r);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_str_ne(a, b);
+	ck_assert_ptr_nonnull(place(p, &n, &pr, &r));
+	ck_assert_ptr_null(place(p, &n, &pr, &r));
+	ck_assert_int_eq(r.reason, PLACEMENT_ATTRIBUTE);
+	ck_assert_int_eq(r.closest, 0);
+	ck_assert_str_eq(r.why, "no instance fits (4 failing a constraint); "
+	    "closest i-1 is missing an attribute required by your task: "
+	    "distinctInstance, it runs a task of family:job");
+	/* Another group is not held back. */
+	placement_free(p);
+	p = placement_new("family:other", &pol);
+	add(p, "i-1", "a", 100, 100);
+	placement_add_task(p, 0, "family:job", &load, 1);
+	ck_assert_str_eq(place(p, &n, &pr, &r), "i-1");
+	placement_free(p);
+	placement_policy_clear(&pol);
+}
+END_TEST
+
+/* A view of instances i-1 and i-2 (lots of memory) under constraints;
+ * pol is the caller's to clear. */
+static struct placement *
+constrained(struct placement_policy *pol, const char *constraints,
+    const char *group)
+{
+	struct placement	*p;
+
+	policy(pol, NULL, constraints);
+	placement_policy_default(pol, 0);
+	p = placement_new(group, pol);
+	add(p, "i-1", "a", 1000, 100000);
+	add(p, "i-2", "a", 1000, 100000);
+	return p;
+}
+
+/* memberOf: the query sees attributes, and the running count and task
+ * groups as they change during one call. */
+START_TEST(test_member_of)
+{
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 n = need_of(1, 400), load = need_of(1, 1);
+	struct placement_result	 r;
+	struct prng		 pr;
+	int			 i;
+
+	prng_seed(&pr, 4);
+	policy(&pol, NULL, "[{\"type\":\"memberOf\",\"expression\":"
+	    "\"attribute:gpu exists\"}]");
+	placement_policy_default(&pol, 0);
+	p = placement_new("g", &pol);
+	add(p, "i-1", "a", 1000, 1000);
+	add(p, "i-2", "a", 1000, 1000);
+	add(p, "i-3", "a", 1000, 1000);
+	placement_add_attribute(p, 1, "gpu", "v100");
+	ck_assert_str_eq(place(p, &n, &pr, &r), "i-2");
+	ck_assert_str_eq(place(p, &n, &pr, &r), "i-2");
+	/* i-2 is full; the others have memory but not the attribute. */
+	ck_assert_ptr_null(place(p, &n, &pr, &r));
+	ck_assert_int_eq(r.reason, PLACEMENT_ATTRIBUTE);
+	ck_assert_int_eq(r.closest, 0);
+	ck_assert_str_eq(r.why, "no instance fits (1 short of memory, 2 "
+	    "failing a constraint); closest i-1 is missing an attribute "
+	    "required by your task: memberOf: attribute:gpu exists is false: "
+	    "the instance has no attribute gpu");
+	placement_free(p);
+	placement_policy_clear(&pol);
+
+	/* runningTasksCount counts what this call placed. */
+	p = constrained(&pol, "[{\"type\":\"memberOf\",\"expression\":"
+	    "\"runningTasksCount < 2\"}]", "g");
+	placement_add_task(p, 1, "x", &load, 1);
+	for (i = 0; i < 3; i++)
+		ck_assert_ptr_nonnull(place(p, &n, &pr, &r));
+	ck_assert_ptr_null(place(p, &n, &pr, &r));
+	ck_assert_int_eq(group_tasks(p, 0), 2);
+	ck_assert_int_eq(group_tasks(p, 1), 1);
+	placement_free(p);
+	placement_policy_clear(&pol);
+
+	/* task:group: keep away from the instance running the database. */
+	p = constrained(&pol, "[{\"type\":\"memberOf\",\"expression\":"
+	    "\"not(task:group == database)\"}]", "web");
+	placement_add_task(p, 0, "database", &load, 1);
+	for (i = 0; i < 5; i++)
+		ck_assert_str_eq(place(p, &n, &pr, &r), "i-2");
+	placement_free(p);
+	placement_policy_clear(&pol);
+}
+END_TEST
+
+/* StartTask: the named instance, its resources and the constraints;
+ * strategies have nothing to choose. */
+START_TEST(test_choose_on)
+{
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 n = need_of(10, 600);
+	struct placement_result	 r;
+
+	policy(&pol, "[{\"type\":\"binpack\",\"field\":\"memory\"}]",
+	    "[{\"type\":\"memberOf\",\"expression\":\"attribute:role == web\"}]");
+	p = placement_new("g", &pol);
+	add(p, "i-1", "a", 1000, 1000);
+	add(p, "i-2", "a", 1000, 1000);
+	placement_add_attribute(p, 1, "role", "web");
+	ck_assert_int_eq(placement_find(p, "i-2"), 1);
+	ck_assert_int_eq(placement_find(p, "nope"), -1);
+	placement_choose_on(p, 0, &n, &r);
+	ck_assert_int_eq(r.chosen, -1);
+	ck_assert_int_eq(r.reason, PLACEMENT_ATTRIBUTE);
+	placement_choose_on(p, 1, &n, &r);
+	ck_assert_int_eq(r.chosen, 1);
+	ck_assert_str_eq(r.why, "i-2 fits, the one instance that does");
+	placement_choose_on(p, 1, &n, &r);
+	ck_assert_int_eq(r.chosen, -1);
+	ck_assert_int_eq(r.reason, PLACEMENT_MEMORY);
+	ck_assert_int_eq(r.closest, 1);
+	placement_free(p);
+	placement_policy_clear(&pol);
+}
+END_TEST
+
+/* Host ports are never double-booked across tasks of one call. */
+START_TEST(test_many_tasks_ports)
+{
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 n = need_of(1, 1);
+	struct placement_result	 r;
+	struct prng		 pr;
+	const char		*got[3];
+	int			 i;
+
+	prng_seed(&pr, 11);
+	policy(&pol, NULL, NULL);
+	placement_policy_default(&pol, 0);
+	p = placement_new("g", &pol);
+	add(p, "i-1", "a", 1000, 1000);
+	add(p, "i-2", "a", 1000, 1000);
+	add(p, "i-3", "a", 1000, 1000);
+	n.ports[n.nports++] = 8080;
+	for (i = 0; i < 3; i++)
+		ck_assert_ptr_nonnull(got[i] = place(p, &n, &pr, &r));
+	ck_assert_str_ne(got[0], got[1]);
+	ck_assert_str_ne(got[1], got[2]);
+	ck_assert_str_ne(got[0], got[2]);
+	ck_assert_ptr_null(place(p, &n, &pr, &r));
+	ck_assert_int_eq(r.reason, PLACEMENT_PORTS);
+	ck_assert_int_eq(r.closest, 0);
+	placement_free(p);
+	placement_policy_clear(&pol);
+}
+END_TEST
+
+static void
+victim(struct placement_victim *v, int instance, int started)
+{
+	memset(v, 0, sizeof *v);
+	v->instance = instance;
+	v->started = started;
+	v->cpu = 1;
+	v->memory = 1;
+}
+
+/* The reverse of the service default: the zone with most tasks, then the
+ * instance with most; tasks not yet started before any. */
+START_TEST(test_scale_in_spread)
+{
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 load = need_of(1, 1);
+	struct placement_victim	 v[7];
+	struct prng		 pr;
+	size_t			 order[4], i;
+	/* a1: 3 tasks, a2: 1, b1: 2, plus one not started on b1. */
+	static const int	 on[7] = { 0, 0, 0, 1, 2, 2, 2 };
+
+	prng_seed(&pr, 1);
+	policy(&pol, NULL, NULL);
+	placement_policy_default(&pol, 1);
+	p = placement_new("service:web", &pol);
+	add(p, "a1", "a", 100, 100);
+	add(p, "a2", "a", 100, 100);
+	add(p, "b1", "b", 100, 100);
+	for (i = 0; i < N(on); i++) {
+		placement_add_task(p, (size_t)on[i], "service:web", &load, 1);
+		victim(&v[i], on[i], i != 6);
+	}
+	placement_scale_in(p, v, N(v), 4, &pr, order);
+	ck_assert_uint_eq(order[0], 6);		/* not started */
+	ck_assert_int_eq(v[order[1]].instance, 0);	/* zone a: 4 vs 2 */
+	ck_assert_int_eq(v[order[2]].instance, 0);	/* a 3 vs 2, a1 2 */
+	ck_assert_int_eq(v[order[3]].instance, 2);	/* 2 vs 2, b1 has 2 */
+	for (i = 1; i < 4; i++)
+		ck_assert_uint_ne(order[i], order[i - 1]);
+	ck_assert_int_eq(group_tasks(p, 0), 1);
+	ck_assert_int_eq(group_tasks(p, 2), 1);
+	placement_free(p);
+	placement_policy_clear(&pol);
+}
+END_TEST
+
+/* binpack scales in from the instance with the most of it free. */
+START_TEST(test_scale_in_binpack)
+{
+	struct placement_policy	 pol;
+	struct placement	*p;
+	struct placement_need	 load = need_of(1, 100);
+	struct placement_victim	 v[4];
+	struct prng		 pr;
+	size_t			 order[4], i;
+	static const int	 on[4] = { 0, 0, 1, -1 };
+
+	prng_seed(&pr, 1);
+	policy(&pol, "[{\"type\":\"binpack\",\"field\":\"memory\"}]", NULL);
+	p = placement_new("service:web", &pol);
+	add(p, "full", "a", 100, 1000);
+	add(p, "roomy", "a", 100, 4000);
+	for (i = 0; i < N(on); i++) {
+		if (on[i] >= 0)
+			placement_add_task(p, (size_t)on[i], "service:web",
+			    &load, 1);
+		victim(&v[i], on[i], 1);
+		v[i].memory = 100;
+	}
+	placement_scale_in(p, v, N(v), 3, &pr, order);
+	ck_assert_uint_eq(order[0], 2);		/* roomy: 3900 free */
+	/* Then full (900, then 1000 free) over the Fargate task (0). */
+	ck_assert_int_eq(v[order[1]].instance, 0);
+	ck_assert_int_eq(v[order[2]].instance, 0);
+	placement_free(p);
+	placement_policy_clear(&pol);
+}
+END_TEST
+
+/* Each rule of the request shapes, with a message naming the item. */
+START_TEST(test_policy_errors)
+{
+	static const struct {
+		const char	*strategies, *constraints, *msg;
+	} bad[] = {
+		{ "[{\"type\":\"pack\"}]", NULL, "1 validation error detected: "
+		    "Value 'pack' at 'placementStrategy.1.member.type' failed "
+		    "to satisfy constraint: Member must satisfy enum value "
+		    "set: [random, spread, binpack]" },
+		{ "[{\"field\":\"cpu\"}]", NULL, "placementStrategy[0].type "
+		    "is required: random, spread or binpack." },
+		{ "[{\"type\":\"binpack\",\"field\":\"disk\"}]", NULL,
+		    "placementStrategy[0]: the binpack placement strategy "
+		    "takes field cpu or memory, not 'disk'." },
+		{ "[{\"type\":\"binpack\"}]", NULL, "placementStrategy[0]: the "
+		    "binpack placement strategy takes field cpu or memory, not "
+		    "''." },
+		{ "[{\"type\":\"random\"},{\"type\":\"spread\",\"field\":"
+		    "\"memory\"}]", NULL, "placementStrategy[1]: the spread "
+		    "placement strategy takes field instanceId, host or "
+		    "attribute:<name>, not 'memory'." },
+		{ "[{\"type\":\"spread\",\"field\":\"attribute:\"}]", NULL,
+		    "placementStrategy[0]: the spread placement strategy takes "
+		    "field instanceId, host or attribute:<name>, not "
+		    "'attribute:'." },
+		{ "[{\"type\":\"random\",\"field\":\"cpu\"}]", NULL,
+		    "placementStrategy[0]: the random placement strategy takes "
+		    "no field, not 'cpu'." },
+		{ "[{\"type\":\"random\"},{\"type\":\"random\"},{\"type\":"
+		    "\"random\"},{\"type\":\"random\"},{\"type\":\"random\"},"
+		    "{\"type\":\"random\"}]", NULL, "Too many placement strategies: "
+		    "6 with placementStrategy; at most 5 are allowed." },
+		{ "{}", NULL, "placementStrategy must be a list." },
+		{ NULL, "[{\"type\":\"distinctInstance\",\"expression\":"
+		    "\"x\"}]", "placementConstraints[0]: a distinctInstance "
+		    "constraint takes no expression." },
+		{ NULL, "[{\"type\":\"memberOf\"}]", "placementConstraints[0]: "
+		    "a memberOf constraint needs an expression." },
+		{ NULL, "[{\"type\":\"sameZone\"}]", "1 validation error "
+		    "detected: Value 'sameZone' at 'placementConstraints.1."
+		    "member.type' failed to satisfy constraint: Member must "
+		    "satisfy enum value set: [distinctInstance, memberOf]" },
+		{ NULL, "[{\"type\":\"memberOf\",\"expression\":"
+		    "\"attribute:color ==\"}]", "placementConstraints[0]."
+		    "expression: Invalid query expression at position 19: " },
+		{ NULL, "[\"memberOf\"]", "placementConstraints[0] must be an "
+		    "object with a type." },
+	};
+	struct placement_policy	 pol;
+	struct err		 e;
+	cJSON			*s, *c;
+	size_t			 k;
+	int			 rc;
+
+	for (k = 0; k < N(bad); k++) {
+		s = bad[k].strategies ? cJSON_Parse(bad[k].strategies) : NULL;
+		c = bad[k].constraints ? cJSON_Parse(bad[k].constraints) : NULL;
+		placement_policy_init(&pol);
+		err_clear(&e);
+		rc = placement_policy_add_strategies(&pol, s,
+		    "placementStrategy", &e);
+		if (rc == 0)
+			rc = placement_policy_add_constraints(&pol, c,
+			    "placementConstraints", &e);
+		ck_assert_msg(rc == -1, "accepted: %s %s", bad[k].strategies,
+		    bad[k].constraints);
+		ck_assert_int_eq(e.code, ERR_INVALID);
+		ck_assert_msg(strncmp(e.msg, bad[k].msg, strlen(bad[k].msg)) ==
+		    0, "got '%s', want '%s'", e.msg, bad[k].msg);
+		placement_policy_clear(&pol);
+		cJSON_Delete(s);
+		cJSON_Delete(c);
+	}
+}
+END_TEST
+
+/* Ten constraints at most, counted over every list added; and what
+ * goes in comes back out normalized. */
+START_TEST(test_policy_limits_and_json)
+{
+	struct placement_policy	 pol;
+	struct err		 e;
+	cJSON			*six, *five, *out;
+	char			*txt;
+
+	six = cJSON_Parse("[{\"type\":\"distinctInstance\"},{\"type\":"
+	    "\"distinctInstance\"},{\"type\":\"distinctInstance\"},{\"type\":"
+	    "\"distinctInstance\"},{\"type\":\"distinctInstance\"},{\"type\":"
+	    "\"distinctInstance\"}]");
+	five = cJSON_Parse("[{\"type\":\"distinctInstance\"},{\"type\":"
+	    "\"distinctInstance\"},{\"type\":\"distinctInstance\"},{\"type\":"
+	    "\"distinctInstance\"},{\"type\":\"memberOf\",\"expression\":"
+	    "\"attribute:a exists\"}]");
+	placement_policy_init(&pol);
+	ck_assert_int_eq(placement_policy_add_constraints(&pol, five, "td",
+	    &e), 0);
+	ck_assert_int_eq(placement_policy_add_constraints(&pol, six, "req",
+	    &e), -1);
+	ck_assert_str_eq(e.msg, "Too many placement constraints: 11 with req; "
+	    "at most 10 are allowed.");
+	ck_assert_uint_eq(pol.nconstraints, 5);
+	out = placement_policy_constraints_json(&pol);
+	txt = cJSON_PrintUnformatted(cJSON_GetArrayItem(out, 4));
+	ck_assert_str_eq(txt, "{\"type\":\"memberOf\",\"expression\":"
+	    "\"attribute:a exists\"}");
+	free(txt);
+	cJSON_Delete(out);
+	placement_policy_clear(&pol);
+
+	policy(&pol, "[{\"type\":\"spread\",\"field\":\"HOST\",\"x\":1},"
+	    "{\"type\":\"binpack\",\"field\":\"Memory\"},{\"type\":"
+	    "\"spread\",\"field\":\"attribute:ecs.instance-type\"},"
+	    "{\"type\":\"random\"}]", NULL);
+	out = placement_policy_strategies_json(&pol);
+	txt = cJSON_PrintUnformatted(out);
+	ck_assert_str_eq(txt, "[{\"type\":\"spread\",\"field\":\"host\"},"
+	    "{\"type\":\"binpack\",\"field\":\"memory\"},{\"type\":\"spread\","
+	    "\"field\":\"attribute:ecs.instance-type\"},{\"type\":"
+	    "\"random\"}]");
+	free(txt);
+	cJSON_Delete(out);
+	placement_policy_clear(&pol);
+	cJSON_Delete(six);
+	cJSON_Delete(five);
 }
 END_TEST
 
@@ -177,10 +906,24 @@ main(void)
 	SRunner	*sr;
 	int	 failed;
 
-	tcase_add_test(tc, test_fits_reasons);
-	tcase_add_test(tc, test_service_default_spreads_zones);
-	tcase_add_test(tc, test_failure_names_closest);
+	tcase_add_test(tc, test_resource_reasons);
+	tcase_add_test(tc, test_binpack_memory);
+	tcase_add_test(tc, test_binpack_cpu);
+	tcase_add_test(tc, test_spread_instance);
+	tcase_add_test(tc, test_spread_attribute);
+	tcase_add_test(tc, test_chained);
+	tcase_add_test(tc, test_service_default);
 	tcase_add_test(tc, test_random_is_seeded);
+	tcase_add_test(tc, test_random_in_chain);
+	tcase_add_test(tc, test_failure_names_closest);
+	tcase_add_test(tc, test_distinct_instance);
+	tcase_add_test(tc, test_member_of);
+	tcase_add_test(tc, test_choose_on);
+	tcase_add_test(tc, test_many_tasks_ports);
+	tcase_add_test(tc, test_scale_in_spread);
+	tcase_add_test(tc, test_scale_in_binpack);
+	tcase_add_test(tc, test_policy_errors);
+	tcase_add_test(tc, test_policy_limits_and_json);
 	tcase_add_test(tc, test_provider_base_then_weight);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
