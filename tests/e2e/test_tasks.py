@@ -242,7 +242,10 @@ def test_partial_placement_memory_and_ports(make_ecsim):
     assert r["failures"][0]["arn"] in cis
 
 
-def test_fargate_run_task(ecsim):
+def test_fargate_run_task(make_ecsim):
+    # Steps of 1 s, and the stop sent by raw HTTP, so that polling sees
+    # DEPROVISIONING even on a busy machine.
+    ecsim = make_ecsim("--step", "1s")
     ecsim.aws("create-cluster", "--cluster-name", "fg")
     td = ecsim.aws("register-task-definition", "--family", "fgweb",
                    "--requires-compatibilities", "FARGATE",
@@ -283,7 +286,7 @@ def test_fargate_run_task(ecsim):
     details = {d["name"]: d["value"] for d in eni["details"]}
     assert details.get("subnetId") == "subnet-1"
 
-    ecsim.aws("stop-task", "--cluster", "fg", "--task", arn)
+    ecsim.call("StopTask", {"cluster": "fg", "task": arn})
     seen.clear()
 
     def stopped():
