@@ -99,6 +99,35 @@ keep(cJSON *doc, const cJSON *req, const char *name)
 	cJSON_AddItemToObject(doc, name, cJSON_Duplicate(j, 1));
 }
 
+/*
+ * placementStrategy and placementConstraints of req, checked against the
+ * task definition and kept in the service's doc normalized; members the
+ * request leaves out keep what the doc has ([] for a new service).
+ */
+static int
+keep_placement(cJSON *doc, const cJSON *req, const cJSON *td, struct err *e)
+{
+	cJSON	*strategies, *constraints;
+
+	if (api_placement_read(req, td, &strategies, &constraints, e) != 0)
+		return -1;
+	if (strategies != NULL) {
+		cJSON_DeleteItemFromObjectCaseSensitive(doc,
+		    "placementStrategy");
+		cJSON_AddItemToObject(doc, "placementStrategy", strategies);
+	} else if (cJSON_GetObjectItem(doc, "placementStrategy") == NULL)
+		cJSON_AddItemToObject(doc, "placementStrategy",
+		    cJSON_CreateArray());
+	if (constraints != NULL) {
+		cJSON_DeleteItemFromObjectCaseSensitive(doc,
+		    "placementConstraints");
+		cJSON_AddItemToObject(doc, "placementConstraints", constraints);
+	} else if (cJSON_GetObjectItem(doc, "placementConstraints") == NULL)
+		cJSON_AddItemToObject(doc, "placementConstraints",
+		    cJSON_CreateArray());
+	return 0;
+}
+
 /* ECS's defaults: 200/100 for REPLICA, 100/0 for DAEMON. */
 static void
 deployment_defaults(cJSON *doc, const char *strategy)
@@ -186,8 +215,6 @@ api_create_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	    &grace, NULL, e) != 0 ||
 	    api_object(req, "deploymentConfiguration", 0, &dc, e) != 0 ||
 	    api_array(req, "capacityProviderStrategy", 0, 20, &arr, e) != 0 ||
-	    api_array(req, "placementConstraints", 0, 10, &arr, e) != 0 ||
-	    api_array(req, "placementStrategy", 0, 5, &arr, e) != 0 ||
 	    api_array(req, "loadBalancers", 0, 0, &arr, e) != 0 ||
 	    api_array(req, "tags", 0, 50, &tags, e) != 0 ||
 	    api_object(req, "deploymentController", 0, &ctrl, e) != 0 ||
@@ -257,11 +284,8 @@ api_create_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	keep(s.doc, req, "loadBalancers");
 	cJSON_AddItemToObject(s.doc, "serviceRegistries", cJSON_CreateArray());
 	keep(s.doc, req, "serviceRegistries");
-	cJSON_AddItemToObject(s.doc, "placementConstraints",
-	    cJSON_CreateArray());
-	keep(s.doc, req, "placementConstraints");
-	cJSON_AddItemToObject(s.doc, "placementStrategy", cJSON_CreateArray());
-	keep(s.doc, req, "placementStrategy");
+	if (keep_placement(s.doc, req, td, e) != 0)
+		goto out;
 	keep(s.doc, req, "networkConfiguration");
 	keep(s.doc, req, "healthCheckGracePeriodSeconds");
 	cJSON_AddItemToObject(s.doc, "deploymentController",
@@ -339,8 +363,6 @@ api_update_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	    api_bool(req, "forceNewDeployment", &force, NULL, e) != 0 ||
 	    api_bool(req, "enableExecuteCommand", &b, NULL, e) != 0 ||
 	    api_array(req, "capacityProviderStrategy", 0, 20, &arr, e) != 0 ||
-	    api_array(req, "placementConstraints", 0, 10, &arr, e) != 0 ||
-	    api_array(req, "placementStrategy", 0, 5, &arr, e) != 0 ||
 	    check_deployment_configuration(dc, s.scheduling_strategy, e) != 0)
 		goto out;
 	if (strcmp(s.scheduling_strategy, "DAEMON") == 0 &&
@@ -370,9 +392,9 @@ api_update_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 			goto out;
 		launch_set(s.doc, &l);
 	}
+	if (keep_placement(s.doc, req, td, e) != 0)
+		goto out;
 	keep(s.doc, req, "platformVersion");
-	keep(s.doc, req, "placementConstraints");
-	keep(s.doc, req, "placementStrategy");
 	keep(s.doc, req, "healthCheckGracePeriodSeconds");
 	keep(s.doc, req, "enableExecuteCommand");
 	if (dc != NULL) {

@@ -360,7 +360,8 @@ unable_message(const struct service_row *s, const struct run_result *rr)
 
 /*
  * Starts up to n tasks of the primary deployment (on instance_arn when it
- * is not NULL, as StartTask does). Returns how many started, or -1.
+ * is not NULL, as StartTask does). Returns how many started, or -1. An
+ * instance a DAEMON task's constraints rule out is no failure to report.
  */
 static int
 start_tasks(struct engine *eng, const struct service_row *s,
@@ -370,6 +371,7 @@ start_tasks(struct engine *eng, const struct service_row *s,
 	struct run_request	 rq;
 	struct run_result	 rr;
 	const cJSON		*f;
+	const char		*reason;
 	cJSON			*td;
 	char			*group = NULL;
 	size_t			 i;
@@ -391,6 +393,10 @@ start_tasks(struct engine *eng, const struct service_row *s,
 	rq.spec.deployment_id = primary->id;
 	rq.spec.network_configuration = cJSON_GetObjectItem(s->doc,
 	    "networkConfiguration");
+	rq.spec.placement_strategy = cJSON_GetObjectItem(s->doc,
+	    "placementStrategy");
+	rq.spec.placement_constraints = cJSON_GetObjectItem(s->doc,
+	    "placementConstraints");
 	rq.spec.instance_arn = instance_arn;
 	rq.count = n;
 	rq.service_default = 1;
@@ -399,13 +405,13 @@ start_tasks(struct engine *eng, const struct service_row *s,
 	for (i = 0; i < rr.n; i++)
 		task_list_add(&out->list, rr.arns[i]);
 	out->n += rr.n;
-	if ((int)rr.n < n) {
+	f = cJSON_GetArrayItem(rr.failures, cJSON_GetArraySize(rr.failures) -
+	    1);
+	reason = cJSON_GetStringValue(cJSON_GetObjectItem(f, "reason"));
+	if ((int)rr.n < n && !(instance_arn != NULL && reason != NULL &&
+	    strcmp(reason, "ATTRIBUTE") == 0)) {
 		set_str(&out->unable, unable_message(s, &rr));
-		f = cJSON_GetArrayItem(rr.failures, cJSON_GetArraySize(
-		    rr.failures) - 1);
-		set_str(&out->reason, cJSON_GetStringValue(cJSON_GetObjectItem(
-		    f, "reason")) ? xstrdup(cJSON_GetStringValue(
-		    cJSON_GetObjectItem(f, "reason"))) : NULL);
+		set_str(&out->reason, reason ? xstrdup(reason) : NULL);
 		/* Keep trying: capacity may come. */
 		wake_at(eng, engine_now(eng) + eng->cfg.timings.retry);
 	}
@@ -705,6 +711,54 @@ view_instances(struct pass *p, struct err *e)
 	return 0;
 }
 
+/*
+ * When the PRIMARY has more tasks than desired, placement says which go
+ * first: the reverse of the service's strategies (docs/placement.md).
+ */
+static int
+scale_in_order(struct pass *p, struct err *e)
+{
+	struct task_spec	  spec;
+	struct task_row		**pick;
+	size_t			 *order, *idx, n = 0, i;
+	char			 *group;
+	int			  ret;
+
+	for (i = 0; i < p->nt; i++)
+		if (!p->dt[i].stopping && p->dt[i].deployment == 0 &&
+		    !p->dt[i].unhealthy && !p->dt[i].draining)
+			n++;
+	if ((int64_t)n <= p->state.desired || p->daemon)
+		return 0;
+	pick = xcalloc(n, sizeof *pick);
+	idx = xcalloc(n, sizeof *idx);
+	order = xcalloc(n, sizeof *order);
+	for (i = 0, n = 0; i < p->nt; i++)
+		if (!p->dt[i].stopping && p->dt[i].deployment == 0 &&
+		    !p->dt[i].unhealthy && !p->dt[i].draining) {
+			idx[n] = i;
+			pick[n++] = &p->tasks[i];
+		}
+	memset(&spec, 0, sizeof spec);
+	group = xprintf("service:%s", p->s->name);
+	spec.cluster = p->s->cluster;
+	spec.group = group;
+	spec.service_arn = p->s->arn;
+	spec.placement_strategy = cJSON_GetObjectItem(p->s->doc,
+	    "placementStrategy");
+	spec.placement_constraints = cJSON_GetObjectItem(p->s->doc,
+	    "placementConstraints");
+	if ((ret = engine_scale_in_order(p->eng, &spec, pick, n, n, order,
+	    e)) == 0)
+		for (i = 0; i < n; i++)
+			p->dt[idx[order[i]]].order = (int)i;
+	free(group);
+	free(pick);
+	free(idx);
+	free(order);
+	return ret;
+}
+
 static int
 pass_load(struct pass *p, struct err *e)
 {
@@ -730,7 +784,7 @@ pass_load(struct pass *p, struct err *e)
 	    "minimumHealthyPercent", p->daemon ? 0 : 100);
 	p->state.desired = p->daemon ? deploy_daemon_desired(&p->state) :
 	    p->s->desired_count;
-	return 0;
+	return scale_in_order(p, e);
 }
 
 /*
@@ -868,7 +922,7 @@ out:
 /* Starts what the plan asks for; a DAEMON instance where placement fails
  * cannot take the task, so it leaves the desired count. */
 static int
-apply_starts(struct pass *p, const struct deploy_plan *plan,
+apply_starts(struct pass *p, const struct deploy_plan *plan, size_t *started,
     struct err *e)
 {
 	struct started	 st;
@@ -887,6 +941,7 @@ apply_starts(struct pass *p, const struct deploy_plan *plan,
 		if (n == 0)
 			p->di[j].can_place = 0;
 	}
+	*started = st.n;
 	ret = started_events(p->eng, p->s, &st, e);
 out:
 	started_clear(&st);
@@ -979,6 +1034,7 @@ reconcile_active(struct engine *eng, struct service_row *s, struct err *e)
 	struct pass		 p;
 	struct deploy_plan	 plan;
 	int64_t			 until;
+	size_t			 started = 0;
 	char			*msg = NULL;
 	int			 ret = -1, tripped, throttled;
 
@@ -1013,7 +1069,8 @@ reconcile_active(struct engine *eng, struct service_row *s, struct err *e)
 		deploy_plan_daemon(&p.state, &plan);
 	else
 		deploy_plan_replica(&p.state, &plan);
-	if (apply_stops(&p, &plan, e) != 0 || apply_starts(&p, &plan, e) != 0)
+	if (apply_stops(&p, &plan, e) != 0 ||
+	    apply_starts(&p, &plan, &started, e) != 0)
 		goto out;
 	if (throttled && plan.missing > 0 && !p.state.primary_failed) {
 		wake_at(eng, until);
@@ -1040,7 +1097,7 @@ reconcile_active(struct engine *eng, struct service_row *s, struct err *e)
 	}
 	if (update_deployments(&p, e) != 0)
 		goto out;
-	ret = plan.start > 0 || plan.nstart_on > 0 ? 0 : settle(&p, e);
+	ret = started > 0 ? 0 : settle(&p, e);
 out:
 	free(msg);
 	deploy_plan_clear(&plan);

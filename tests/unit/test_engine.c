@@ -907,6 +907,154 @@ START_TEST(test_daemon_leaves_draining_last)
 }
 END_TEST
 
+/* The container instance ARNs of the cluster, in registration order. */
+static int
+instance_arns(char ins[][256], int max)
+{
+	cJSON		*r = call("ListContainerInstances", "{}");
+	const cJSON	*a;
+	int		 n = 0;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "containerInstanceArns"))
+		if (n < max)
+			snprintf(ins[n++], 256, "%s", a->valuestring);
+	cJSON_Delete(r);
+	return n;
+}
+
+static void
+put_attribute(const char *instance, const char *name, const char *value)
+{
+	char	body[512];
+
+	snprintf(body, sizeof body, "{\"attributes\":[{\"name\":\"%s\","
+	    "\"value\":\"%s\",\"targetId\":\"%s\"}]}", name, value, instance);
+	call_free("PutAttributes", body);
+}
+
+/* Where the service's live tasks run: how many on instance ins. */
+static int
+tasks_on(const char *service_name, const char *ins)
+{
+	cJSON		*r, *d;
+	const cJSON	*a;
+	char		 b[512];
+	int		 n = 0;
+
+	snprintf(b, sizeof b, "{\"serviceName\":\"%s\"}", service_name);
+	r = call("ListTasks", b);
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "taskArns")) {
+		snprintf(b, sizeof b, "{\"tasks\":[\"%s\"]}", a->valuestring);
+		d = call("DescribeTasks", b);
+		if (strcmp(str_at(d, "tasks", "0", "containerInstanceArn",
+		    NULL), ins) == 0)
+			n++;
+		cJSON_Delete(d);
+	}
+	cJSON_Delete(r);
+	return n;
+}
+
+/*
+ * A service's placement: its constraints and strategies are checked like
+ * RunTask's, its tasks follow them, changing them starts a deployment,
+ * and scale-in is placement in reverse.
+ */
+START_TEST(test_service_placement)
+{
+	struct api_reply	 rep;
+	char			 ins[4][256];
+	cJSON			*r, *s;
+	const char		*bad = "{\"serviceName\":\"bad\","
+				    "\"taskDefinition\":\"web\",\"desiredCount\":1,"
+				    "\"placementConstraints\":[{\"type\":\"memberOf\","
+				    "\"expression\":\"attribute:stack ==\"}]}";
+
+	big_instances(2);
+	ck_assert_int_eq(instance_arns(ins, 4), 2);
+	put_attribute(ins[0], "stack", "blue");
+	web_revision("x:1");
+	api_handle(eng, "AmazonEC2ContainerServiceV20141113.CreateService",
+	    bad, strlen(bad), &rep);
+	ck_assert_int_eq(rep.status, 400);
+	ck_assert_ptr_nonnull(strstr(rep.body, "InvalidParameterException"));
+	ck_assert_ptr_nonnull(strstr(rep.body, "position"));
+	free(rep.body);
+	ck_assert_int_eq(call_status("CreateService", "{\"serviceName\":"
+	    "\"bad\",\"taskDefinition\":\"web\",\"desiredCount\":1,"
+	    "\"placementStrategy\":[{\"type\":\"binpack\",\"field\":"
+	    "\"disk\"}]}"), 400);
+
+	r = call("CreateService", "{\"serviceName\":\"web\","
+	    "\"taskDefinition\":\"web\",\"desiredCount\":3,"
+	    "\"placementConstraints\":[{\"type\":\"memberOf\","
+	    "\"expression\":\"attribute:stack == blue\"}]}");
+	ck_assert_str_eq(str_at(r, "service", "placementConstraints", "0",
+	    "type", NULL), "memberOf");
+	cJSON_Delete(r);
+	clock_run_until(clk, T0 + 60000);
+	ck_assert_int_eq(tasks_on("web", ins[0]), 3);
+	s = service();
+	ck_assert(rolled_to(s, 1));
+	cJSON_Delete(s);
+
+	/* New placement: a deployment. */
+	r = call("UpdateService", "{\"service\":\"web\","
+	    "\"placementConstraints\":[],\"placementStrategy\":[{\"type\":"
+	    "\"spread\",\"field\":\"instanceId\"}]}");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(r, "service"), "deployments")), 2);
+	cJSON_Delete(r);
+	ck_assert(run_checked(120000, 1, 6, 3));
+	/* Spread counts the old tasks too: the new ones went to the
+	 * instance that had none. */
+	ck_assert_int_eq(tasks_on("web", ins[1]), 3);
+	ck_assert_int_eq(tasks_on("web", ins[0]), 0);
+
+	/* Scale out to 6 (3 each) and in to 2: spread in reverse leaves one
+	 * on each instance. */
+	call_free("UpdateService", "{\"service\":\"web\",\"desiredCount\":6}");
+	clock_run_until(clk, clock_now(clk) + 60000);
+	ck_assert_int_eq(tasks_on("web", ins[0]), 3);
+	ck_assert_int_eq(tasks_on("web", ins[1]), 3);
+	call_free("UpdateService", "{\"service\":\"web\",\"desiredCount\":2}");
+	clock_run_until(clk, clock_now(clk) + 10000);
+	ck_assert_int_eq(tasks_on("web", ins[0]), 1);
+	ck_assert_int_eq(tasks_on("web", ins[1]), 1);
+}
+END_TEST
+
+/* A DAEMON service with a memberOf constraint runs only where it holds,
+ * and the others are not failures. */
+START_TEST(test_daemon_constraints)
+{
+	char	 ins[4][256];
+	cJSON	*r, *s;
+
+	big_instances(3);
+	ck_assert_int_eq(instance_arns(ins, 4), 3);
+	put_attribute(ins[0], "role", "edge");
+	put_attribute(ins[2], "role", "edge");
+	web_revision("x:1");
+	call_free("CreateService", "{\"serviceName\":\"daemon\","
+	    "\"taskDefinition\":\"web\",\"schedulingStrategy\":\"DAEMON\","
+	    "\"placementConstraints\":[{\"type\":\"memberOf\","
+	    "\"expression\":\"attribute:role == edge\"}]}");
+	clock_run_until(clk, T0 + 60000);
+	ck_assert_int_eq(tasks_on("daemon", ins[0]), 1);
+	ck_assert_int_eq(tasks_on("daemon", ins[1]), 0);
+	ck_assert_int_eq(tasks_on("daemon", ins[2]), 1);
+	r = call("DescribeServices", "{\"services\":[\"daemon\"]}");
+	s = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "services"), 0);
+	ck_assert_int_eq(num(s, "desiredCount"), 2);
+	ck_assert_int_eq(num(s, "runningCount"), 2);
+	ck_assert_int_eq(count_events(s, "(service daemon) was unable"), 0);
+	ck_assert_str_eq(str_at(s, "deployments", "0", "rolloutState", NULL),
+	    "COMPLETED");
+	cJSON_Delete(r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -935,6 +1083,8 @@ main(void)
 	tcase_add_test(tc, test_steady_state_repeats);
 	tcase_add_test(tc, test_daemon_follows_instances);
 	tcase_add_test(tc, test_daemon_leaves_draining_last);
+	tcase_add_test(tc, test_service_placement);
+	tcase_add_test(tc, test_daemon_constraints);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
