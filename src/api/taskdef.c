@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/behaviour.h"
 #include "api/internal.h"
 #include "placement/placement.h"
 
@@ -323,6 +324,7 @@ td_container(struct td_task *t, const cJSON *cd, cJSON *host_ports,
     struct err *e)
 {
 	struct td_container	*c = &t->c[t->n];
+	struct behaviour	 behaviour;
 	const char		*image;
 	int			 present, essential = 1;
 	size_t			 i;
@@ -349,6 +351,11 @@ td_container(struct td_task *t, const cJSON *cd, cJSON *host_ports,
 		return err_set(e, ERR_CLIENT, "Container.image should not be "
 		    "null or empty.");
 	if (td_container_types(cd, e) != 0)
+		return -1;
+	/* The ecsim.* labels say how the simulated container behaves. */
+	behaviour_init(&behaviour);
+	if (behaviour_parse_labels(&behaviour, c->name,
+	    cJSON_GetObjectItemCaseSensitive(cd, "dockerLabels"), e) != 0)
 		return -1;
 	c->out = cJSON_Duplicate(cd, 1);
 	td_drop_nulls(c->out);

@@ -47,6 +47,9 @@ int	engine_task_create(struct engine *eng, const struct task_spec *spec,
 /* Asks a task to stop (desiredStatus STOPPED); no-op if already asked. */
 int	engine_task_stop(struct engine *eng, struct task_row *t,
 	    enum task_stop_code code, const char *reason, struct err *e);
+/* 1 when the task reached RUNNING (its startedAt is set), even if it
+ * stopped since: a task that crashes at once after starting did. */
+int	engine_task_ever_ran(const struct task_row *t);
 /* Advances every task whose next step is due; marks their services. */
 int	engine_tasks_advance(struct engine *eng, struct err *e);
 /* The Task shape: epoch numbers (iso 0, the API) or ISO strings (events). */

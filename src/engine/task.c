@@ -1,12 +1,19 @@
 /* The task lifecycle on the engine clock: creating tasks, asking them to
  * stop, and walking them PROVISIONING -> ... -> RUNNING and DEACTIVATING ->
- * ... -> STOPPED, one event per change. */
+ * ... -> STOPPED, one event per change, with each container doing what its
+ * behaviour (agent/behaviour.h) says: pulls, starts in dependency order,
+ * exits, health checks and SIGTERM. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/behaviour.h"
 #include "engine/internal.h"
 #include "placement/placement.h"
+
+#define TASK_MAX_CONTAINERS	10	/* ECS's limit per task definition */
+#define STOP_TIMEOUT_DEFAULT	30	/* s: ECS_CONTAINER_STOP_TIMEOUT */
+#define START_TIMEOUT_DEFAULT	180	/* s: the agent's 3-minute start wait */
 
 void
 engine_json_time(cJSON *obj, const char *name, int64_t ms, int iso)
@@ -154,6 +161,496 @@ task_event(struct engine *eng, const struct task_row *t, struct err *e)
 	return ret;
 }
 
+/*
+ * The simulated containers of a task. When a task is created, each
+ * container's settings (essential, ecsim.* labels, dependsOn, healthCheck,
+ * stopTimeout, startTimeout) are copied from its definition into the
+ * task's doc under "sim", and what happens to it (ready, started, stopped,
+ * SIGTERM, exit code, health checks) is written there as it happens, so a
+ * restart carries on from the database alone. doc.containers is what
+ * DescribeTasks shows; "sim" is never shown.
+ */
+struct sim {
+	const char		*name;
+	cJSON			*shown;		/* its doc.containers entry */
+	cJSON			*state;		/* its doc.sim.containers entry */
+	struct behaviour	 b;
+	int			 essential;
+	int			 has_hc;
+	struct health_check	 hc;
+	int64_t			 stop_timeout, start_timeout;	/* ms */
+	size_t			 ndeps;
+	size_t			 dep[TASK_MAX_CONTAINERS];
+	enum dep_condition	 cond[TASK_MAX_CONTAINERS];
+	/* What has happened, at engine times; 0: not yet. */
+	int64_t			 ready_at;	/* pulled, dependencies met */
+	int64_t			 started_at, stopped_at, sigterm_at;
+	int			 has_exit, exit_code;
+	struct health_state	 health;
+};
+
+struct tsim {
+	struct sim	 c[TASK_MAX_CONTAINERS];
+	size_t		 n;
+	cJSON		*doc;		/* doc.sim */
+	int64_t		 pending_at;	/* the pulls began */
+};
+
+/* The events of a running task's containers, in the order they are taken
+ * when due at the same time. */
+enum sim_event {
+	SIM_NONE,
+	SIM_START,
+	SIM_EXIT,
+	SIM_HEALTH,
+	SIM_DEPENDENCY,
+};
+
+/* The "sim" member of a new task's doc, from its task definition. */
+static cJSON *
+sim_new(const cJSON *td)
+{
+	cJSON		*sim = cJSON_CreateObject(), *list, *c, *labels;
+	const cJSON	*def, *j;
+
+	list = cJSON_AddArrayToObject(sim, "containers");
+	cJSON_ArrayForEach(def, cJSON_GetObjectItem(td,
+	    "containerDefinitions")) {
+		c = cJSON_CreateObject();
+		cJSON_AddItemToObject(c, "name", cJSON_Duplicate(
+		    cJSON_GetObjectItem(def, "name"), 1));
+		cJSON_AddBoolToObject(c, "essential", !cJSON_IsFalse(
+		    cJSON_GetObjectItem(def, "essential")));
+		labels = cJSON_AddObjectToObject(c, "labels");
+		cJSON_ArrayForEach(j, cJSON_GetObjectItem(def, "dockerLabels"))
+			if (j->string != NULL && str_has_prefix(j->string,
+			    BEHAVIOUR_LABEL_PREFIX))
+				cJSON_AddItemToObject(labels, j->string,
+				    cJSON_Duplicate(j, 1));
+		if ((j = cJSON_GetObjectItem(def, "dependsOn")) != NULL)
+			cJSON_AddItemToObject(c, "dependsOn",
+			    cJSON_Duplicate(j, 1));
+		if ((j = cJSON_GetObjectItem(def, "healthCheck")) != NULL)
+			cJSON_AddItemToObject(c, "healthCheck",
+			    cJSON_Duplicate(j, 1));
+		cJSON_AddNumberToObject(c, "stopTimeout", (double)(json_int(def,
+		    "stopTimeout") > 0 ? json_int(def, "stopTimeout") :
+		    STOP_TIMEOUT_DEFAULT));
+		cJSON_AddNumberToObject(c, "startTimeout", (double)(json_int(
+		    def, "startTimeout") > 0 ? json_int(def, "startTimeout") :
+		    START_TIMEOUT_DEFAULT));
+		cJSON_AddItemToArray(list, c);
+	}
+	return sim;
+}
+
+/* A member in seconds as milliseconds, dflt seconds when absent. */
+static int64_t
+json_secs(const cJSON *o, const char *name, int64_t dflt)
+{
+	return (cJSON_GetObjectItem(o, name) != NULL ? json_int(o, name) :
+	    dflt) * 1000;
+}
+
+static void
+sim_read(struct engine *eng, struct sim *c, cJSON *st)
+{
+	const cJSON	*hc = cJSON_GetObjectItem(st, "healthCheck"), *j;
+	struct err	 e;
+	int		 v;
+
+	c->state = st;
+	c->name = cJSON_GetStringValue(cJSON_GetObjectItem(st, "name"));
+	if (c->name == NULL)
+		c->name = "";
+	c->essential = !cJSON_IsFalse(cJSON_GetObjectItem(st, "essential"));
+	behaviour_init(&c->b);
+	/* Validated at registration; a definition from before that keeps
+	 * the defaults. */
+	if (behaviour_parse_labels(&c->b, c->name, cJSON_GetObjectItem(st,
+	    "labels"), &e) != 0) {
+		log_warn("%s", e.msg);
+		behaviour_init(&c->b);
+	}
+	if (c->b.pull < 0)
+		c->b.pull = eng->cfg.timings.pending;
+	if (c->b.start < 0)
+		c->b.start = eng->cfg.timings.activating;
+	if ((c->has_hc = hc != NULL)) {
+		c->hc.interval = json_secs(hc, "interval", 30);
+		if (c->hc.interval < 1000)
+			c->hc.interval = 1000;
+		c->hc.timeout = json_secs(hc, "timeout", 5);
+		c->hc.retries = (int)(cJSON_GetObjectItem(hc, "retries") ?
+		    json_int(hc, "retries") : 3);
+		c->hc.start_period = json_secs(hc, "startPeriod", 0);
+	}
+	c->stop_timeout = json_secs(st, "stopTimeout", STOP_TIMEOUT_DEFAULT);
+	c->start_timeout = json_secs(st, "startTimeout",
+	    START_TIMEOUT_DEFAULT);
+	c->ready_at = json_int(st, "readyAt");
+	c->started_at = json_int(st, "startedAt");
+	c->stopped_at = json_int(st, "stoppedAt");
+	c->sigterm_at = json_int(st, "sigtermAt");
+	if ((c->has_exit = cJSON_GetObjectItem(st, "exitCode") != NULL))
+		c->exit_code = (int)json_int(st, "exitCode");
+	j = cJSON_GetObjectItem(st, "health");
+	v = behaviour_health_parse(cJSON_GetStringValue(j));
+	c->health.status = v < 0 ? HEALTH_UNKNOWN : (enum health_status)v;
+	c->health.failures = (int)json_int(st, "failures");
+	c->health.probe_at = json_int(st, "probeAt");
+}
+
+/* The task's containers from its doc. A task from before the behaviour
+ * model gets default containers. */
+static void
+sim_load(struct engine *eng, struct task_row *t, struct tsim *ts)
+{
+	cJSON		*shown = cJSON_GetObjectItem(t->doc, "containers");
+	cJSON		*list, *st, *j;
+	const cJSON	*d;
+	struct sim	*c;
+	size_t		 i, k;
+	int		 cond;
+
+	memset(ts, 0, sizeof *ts);
+	if ((ts->doc = cJSON_GetObjectItem(t->doc, "sim")) == NULL) {
+		ts->doc = cJSON_AddObjectToObject(t->doc, "sim");
+		list = cJSON_AddArrayToObject(ts->doc, "containers");
+		cJSON_ArrayForEach(j, shown) {
+			st = cJSON_CreateObject();
+			cJSON_AddItemToObject(st, "name", cJSON_Duplicate(
+			    cJSON_GetObjectItem(j, "name"), 1));
+			cJSON_AddItemToArray(list, st);
+		}
+	}
+	ts->pending_at = json_int(ts->doc, "pendingAt");
+	if (ts->pending_at == 0)
+		ts->pending_at = t->created_at;
+	cJSON_ArrayForEach(st, cJSON_GetObjectItem(ts->doc, "containers")) {
+		if (ts->n == TASK_MAX_CONTAINERS)
+			break;
+		c = &ts->c[ts->n];
+		sim_read(eng, c, st);
+		c->shown = cJSON_GetArrayItem(shown, (int)ts->n);
+		ts->n++;
+	}
+	/* dependsOn by name, now that every container is known. */
+	for (i = 0; i < ts->n; i++) {
+		c = &ts->c[i];
+		cJSON_ArrayForEach(d, cJSON_GetObjectItem(c->state,
+		    "dependsOn")) {
+			cond = behaviour_condition_parse(cJSON_GetStringValue(
+			    cJSON_GetObjectItem(d, "condition")));
+			for (k = 0; k < ts->n; k++)
+				if (strcmp(ts->c[k].name, cJSON_GetStringValue(
+				    cJSON_GetObjectItem(d, "containerName")) ?
+				    cJSON_GetStringValue(cJSON_GetObjectItem(d,
+				    "containerName")) : "") == 0)
+					break;
+			if (cond < 0 || k == ts->n || k == i ||
+			    c->ndeps == TASK_MAX_CONTAINERS)
+				continue;
+			c->dep[c->ndeps] = k;
+			c->cond[c->ndeps++] = (enum dep_condition)cond;
+		}
+	}
+}
+
+/* Sets a number member; 0 deletes it (0 is "not yet"). */
+static void
+set_ms(cJSON *o, const char *name, int64_t v)
+{
+	cJSON_DeleteItemFromObject(o, name);
+	if (v != 0)
+		cJSON_AddNumberToObject(o, name, (double)v);
+}
+
+/* Writes what happened back into doc.sim. */
+static void
+sim_save(struct tsim *ts)
+{
+	struct sim	*c;
+	size_t		 i;
+
+	set_ms(ts->doc, "pendingAt", ts->pending_at);
+	for (i = 0; i < ts->n; i++) {
+		c = &ts->c[i];
+		set_ms(c->state, "readyAt", c->ready_at);
+		set_ms(c->state, "startedAt", c->started_at);
+		set_ms(c->state, "stoppedAt", c->stopped_at);
+		set_ms(c->state, "sigtermAt", c->sigterm_at);
+		cJSON_DeleteItemFromObject(c->state, "exitCode");
+		if (c->has_exit)
+			cJSON_AddNumberToObject(c->state, "exitCode",
+			    c->exit_code);
+		set_string(c->state, "health", c->health.status ==
+		    HEALTH_UNKNOWN ? NULL : behaviour_health_name(
+		    c->health.status));
+		set_ms(c->state, "failures", c->health.failures);
+		set_ms(c->state, "probeAt", c->health.probe_at);
+	}
+}
+
+static int
+sim_running(const struct sim *c)
+{
+	return c->started_at != 0 && c->stopped_at == 0;
+}
+
+/* Container c has stopped at at, with an exit code when code >= 0. */
+static void
+sim_stop(struct sim *c, int64_t at, int code)
+{
+	c->stopped_at = at;
+	set_string(c->shown, "lastStatus", "STOPPED");
+	if (code < 0)
+		return;
+	c->has_exit = 1;
+	c->exit_code = code;
+	cJSON_DeleteItemFromObject(c->shown, "exitCode");
+	cJSON_AddNumberToObject(c->shown, "exitCode", code);
+}
+
+/* Stops what still runs (as SIGTERM would end it) or never started. */
+static void
+sim_stop_rest(struct tsim *ts, int64_t at)
+{
+	struct sim	*c;
+	size_t		 i;
+
+	for (i = 0; i < ts->n; i++) {
+		c = &ts->c[i];
+		if (c->stopped_at != 0)
+			continue;
+		sim_stop(c, at, c->started_at == 0 ? -1 :
+		    c->b.sigterm_ignored ? 137 : c->b.sigterm_code);
+	}
+}
+
+/* The task's health over its essential containers: UNHEALTHY > UNKNOWN >
+ * HEALTHY. A container without a health check is UNKNOWN. */
+static enum health_status
+sim_task_health(const struct tsim *ts)
+{
+	enum health_status	h = HEALTH_HEALTHY;
+	size_t			i, n = 0;
+
+	for (i = 0; i < ts->n; i++) {
+		if (!ts->c[i].essential)
+			continue;
+		n++;
+		if (ts->c[i].health.status == HEALTH_UNHEALTHY)
+			return HEALTH_UNHEALTHY;
+		if (ts->c[i].health.status == HEALTH_UNKNOWN)
+			h = HEALTH_UNKNOWN;
+	}
+	return n == 0 ? HEALTH_UNKNOWN : h;
+}
+
+/*
+ * Whether container i's dependencies are met at at. On DEP_WAIT,
+ * *deadline is the earliest time a wait gives up (0: none); on DEP_NEVER,
+ * why says which dependency cannot be met and why.
+ */
+static enum dep_verdict
+sim_deps(const struct tsim *ts, size_t i, int64_t at, int64_t *deadline,
+    char *why, size_t len)
+{
+	const struct sim	*c = &ts->c[i], *to;
+	struct dep_target	 d;
+	enum dep_verdict	 v, all = DEP_MET;
+	int64_t			 dl;
+	char			 buf[96];
+	size_t			 k;
+
+	*deadline = 0;
+	for (k = 0; k < c->ndeps; k++) {
+		to = &ts->c[c->dep[k]];
+		d.started = to->started_at != 0;
+		d.started_at = to->started_at;
+		d.stopped = to->stopped_at != 0;
+		d.has_exit_code = to->has_exit;
+		d.exit_code = to->exit_code;
+		d.health = to->health.status;
+		d.start_timeout = to->start_timeout;
+		v = behaviour_dep_verdict(c->cond[k], &d, at, &dl, buf,
+		    sizeof buf);
+		if (v == DEP_NEVER) {
+			snprintf(why, len, "CannotStartContainerError: "
+			    "container %s: dependency %s (condition %s) %s",
+			    c->name, to->name,
+			    behaviour_condition_name(c->cond[k]), buf);
+			return DEP_NEVER;
+		}
+		if (v == DEP_WAIT) {
+			all = DEP_WAIT;
+			if (dl != 0 && (*deadline == 0 || dl < *deadline))
+				*deadline = dl;
+		}
+	}
+	return all;
+}
+
+/* Containers whose dependencies are met at at become ready to start.
+ * Returns the index of one whose dependencies never can be, or -1. */
+static int
+sim_ready(struct tsim *ts, int64_t at, char *why, size_t len)
+{
+	struct sim	*c;
+	int64_t		 dl;
+	size_t		 i;
+
+	for (i = 0; i < ts->n; i++) {
+		c = &ts->c[i];
+		if (c->ready_at != 0 || c->stopped_at != 0)
+			continue;
+		switch (sim_deps(ts, i, at, &dl, why, len)) {
+		case DEP_MET:
+			c->ready_at = at;
+			break;
+		case DEP_NEVER:
+			return (int)i;
+		case DEP_WAIT:
+			break;
+		}
+	}
+	return -1;
+}
+
+/* When the pulls end, from pending_at: at the first failing one, else
+ * when the slowest is done. *failed is the failing container or -1. */
+static int64_t
+sim_pull_end(const struct tsim *ts, int *failed)
+{
+	int64_t	done = 0, fail = -1;
+	size_t	i;
+
+	*failed = -1;
+	for (i = 0; i < ts->n; i++) {
+		if (ts->c[i].b.pull_fails) {
+			if (fail < 0 || ts->c[i].b.pull < fail) {
+				fail = ts->c[i].b.pull;
+				*failed = (int)i;
+			}
+		} else if (ts->c[i].b.pull > done)
+			done = ts->c[i].b.pull;
+	}
+	return ts->pending_at + (fail >= 0 ? fail : done);
+}
+
+/* The next event of a task's containers while it starts and runs: its
+ * time (0: none) and *kind. */
+static int64_t
+sim_plan(const struct tsim *ts, int64_t at, enum sim_event *kind)
+{
+	const struct sim	*c;
+	struct health_state	 next;
+	int64_t			 best = 0, x;
+	enum sim_event		 k;
+	size_t			 i;
+	int			 changed;
+	char			 why[ERR_MSG_MAX];
+
+	*kind = SIM_NONE;
+	for (i = 0; i < ts->n; i++) {
+		c = &ts->c[i];
+		x = 0;
+		k = SIM_NONE;
+		if (c->stopped_at != 0)
+			continue;
+		if (c->started_at == 0 && c->ready_at != 0) {
+			x = c->ready_at + c->b.start;
+			k = SIM_START;
+		} else if (c->started_at == 0) {
+			/* A wait that can never end is due now. */
+			if (sim_deps(ts, i, at, &x, why, sizeof why) ==
+			    DEP_NEVER)
+				x = at;
+			k = SIM_DEPENDENCY;
+		} else {
+			if ((x = behaviour_exit_at(&c->b, c->started_at)) != 0)
+				k = SIM_EXIT;
+			if (c->has_hc) {
+				int64_t	h = health_next(&c->b, &c->hc,
+				    c->started_at, &c->health, &next, &changed);
+
+				if (h != 0 && (x == 0 || h < x)) {
+					x = h;
+					k = SIM_HEALTH;
+				}
+			}
+		}
+		if (x != 0 && (best == 0 || x < best ||
+		    (x == best && k < *kind))) {
+			best = x;
+			*kind = k;
+		}
+	}
+	return best;
+}
+
+/* The next SIGTERM exit of a stopping task's containers, or 0. */
+static int64_t
+sim_kill_plan(const struct engine *eng, const struct tsim *ts)
+{
+	const struct sim	*c;
+	int64_t			 best = 0, x;
+	size_t			 i;
+	int			 code;
+
+	for (i = 0; i < ts->n; i++) {
+		c = &ts->c[i];
+		if (!sim_running(c) || c->sigterm_at == 0)
+			continue;
+		x = behaviour_sigterm_exit(&c->b, c->sigterm_at,
+		    eng->cfg.timings.stopping, c->stop_timeout, &code);
+		if (best == 0 || x < best)
+			best = x;
+	}
+	return best;
+}
+
+/* SIGTERM in reverse dependency order: a running container gets it once
+ * no running container depends on it. */
+static void
+sim_sigterm(struct tsim *ts, int64_t at)
+{
+	size_t	i, j, k;
+	int	blocked;
+
+	for (i = 0; i < ts->n; i++) {
+		if (!sim_running(&ts->c[i]) || ts->c[i].sigterm_at != 0)
+			continue;
+		blocked = 0;
+		for (j = 0; j < ts->n && !blocked; j++) {
+			if (j == i || !sim_running(&ts->c[j]))
+				continue;
+			for (k = 0; k < ts->c[j].ndeps; k++)
+				if (ts->c[j].dep[k] == i)
+					blocked = 1;
+		}
+		if (!blocked)
+			ts->c[i].sigterm_at = at;
+	}
+}
+
+/* The time the last container stopped, or 0 if one still runs. */
+static int64_t
+sim_all_stopped(const struct tsim *ts)
+{
+	int64_t	last = 0;
+	size_t	i;
+
+	for (i = 0; i < ts->n; i++) {
+		if (ts->c[i].stopped_at == 0)
+			return 0;
+		if (ts->c[i].stopped_at > last)
+			last = ts->c[i].stopped_at;
+	}
+	return last;
+}
+
 static cJSON *
 task_containers(struct engine *eng, const struct task_spec *spec,
     const char *task_id, const char *task_arn)
@@ -264,6 +761,7 @@ engine_task_create(struct engine *eng, const struct task_spec *spec,
     char **arn_out, struct err *e)
 {
 	struct task_row		 t;
+	struct tsim		 ts;
 	struct placement_need	 need;
 	char			 id[ID_HEX32_LEN];
 	const cJSON		*tdarn = cJSON_GetObjectItem(spec->td,
@@ -271,6 +769,7 @@ engine_task_create(struct engine *eng, const struct task_spec *spec,
 	int64_t			 now = engine_now(eng);
 	size_t			 i;
 	int			 ret = -1, awsvpc = task_is_awsvpc(spec->td);
+	int			 failed;
 
 	memset(&t, 0, sizeof t);
 	id_hex32(&eng->prng, id);
@@ -299,11 +798,17 @@ engine_task_create(struct engine *eng, const struct task_spec *spec,
 		    cJSON_CreateNumber(need.ports_udp[i]));
 	t.version = 1;
 	t.created_at = t.updated_at = now;
-	t.next_at = now + (awsvpc ? eng->cfg.timings.provisioning :
-	    eng->cfg.timings.pending);
 	t.doc = cJSON_CreateObject();
 	cJSON_AddItemToObject(t.doc, "containers",
 	    task_containers(eng, spec, id, t.arn));
+	cJSON_AddItemToObject(t.doc, "sim", sim_new(spec->td));
+	/* A PENDING task's pulls begin now. */
+	sim_load(eng, &t, &ts);
+	if (!awsvpc)
+		ts.pending_at = now;
+	t.next_at = awsvpc ? now + eng->cfg.timings.provisioning :
+	    sim_pull_end(&ts, &failed);
+	sim_save(&ts);
 	if (spec->overrides != NULL)
 		cJSON_AddItemToObject(t.doc, "overrides",
 		    cJSON_Duplicate(spec->overrides, 1));
@@ -333,21 +838,6 @@ engine_task_create(struct engine *eng, const struct task_spec *spec,
 out:
 	task_row_clear(&t);
 	return ret;
-}
-
-/* Sets every container's lastStatus (and exit code when stopping). */
-static void
-containers_set(struct task_row *t, const char *status, int exit_code)
-{
-	cJSON	*c;
-
-	cJSON_ArrayForEach(c, cJSON_GetObjectItem(t->doc, "containers")) {
-		set_string(c, "lastStatus", status);
-		if (exit_code >= 0) {
-			cJSON_DeleteItemFromObject(c, "exitCode");
-			cJSON_AddNumberToObject(c, "exitCode", exit_code);
-		}
-	}
 }
 
 static void
@@ -412,62 +902,113 @@ step_time(const struct engine *eng, enum task_status s)
 	return 0;
 }
 
-/* Moves a task to status s at time at: fields, version, event. */
+/* When the task's next step is due after a change at at (0: none). */
+static int64_t
+task_next_at(const struct engine *eng, const struct task_row *t,
+    const struct tsim *ts, int64_t at)
+{
+	enum sim_event	kind;
+	int64_t		x;
+	int		failed;
+
+	if (t->desired_stopped && t->last_status <= TASK_RUNNING)
+		return at;	/* the stop begins */
+	switch (t->last_status) {
+	case TASK_PROVISIONING:
+	case TASK_DEACTIVATING:
+	case TASK_DEPROVISIONING:
+		return at + step_time(eng, t->last_status);
+	case TASK_PENDING:
+		return sim_pull_end(ts, &failed);
+	case TASK_ACTIVATING:
+	case TASK_RUNNING:
+		return sim_plan(ts, at, &kind);
+	case TASK_STOPPING:
+		/* Nothing left to stop: on at once. */
+		return (x = sim_kill_plan(eng, ts)) != 0 ? x : at;
+	case TASK_STOPPED:
+	case TASK_STATUS_COUNT:
+		break;
+	}
+	return 0;
+}
+
+/* Writes the task and its event: one change, version + 1. */
 static int
-task_enter(struct engine *eng, struct task_row *t, enum task_status s,
+task_changed(struct engine *eng, struct task_row *t, struct tsim *ts,
     int64_t at, struct err *e)
 {
-	int	was_running = t->last_status >= TASK_RUNNING;
-
-	t->last_status = s;
 	t->version++;
 	t->updated_at = at;
-	t->next_at = 0;
+	t->next_at = task_next_at(eng, t, ts, at);
+	sim_save(ts);
+	return store_task_update(eng->st, t, e) != 0 ||
+	    task_event(eng, t, e) != 0 ? -1 : 0;
+}
+
+/* Stores what changed inside the task without a change ECS would show
+ * (a container became ready, a health check changed nothing). */
+static int
+task_touch(struct engine *eng, struct task_row *t, struct tsim *ts,
+    int64_t at, struct err *e)
+{
+	t->next_at = task_next_at(eng, t, ts, at);
+	sim_save(ts);
+	return store_task_update(eng->st, t, e);
+}
+
+/* Moves a task to status s at time at: fields, version, event. */
+static int
+task_enter(struct engine *eng, struct task_row *t, struct tsim *ts,
+    enum task_status s, int64_t at, struct err *e)
+{
+	int	was_running = t->last_status >= TASK_RUNNING;
+	char	why[ERR_MSG_MAX];
+	int64_t	last;
+
+	t->last_status = s;
 	switch (s) {
 	case TASK_PROVISIONING:
 		break;
 	case TASK_PENDING:
 		attachments_set(t, "ATTACHED");
+		ts->pending_at = at;
 		break;
 	case TASK_ACTIVATING:
-		doc_set_time(t->doc, "pullStartedAt", at -
-		    eng->cfg.timings.pending);
+		doc_set_time(t->doc, "pullStartedAt", ts->pending_at);
 		doc_set_time(t->doc, "pullStoppedAt", at);
+		/* Nothing has started, so no dependency fails yet. */
+		(void)sim_ready(ts, at, why, sizeof why);
 		break;
 	case TASK_RUNNING:
 		doc_set_time(t->doc, "startedAt", at);
 		doc_set_time(t->doc, "connectivityAt", at);
 		set_string(t->doc, "connectivity", "CONNECTED");
-		containers_set(t, "RUNNING", -1);
 		break;
 	case TASK_DEACTIVATING:
 		break;
 	case TASK_STOPPING:
+		sim_sigterm(ts, at);
 		break;
 	case TASK_DEPROVISIONING:
-		if (was_running) {
-			containers_set(t, "STOPPED", 0);
-			doc_set_time(t->doc, "executionStoppedAt", at);
-		}
-		attachments_set(t, "DELETED");
-		break;
 	case TASK_STOPPED:
-		if (was_running && doc_time(t->doc, "executionStoppedAt") == 0) {
-			containers_set(t, "STOPPED", 0);
-			doc_set_time(t->doc, "executionStoppedAt", at);
-		} else if (!was_running)
-			containers_set(t, "STOPPED", -1);
+		if (doc_time(t->doc, "executionStoppedAt") == 0) {
+			sim_stop_rest(ts, at);
+			if (was_running && (last = sim_all_stopped(ts)) != 0)
+				doc_set_time(t->doc, "executionStoppedAt",
+				    last);
+		}
+		if (s == TASK_DEPROVISIONING) {
+			attachments_set(t, "DELETED");
+			break;
+		}
 		t->stopped_at = at;
 		doc_set_time(t->doc, "stoppedAt", at);
 		break;
 	case TASK_STATUS_COUNT:
 		break;
 	}
-	if (s != TASK_STOPPED && s != TASK_RUNNING)
-		t->next_at = at + step_time(eng, s);
-	else if (s == TASK_RUNNING && t->desired_stopped)
-		t->next_at = at;
-	if (store_task_update(eng->st, t, e) != 0 || task_event(eng, t, e) != 0)
+	if (task_changed(eng, t, ts, at, e) != 0)
 		return -1;
 	if (s == TASK_STOPPED && t->instance_arn != NULL &&
 	    engine_instance_changed(eng, t->instance_arn, e) != 0)
@@ -478,12 +1019,12 @@ task_enter(struct engine *eng, struct task_row *t, enum task_status s,
 	return 0;
 }
 
-int
-engine_task_stop(struct engine *eng, struct task_row *t,
-    enum task_stop_code code, const char *reason, struct err *e)
+/* Asks a task to stop at time at (desiredStatus STOPPED), with its stop
+ * code and reason; no-op if already asked. */
+static int
+task_stop_at(struct engine *eng, struct task_row *t, enum task_stop_code code,
+    const char *reason, int64_t at, struct err *e)
 {
-	int64_t	now = engine_now(eng);
-
 	if (t->desired_stopped || t->last_status == TASK_STOPPED)
 		return 0;
 	t->desired_stopped = 1;
@@ -491,10 +1032,10 @@ engine_task_stop(struct engine *eng, struct task_row *t,
 	free(t->stopped_reason);
 	t->stopped_reason = xstrdup(reason);
 	t->version++;
-	t->updated_at = now;
-	doc_set_time(t->doc, "stoppingAt", now);
+	t->updated_at = at;
+	doc_set_time(t->doc, "stoppingAt", at);
 	/* The stop begins now, whatever step was due. */
-	t->next_at = now;
+	t->next_at = at;
 	if (store_task_update(eng->st, t, e) != 0 || task_event(eng, t, e) != 0)
 		return -1;
 	if (t->service_arn != NULL)
@@ -505,22 +1046,189 @@ engine_task_stop(struct engine *eng, struct task_row *t,
 	return 0;
 }
 
+int
+engine_task_stop(struct engine *eng, struct task_row *t,
+    enum task_stop_code code, const char *reason, struct err *e)
+{
+	return task_stop_at(eng, t, code, reason, engine_now(eng), e);
+}
+
+int
+engine_task_ever_ran(const struct task_row *t)
+{
+	return doc_time(t->doc, "startedAt") != 0;
+}
+
+/* A container's dependencies can never be met: the task fails to start. */
+static int
+task_dependency_failed(struct engine *eng, struct task_row *t,
+    struct tsim *ts, int i, const char *why, int64_t at, struct err *e)
+{
+	set_string(ts->c[i].shown, "reason", why);
+	sim_save(ts);
+	return task_stop_at(eng, t, STOP_TASK_FAILED_TO_START, why, at, e);
+}
+
+/* The pulls are over at at: a failure stops the task before it starts. */
+static int
+step_pull(struct engine *eng, struct task_row *t, struct tsim *ts,
+    int64_t now, struct err *e)
+{
+	char		 why[ERR_MSG_MAX];
+	const char	*image;
+	int		 failed;
+	int64_t		 at = sim_pull_end(ts, &failed);
+
+	if (at > now)
+		return task_touch(eng, t, ts, now, e);
+	if (failed < 0)
+		return task_enter(eng, t, ts, TASK_ACTIVATING, at, e);
+	/* ECS's wording, as the Docker daemon gives it for a missing tag. */
+	image = cJSON_GetStringValue(cJSON_GetObjectItem(ts->c[failed].shown,
+	    "image"));
+	snprintf(why, sizeof why, "CannotPullContainerError: Error response "
+	    "from daemon: manifest for %.128s not found: manifest unknown: "
+	    "manifest unknown", image ? image : "");
+	set_string(ts->c[failed].shown, "reason", why);
+	doc_set_time(t->doc, "pullStartedAt", ts->pending_at);
+	doc_set_time(t->doc, "pullStoppedAt", at);
+	sim_save(ts);
+	return task_stop_at(eng, t, STOP_TASK_FAILED_TO_START, why, at, e);
+}
+
+/*
+ * The containers of a starting or running task: the events due at the
+ * earliest time, of one kind (starts, then exits, then health changes,
+ * then dependency waits that give up), as one change.
+ */
+static int
+step_containers(struct engine *eng, struct task_row *t, struct tsim *ts,
+    int64_t now, struct err *e)
+{
+	struct health_state	 next;
+	struct sim		*c;
+	enum sim_event		 kind;
+	enum health_status	 h;
+	char			 why[ERR_MSG_MAX];
+	int64_t			 at = sim_plan(ts, t->next_at, &kind);
+	size_t			 i;
+	int			 changed = 0, essential = 0, moved, failed;
+
+	if (at == 0 || at > now)
+		return task_touch(eng, t, ts, now, e);
+	for (i = 0; i < ts->n; i++) {
+		c = &ts->c[i];
+		switch (kind) {
+		case SIM_START:
+			if (c->started_at != 0 || c->ready_at == 0 ||
+			    c->stopped_at != 0 || c->ready_at + c->b.start != at)
+				break;
+			c->started_at = at;
+			set_string(c->shown, "lastStatus", "RUNNING");
+			if (c->has_hc)
+				health_state_start(&c->health, &c->hc, at);
+			changed = 1;
+			break;
+		case SIM_EXIT:
+			if (!sim_running(c) ||
+			    behaviour_exit_at(&c->b, c->started_at) != at)
+				break;
+			sim_stop(c, at, c->b.exit_code);
+			essential |= c->essential;
+			changed = 1;
+			break;
+		case SIM_HEALTH:
+			if (!sim_running(c) || !c->has_hc ||
+			    health_next(&c->b, &c->hc, c->started_at,
+			    &c->health, &next, &moved) != at)
+				break;
+			c->health = next;
+			if (moved) {
+				set_string(c->shown, "healthStatus",
+				    behaviour_health_name(next.status));
+				changed = 1;
+			}
+			break;
+		case SIM_DEPENDENCY:
+		case SIM_NONE:
+			break;
+		}
+	}
+	if (essential) {
+		sim_save(ts);
+		return task_stop_at(eng, t, STOP_ESSENTIAL_CONTAINER_EXITED,
+		    "Essential container in task exited", at, e);
+	}
+	if ((failed = sim_ready(ts, at, why, sizeof why)) >= 0)
+		return task_dependency_failed(eng, t, ts, failed, why, at, e);
+	if (kind == SIM_HEALTH && changed) {
+		h = sim_task_health(ts);
+		free(t->health);
+		t->health = xstrdup(behaviour_health_name(h));
+		if (t->service_arn != NULL)
+			engine_mark_service(eng, t->service_arn);
+	}
+	if (t->last_status == TASK_ACTIVATING) {
+		for (i = 0; i < ts->n && ts->c[i].started_at != 0; i++)
+			;
+		if (i == ts->n)
+			return task_enter(eng, t, ts, TASK_RUNNING, at, e);
+	}
+	return changed ? task_changed(eng, t, ts, at, e) :
+	    task_touch(eng, t, ts, at, e);
+}
+
+/* A stopping task's containers exit after SIGTERM, dependents first; the
+ * task moves on when the last has exited. */
+static int
+step_stopping(struct engine *eng, struct task_row *t, struct tsim *ts,
+    int64_t now, struct err *e)
+{
+	struct sim	*c;
+	int64_t		 at = sim_kill_plan(eng, ts);
+	size_t		 i;
+	int		 code;
+
+	if (at == 0)
+		return task_enter(eng, t, ts, stop_next(t), t->next_at, e);
+	if (at > now)
+		return task_touch(eng, t, ts, now, e);
+	for (i = 0; i < ts->n; i++) {
+		c = &ts->c[i];
+		if (sim_running(c) && c->sigterm_at != 0 &&
+		    behaviour_sigterm_exit(&c->b, c->sigterm_at,
+		    eng->cfg.timings.stopping, c->stop_timeout, &code) == at)
+			sim_stop(c, at, code);
+	}
+	sim_sigterm(ts, at);
+	if (sim_all_stopped(ts) != 0)
+		return task_enter(eng, t, ts, stop_next(t), at, e);
+	return task_changed(eng, t, ts, at, e);
+}
+
 /* One step of a task whose next_at has come. */
 static int
 task_step(struct engine *eng, struct task_row *t, struct err *e)
 {
-	int64_t	at = t->next_at;
+	struct tsim	ts;
+	int64_t		now = engine_now(eng);
 
-	if (t->desired_stopped)
-		return task_enter(eng, t, stop_next(t), at, e);
+	sim_load(eng, t, &ts);
+	if (t->desired_stopped) {
+		if (t->last_status == TASK_STOPPING)
+			return step_stopping(eng, t, &ts, now, e);
+		if (t->last_status != TASK_STOPPED)
+			return task_enter(eng, t, &ts, stop_next(t), t->next_at,
+			    e);
+	}
 	switch (t->last_status) {
 	case TASK_PROVISIONING:
-		return task_enter(eng, t, TASK_PENDING, at, e);
+		return task_enter(eng, t, &ts, TASK_PENDING, t->next_at, e);
 	case TASK_PENDING:
-		return task_enter(eng, t, TASK_ACTIVATING, at, e);
+		return step_pull(eng, t, &ts, now, e);
 	case TASK_ACTIVATING:
-		return task_enter(eng, t, TASK_RUNNING, at, e);
 	case TASK_RUNNING:
+		return step_containers(eng, t, &ts, now, e);
 	case TASK_DEACTIVATING:
 	case TASK_STOPPING:
 	case TASK_DEPROVISIONING:

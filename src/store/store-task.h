@@ -69,6 +69,10 @@ int	store_task_loads(struct store *st, const char *cluster,
 	    struct task_load **rows, size_t *n, struct err *e);
 /* Counts tasks of a cluster that are not STOPPED. */
 int64_t	store_task_count_live(struct store *st, const char *cluster);
+/* The details of the task's "ECS Task State Change" events in the outbox,
+ * oldest first, as a new array (caller frees). */
+int	store_task_events(struct store *st, const char *arn, cJSON **out,
+	    struct err *e);
 /* Deletes STOPPED tasks whose stopped_at is at or before before. */
 int	store_task_purge(struct store *st, int64_t before, struct err *e);
 /* The earliest stopped_at of a STOPPED task, or 0. */

@@ -329,6 +329,32 @@ store_task_count_live(struct store *st, const char *cluster)
 	return store_int_query(st, SQL_TASK_COUNT_LIVE, cluster);
 }
 
+static const char SQL_TASK_EVENTS[] =
+    "SELECT detail FROM events WHERE resource = ?1 AND "
+    "detail_type = 'ECS Task State Change' ORDER BY seq";
+
+int
+store_task_events(struct store *st, const char *arn, cJSON **out,
+    struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_EVENTS);
+	cJSON		*d;
+	int		 rc;
+
+	*out = cJSON_CreateArray();
+	bind_text(s, 1, arn);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((d = col_json(s, 0)) != NULL)
+			cJSON_AddItemToArray(*out, d);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return store_fail(st, e, "reading a task's events");
+	}
+	return 0;
+}
+
 static const char SQL_TASK_PURGE_TAGS[] =
     "DELETE FROM tags WHERE resource_arn IN (SELECT arn FROM tasks WHERE "
     "stopped_at IS NOT NULL AND stopped_at <= ?1)";
