@@ -99,6 +99,19 @@ keep(cJSON *doc, const cJSON *req, const char *name)
 	cJSON_AddItemToObject(doc, name, cJSON_Duplicate(j, 1));
 }
 
+/* Sets doc's member name to v (taken) or, when v is NULL, leaves what
+ * doc has ([] when it has nothing). */
+static void
+keep_or_empty(cJSON *doc, const char *name, cJSON *v)
+{
+	if (v != NULL)
+		cJSON_DeleteItemFromObjectCaseSensitive(doc, name);
+	else if (cJSON_GetObjectItem(doc, name) == NULL)
+		v = cJSON_CreateArray();
+	if (v != NULL)
+		cJSON_AddItemToObject(doc, name, v);
+}
+
 /*
  * placementStrategy and placementConstraints of req, checked against the
  * task definition and kept in the service's doc normalized; members the
@@ -111,20 +124,8 @@ keep_placement(cJSON *doc, const cJSON *req, const cJSON *td, struct err *e)
 
 	if (api_placement_read(req, td, &strategies, &constraints, e) != 0)
 		return -1;
-	if (strategies != NULL) {
-		cJSON_DeleteItemFromObjectCaseSensitive(doc,
-		    "placementStrategy");
-		cJSON_AddItemToObject(doc, "placementStrategy", strategies);
-	} else if (cJSON_GetObjectItem(doc, "placementStrategy") == NULL)
-		cJSON_AddItemToObject(doc, "placementStrategy",
-		    cJSON_CreateArray());
-	if (constraints != NULL) {
-		cJSON_DeleteItemFromObjectCaseSensitive(doc,
-		    "placementConstraints");
-		cJSON_AddItemToObject(doc, "placementConstraints", constraints);
-	} else if (cJSON_GetObjectItem(doc, "placementConstraints") == NULL)
-		cJSON_AddItemToObject(doc, "placementConstraints",
-		    cJSON_CreateArray());
+	keep_or_empty(doc, "placementStrategy", strategies);
+	keep_or_empty(doc, "placementConstraints", constraints);
 	return 0;
 }
 

@@ -82,6 +82,20 @@ fill(struct deploy_task *t, size_t at, size_t n, int dep, int running,
 	return at + n;
 }
 
+/* A state over tasks[0..n) with those bounds, launches allowed. */
+static void
+state(struct deploy_state *st, const struct deploy_task *tasks, size_t n,
+    int64_t desired, int64_t maxp, int64_t minp)
+{
+	memset(st, 0, sizeof *st);
+	st->desired = desired;
+	st->maximum_percent = maxp;
+	st->minimum_healthy_percent = minp;
+	st->can_launch = 1;
+	st->tasks = tasks;
+	st->ntasks = n;
+}
+
 static size_t
 count_reason(const struct deploy_plan *p, enum deploy_reason r)
 {
@@ -124,13 +138,7 @@ START_TEST(test_first_move_table)
 
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
 		n = fill(tasks, 0, (size_t)t[i].desired, 1, 1, 1);
-		memset(&st, 0, sizeof st);
-		st.desired = t[i].desired;
-		st.maximum_percent = t[i].maxp;
-		st.minimum_healthy_percent = t[i].minp;
-		st.can_launch = 1;
-		st.tasks = tasks;
-		st.ntasks = n;
+		state(&st, tasks, n, t[i].desired, t[i].maxp, t[i].minp);
 		deploy_plan_replica(&st, &p);
 		ck_assert_msg(p.start == t[i].start && p.nstops == t[i].stop &&
 		    p.blocked == t[i].blocked, "row %zu: start %lld stops %zu "
@@ -154,13 +162,7 @@ START_TEST(test_break_as_new_become_healthy)
 	n = fill(tasks, 0, 4, 1, 1, 1);
 	n = fill(tasks, n, 1, 0, 1, 1);
 	n = fill(tasks, n, 3, 0, 1, 0);
-	memset(&st, 0, sizeof st);
-	st.desired = 4;
-	st.maximum_percent = 200;
-	st.minimum_healthy_percent = 100;
-	st.can_launch = 1;
-	st.tasks = tasks;
-	st.ntasks = n;
+	state(&st, tasks, n, 4, 200, 100);
 	deploy_plan_replica(&st, &p);
 	ck_assert_int_eq(p.start, 0);
 	ck_assert_uint_eq(p.nstops, 1);
@@ -189,13 +191,7 @@ START_TEST(test_superseded_deployments)
 	n = fill(tasks, 0, 3, 2, 1, 1);		/* A: healthy */
 	n = fill(tasks, n, 2, 1, 1, 0);		/* B: running, not healthy */
 	n = fill(tasks, n, 1, 1, 0, 0);		/* B: pending */
-	memset(&st, 0, sizeof st);
-	st.desired = 3;
-	st.maximum_percent = 200;
-	st.minimum_healthy_percent = 50;	/* lower 2 */
-	st.can_launch = 1;
-	st.tasks = tasks;
-	st.ntasks = n;
+	state(&st, tasks, n, 3, 200, 50);	/* lower 2 */
 	deploy_plan_replica(&st, &p);
 	/* B's three go, and one of A's (3 healthy, lower 2). Tasks being
 	 * stopped still count: 6 of upper 6, nothing starts yet. */
@@ -220,13 +216,7 @@ START_TEST(test_scale_in_order)
 	n = fill(tasks, n, 2, 0, 0, 0);		/* 4, 5 pending */
 	tasks[5].order = -1;			/* preferred over 4 */
 	tasks[1].order = -5;			/* preferred over 0, 2 */
-	memset(&st, 0, sizeof st);
-	st.desired = 1;
-	st.maximum_percent = 200;
-	st.minimum_healthy_percent = 100;
-	st.can_launch = 1;
-	st.tasks = tasks;
-	st.ntasks = n;
+	state(&st, tasks, n, 1, 200, 100);
 	deploy_plan_replica(&st, &p);
 	ck_assert_uint_eq(p.nstops, 5);
 	ck_assert_uint_eq(p.stops[0].task, 5);
@@ -251,13 +241,7 @@ START_TEST(test_unhealthy_replacement)
 	n = fill(tasks, 0, 3, 0, 1, 1);
 	n = fill(tasks, n, 1, 0, 1, 0);
 	tasks[3].unhealthy = 1;
-	memset(&st, 0, sizeof st);
-	st.desired = 4;
-	st.maximum_percent = 200;
-	st.minimum_healthy_percent = 100;
-	st.can_launch = 1;
-	st.tasks = tasks;
-	st.ntasks = n;
+	state(&st, tasks, n, 4, 200, 100);
 	deploy_plan_replica(&st, &p);
 	ck_assert_int_eq(p.start, 1);
 	ck_assert_uint_eq(p.nstops, 0);
@@ -315,13 +299,7 @@ START_TEST(test_draining_table)
 		/* desired 2: both tasks on a DRAINING instance. */
 		n = fill(tasks, 0, 2, 0, 1, 1);
 		tasks[0].draining = tasks[1].draining = 1;
-		memset(&st, 0, sizeof st);
-		st.desired = 2;
-		st.maximum_percent = t[i].maxp;
-		st.minimum_healthy_percent = t[i].minp;
-		st.can_launch = 1;
-		st.tasks = tasks;
-		st.ntasks = n;
+		state(&st, tasks, n, 2, t[i].maxp, t[i].minp);
 		deploy_plan_replica(&st, &p);
 		ck_assert_msg(p.start == t[i].start && p.nstops == t[i].stop &&
 		    p.blocked == t[i].blocked, "row %zu: start %lld stops %zu "
@@ -349,11 +327,7 @@ START_TEST(test_throttled_launch)
 	struct deploy_state	st;
 	struct deploy_plan	p;
 
-	memset(&st, 0, sizeof st);
-	st.desired = 2;
-	st.maximum_percent = 200;
-	st.minimum_healthy_percent = 100;
-	st.tasks = tasks;
+	state(&st, tasks, 0, 2, 200, 100);
 	st.can_launch = 0;
 	deploy_plan_replica(&st, &p);
 	ck_assert_int_eq(p.start, 0);
@@ -373,10 +347,7 @@ START_TEST(test_steady)
 	struct deploy_state	st;
 
 	fill(tasks, 0, 3, 0, 1, 1);
-	memset(&st, 0, sizeof st);
-	st.desired = 2;
-	st.tasks = tasks;
-	st.ntasks = 3;
+	state(&st, tasks, 3, 2, 200, 100);
 	ck_assert_int_eq(deploy_steady(&st), 0);
 	tasks[2].stopping = 1;
 	ck_assert_int_eq(deploy_steady(&st), 1);
@@ -408,12 +379,7 @@ START_TEST(test_daemon_plan)
 	for (i = 0; i < 4; i++)
 		tasks[i].instance = (int)i;
 	tasks[1].deployment = 0;
-	memset(&st, 0, sizeof st);
-	st.maximum_percent = 100;
-	st.minimum_healthy_percent = 0;
-	st.can_launch = 1;
-	st.tasks = tasks;
-	st.ntasks = 4;
+	state(&st, tasks, 4, 0, 100, 0);
 	st.instances = ins;
 	st.ninstances = 4;
 	st.desired = deploy_daemon_desired(&st);
@@ -514,13 +480,7 @@ sim_run(int64_t desired, int64_t maxp, int64_t minp, int redeploy_at,
 		ck_assert_msg(step == 0 || healthy >= b.lower, "step %d: %lld "
 		    "healthy under lower %lld", step, (long long)healthy,
 		    (long long)b.lower);
-		memset(&st, 0, sizeof st);
-		st.desired = desired;
-		st.maximum_percent = maxp;
-		st.minimum_healthy_percent = minp;
-		st.can_launch = 1;
-		st.tasks = dt;
-		st.ntasks = k;
+		state(&st, dt, k, desired, maxp, minp);
 		if (deploy_steady(&st) && step > redeploy_at) {
 			*steps = step;
 			return 1;

@@ -407,6 +407,73 @@ census(void)
 	return c;
 }
 
+/*
+ * The tasks (DescribeTasks shapes) of service name whose desiredStatus is
+ * desired, or both when desired is NULL. Free with cJSON_Delete.
+ */
+static cJSON *
+service_tasks(const char *name, const char *desired)
+{
+	static const char *const both[] = { "RUNNING", "STOPPED" };
+	cJSON		*out = cJSON_CreateArray(), *r, *d, *t;
+	const cJSON	*a;
+	char		 b[16384];
+	size_t		 len;
+	int		 k;
+
+	for (k = 0; k < 2; k++) {
+		if (desired != NULL && strcmp(desired, both[k]) != 0)
+			continue;
+		snprintf(b, sizeof b, "{\"serviceName\":\"%s\","
+		    "\"desiredStatus\":\"%s\"}", name, both[k]);
+		r = call("ListTasks", b);
+		len = (size_t)snprintf(b, sizeof b, "{\"tasks\":[");
+		cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "taskArns"))
+			len += (size_t)snprintf(b + len, sizeof b - len,
+			    "%s\"%s\"", len > 10 ? "," : "", a->valuestring);
+		snprintf(b + len, sizeof b - len, "]}");
+		cJSON_Delete(r);
+		if (len <= 10)
+			continue;
+		d = call("DescribeTasks", b);
+		while ((t = cJSON_DetachItemFromArray(cJSON_GetObjectItem(d,
+		    "tasks"), 0)) != NULL)
+			cJSON_AddItemToArray(out, t);
+		cJSON_Delete(d);
+	}
+	return out;
+}
+
+/* One task's DescribeTasks shape; cJSON_Delete it. */
+static cJSON *
+describe_task(const char *arn)
+{
+	char	 body[512];
+	cJSON	*r, *t;
+
+	snprintf(body, sizeof body, "{\"tasks\":[\"%s\"]}", arn);
+	r = call("DescribeTasks", body);
+	t = cJSON_DetachItemFromArray(cJSON_GetObjectItem(r, "tasks"), 0);
+	cJSON_Delete(r);
+	ck_assert_ptr_nonnull(t);
+	return t;
+}
+
+/* How many of the service's live tasks run on instance ins. */
+static int
+tasks_on(const char *name, const char *ins)
+{
+	cJSON		*ts = service_tasks(name, "RUNNING");
+	const cJSON	*t;
+	int		 n = 0;
+
+	cJSON_ArrayForEach(t, ts)
+		if (strcmp(str_at(t, "containerInstanceArn", NULL), ins) == 0)
+			n++;
+	cJSON_Delete(ts);
+	return n;
+}
+
 static int
 count_events(const cJSON *s, const char *prefix)
 {
@@ -643,19 +710,17 @@ END_TEST
  * draining cannot progress, and the service says so once. */
 START_TEST(test_draining_instance)
 {
-	cJSON		*r, *s, *arns;
+	cJSON		*r, *s;
 	const cJSON	*a;
 	char		 body[512], ci[256], job[256];
-	int		 on_ci = 0;
 
 	big_instances(1);
 	web_revision("x:1");
-	call_free("RegisterTaskDefinition", "{\"family\":\"job\","
-	    "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"x\","
-	    "\"memory\":128}]}");
 	call_free("CreateService", "{\"serviceName\":\"web\","
 	    "\"taskDefinition\":\"web\",\"desiredCount\":3}");
-	r = call("RunTask", "{\"taskDefinition\":\"job\"}");
+	/* A standalone task, on the only instance. */
+	r = call("RunTask", "{\"taskDefinition\":\"web\","
+	    "\"startedBy\":\"job\"}");
 	snprintf(job, sizeof job, "%s", str_at(r, "tasks", "0", "taskArn",
 	    NULL));
 	snprintf(ci, sizeof ci, "%s", str_at(r, "tasks", "0",
@@ -668,29 +733,12 @@ START_TEST(test_draining_instance)
 	call_free("UpdateContainerInstancesState", body);
 	run_checked(120000, 0, 6, 3);
 	/* Every service task now runs on the other instance. */
-	r = call("ListTasks", "{\"serviceName\":\"web\"}");
-	arns = cJSON_GetObjectItem(r, "taskArns");
-	ck_assert_int_eq(cJSON_GetArraySize(arns), 3);
-	cJSON_ArrayForEach(a, arns) {
-		char	b[256];
-		cJSON	*d;
-
-		snprintf(b, sizeof b, "{\"tasks\":[\"%s\"]}", a->valuestring);
-		d = call("DescribeTasks", b);
-		if (strcmp(str_at(d, "tasks", "0", "containerInstanceArn",
-		    NULL), ci) == 0)
-			on_ci++;
-		cJSON_Delete(d);
-	}
-	cJSON_Delete(r);
-	ck_assert_int_eq(on_ci, 0);
+	ck_assert_int_eq(census().live, 3);
+	ck_assert_int_eq(tasks_on("web", ci), 0);
 	/* The standalone task was left alone. */
-	snprintf(body, sizeof body, "{\"tasks\":[\"%s\"]}", job);
-	r = call("DescribeTasks", body);
-	ck_assert_str_eq(str_at(r, "tasks", "0", "lastStatus", NULL),
-	    "RUNNING");
-	ck_assert_str_eq(str_at(r, "tasks", "0", "desiredStatus", NULL),
-	    "RUNNING");
+	r = describe_task(job);
+	ck_assert_str_eq(str_at(r, "lastStatus", NULL), "RUNNING");
+	ck_assert_str_eq(str_at(r, "desiredStatus", NULL), "RUNNING");
 	cJSON_Delete(r);
 
 	/* 100/100: draining the other instance cannot progress. */
@@ -769,29 +817,37 @@ START_TEST(test_steady_state_repeats)
 }
 END_TEST
 
-/* Lists a DAEMON service's task instances; returns how many tasks. */
+/* The DAEMON service's desiredCount. */
+static int
+daemon_desired(void)
+{
+	cJSON	*r = call("DescribeServices", "{\"services\":[\"daemon\"]}");
+	int	 n = num(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "services"),
+		    0), "desiredCount");
+
+	cJSON_Delete(r);
+	return n;
+}
+
+/* The instances of the DAEMON service's live tasks (of family_rev when
+ * not NULL); returns how many tasks. */
 static int
 daemon_tasks(const char *family_rev, char ins[][256], int max)
 {
-	cJSON		*r, *d;
-	const cJSON	*a;
-	char		 b[512];
+	cJSON		*ts = service_tasks("daemon", "RUNNING");
+	const cJSON	*t;
 	int		 n = 0;
 
-	r = call("ListTasks", "{\"serviceName\":\"daemon\"}");
-	cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "taskArns")) {
-		snprintf(b, sizeof b, "{\"tasks\":[\"%s\"]}", a->valuestring);
-		d = call("DescribeTasks", b);
-		if (family_rev == NULL || strstr(str_at(d, "tasks", "0",
-		    "taskDefinitionArn", NULL), family_rev) != NULL) {
-			if (n < max)
-				snprintf(ins[n], 256, "%s", str_at(d, "tasks",
-				    "0", "containerInstanceArn", NULL));
-			n++;
-		}
-		cJSON_Delete(d);
+	cJSON_ArrayForEach(t, ts) {
+		if (family_rev != NULL && strstr(str_at(t,
+		    "taskDefinitionArn", NULL), family_rev) == NULL)
+			continue;
+		if (n < max)
+			snprintf(ins[n], 256, "%s", str_at(t,
+			    "containerInstanceArn", NULL));
+		n++;
 	}
-	cJSON_Delete(r);
+	cJSON_Delete(ts);
 	return n;
 }
 
@@ -842,10 +898,7 @@ START_TEST(test_daemon_follows_instances)
 	call_free("UpdateContainerInstancesState", body);
 	clock_run_until(clk, T0 + 80000);
 	ck_assert_int_eq(daemon_tasks(NULL, ins, 8), 2);
-	r = call("DescribeServices", "{\"services\":[\"daemon\"]}");
-	ck_assert_int_eq(num(cJSON_GetArrayItem(cJSON_GetObjectItem(r,
-	    "services"), 0), "desiredCount"), 2);
-	cJSON_Delete(r);
+	ck_assert_int_eq(daemon_desired(), 2);
 
 	/* A new revision: replaced instance by instance (100/0). */
 	call_free("UpdateService", "{\"service\":\"daemon\","
@@ -867,10 +920,7 @@ START_TEST(test_daemon_follows_instances)
 	call_free("DeregisterContainerInstance", body);
 	clock_run_until(clk, T0 + 220000);
 	ck_assert_int_eq(daemon_tasks(NULL, ins, 8), 1);
-	r = call("DescribeServices", "{\"services\":[\"daemon\"]}");
-	ck_assert_int_eq(num(cJSON_GetArrayItem(cJSON_GetObjectItem(r,
-	    "services"), 0), "desiredCount"), 1);
-	cJSON_Delete(r);
+	ck_assert_int_eq(daemon_desired(), 1);
 }
 END_TEST
 
@@ -930,29 +980,6 @@ put_attribute(const char *instance, const char *name, const char *value)
 	snprintf(body, sizeof body, "{\"attributes\":[{\"name\":\"%s\","
 	    "\"value\":\"%s\",\"targetId\":\"%s\"}]}", name, value, instance);
 	call_free("PutAttributes", body);
-}
-
-/* Where the service's live tasks run: how many on instance ins. */
-static int
-tasks_on(const char *service_name, const char *ins)
-{
-	cJSON		*r, *d;
-	const cJSON	*a;
-	char		 b[512];
-	int		 n = 0;
-
-	snprintf(b, sizeof b, "{\"serviceName\":\"%s\"}", service_name);
-	r = call("ListTasks", b);
-	cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "taskArns")) {
-		snprintf(b, sizeof b, "{\"tasks\":[\"%s\"]}", a->valuestring);
-		d = call("DescribeTasks", b);
-		if (strcmp(str_at(d, "tasks", "0", "containerInstanceArn",
-		    NULL), ins) == 0)
-			n++;
-		cJSON_Delete(d);
-	}
-	cJSON_Delete(r);
-	return n;
 }
 
 /*
