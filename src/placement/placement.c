@@ -68,12 +68,27 @@ struct placement {
 	struct inst			*ins;
 	size_t				 n, cap;
 	size_t				*ties;
+	char				*marks;		/* for sorting ties */
 	int				 prepared;
 	int				 has_member;	/* a memberOf constraint */
 	struct buckets			 buckets[PLACEMENT_MAX_STRATEGIES];
 	struct strmap			 by_ref;	/* ARN and id */
 	size_t				 by_ref_n;	/* instances in it */
+	int				 unindexed;	/* scan every time */
+	struct index {
+		int		  built;
+		size_t		  k;		/* strategies it serves */
+		size_t		  part_k;	/* strategy partitioning */
+		size_t		  order_k;	/* strategy ordering */
+		size_t		  nparts;
+		size_t		**part;		/* instances by partition */
+		size_t		 *npart;
+		size_t		 *porder;	/* partitions by tasks */
+		size_t		 *ppos;		/* where each is in porder */
+	}				 index;
 };
+
+static void	index_drop(struct placement *);
 
 const char *
 placement_reason_name(enum placement_reason r)
@@ -247,9 +262,11 @@ placement_free(struct placement *p)
 		free(p->buckets[i].values);
 	}
 	strmap_clear(&p->by_ref);
+	index_drop(p);
 	free(p->slots);
 	free(p->ins);
 	free(p->ties);
+	free(p->marks);
 	free(p->group);
 	free(p);
 }
@@ -390,6 +407,7 @@ placement_add_task(struct placement *p, size_t idx, const char *group,
 	struct inst	*x = &p->ins[idx];
 
 	assert(idx < p->n);
+	index_drop(p);		/* rebuilt by the next placement */
 	load_add(p, idx, load);
 	group_add(x, group != NULL ? group : "");
 	if (running) {
@@ -498,6 +516,7 @@ prepare(struct placement *p)
 	if (p->prepared)
 		return;
 	p->ties = xcalloc(p->n ? p->n : 1, sizeof *p->ties);
+	p->marks = xcalloc(p->n ? p->n : 1, 1);
 	for (k = 0; k < p->pol->nstrategies; k++)
 		if (p->pol->strategies[k].field == PLACEMENT_FIELD_ATTRIBUTE)
 			buckets_build(p, k);
@@ -622,18 +641,16 @@ measure(const struct placement *p, size_t k, size_t i,
 }
 
 /*
- * One pass over the instances. Applying the strategies one after the
- * other (each keeps the best by its measure, the next breaks the ties) is
- * the same as keeping the instances whose measures are lowest in
- * lexicographic order, which one pass does: a candidate is compared with
- * the best so far measure by measure and stops at the first difference.
- * stage[s] counts the candidates strategy s chose among (those equal to
- * the best on every earlier measure), for the sentence that says why.
+ * Applying the strategies one after the other (each keeps the best by its
+ * measure, the next breaks the ties) is the same as keeping the instances
+ * whose measures are lowest in lexicographic order: consider() compares a
+ * candidate with the best so far measure by measure and stops at the
+ * first difference. The scan considers every instance, and on failure
+ * counts why each was rejected and which came closest.
  */
 struct scan {
 	size_t			 k;
 	int64_t			 best[PLACEMENT_MAX_STRATEGIES];
-	size_t			 stage[PLACEMENT_MAX_STRATEGIES + 1];
 	size_t			 nties;		/* in p->ties */
 	int			 closest;
 	enum placement_reason	 closest_reason;
@@ -641,53 +658,305 @@ struct scan {
 };
 
 static void
-scan(struct placement *p, size_t lo, size_t hi,
-    const struct placement_need *need, size_t k, struct scan *sc)
+scan_init(struct scan *sc, size_t k)
 {
-	enum placement_reason	r;
-	int64_t			v = 0;
-	size_t			i, d, s;
-
 	memset(sc, 0, sizeof *sc);
 	sc->k = k;
 	sc->closest = -1;
-	for (i = lo; i < hi; i++) {
-		if ((r = check(p, i, need)) != PLACEMENT_OK) {
-			sc->rejected[r]++;
-			if (sc->closest < 0 || reason_rank(r) >
-			    reason_rank(sc->closest_reason)) {
-				sc->closest = (int)i;
-				sc->closest_reason = r;
-			}
-			continue;
-		}
-		if (sc->nties == 0) {
-			for (s = 0; s < k; s++)
-				sc->best[s] = measure(p, s, i, need);
-			for (s = 0; s <= k; s++)
-				sc->stage[s] = 1;
-			p->ties[sc->nties++] = i;
-			continue;
-		}
-		for (d = 0; d < k; d++)
-			if ((v = measure(p, d, i, need)) != sc->best[d])
-				break;
-		for (s = 0; s <= d; s++)
-			sc->stage[s]++;
-		if (d == k) {
-			p->ties[sc->nties++] = i;
-			continue;
-		}
-		if (v > sc->best[d])
-			continue;
-		sc->best[d] = v;
-		for (s = d + 1; s < k; s++)
+}
+
+/* Instance i has passed the checks: is it the best, or tied with it? */
+static void
+consider(struct placement *p, struct scan *sc, size_t i,
+    const struct placement_need *need)
+{
+	int64_t	v = 0;
+	size_t	d, s;
+
+	if (sc->nties == 0) {
+		for (s = 0; s < sc->k; s++)
 			sc->best[s] = measure(p, s, i, need);
-		for (s = d + 1; s <= k; s++)
-			sc->stage[s] = 1;
-		p->ties[0] = i;
-		sc->nties = 1;
+		p->ties[sc->nties++] = i;
+		return;
 	}
+	for (d = 0; d < sc->k; d++)
+		if ((v = measure(p, d, i, need)) != sc->best[d])
+			break;
+	if (d == sc->k) {
+		p->ties[sc->nties++] = i;
+		return;
+	}
+	if (v > sc->best[d])
+		return;
+	sc->best[d] = v;
+	for (s = d + 1; s < sc->k; s++)
+		sc->best[s] = measure(p, s, i, need);
+	p->ties[0] = i;
+	sc->nties = 1;
+}
+
+static void
+scan(struct placement *p, size_t lo, size_t hi,
+    const struct placement_need *need, struct scan *sc)
+{
+	enum placement_reason	r;
+	size_t			i;
+
+	for (i = lo; i < hi; i++) {
+		if ((r = check(p, i, need)) == PLACEMENT_OK) {
+			consider(p, sc, i, need);
+			continue;
+		}
+		sc->rejected[r]++;
+		if (sc->closest < 0 ||
+		    reason_rank(r) > reason_rank(sc->closest_reason)) {
+			sc->closest = (int)i;
+			sc->closest_reason = r;
+		}
+	}
+}
+
+/*
+ * The index spares a placement from looking at every instance. Its
+ * partitions are the values of a leading spread(attribute:<name>) (one
+ * partition without one), visited in ascending order of their tasks of the
+ * group, so a walk stops at the first value with more tasks than the best
+ * found. Within a partition, instances are sorted by the measure of the
+ * first strategy that measures instances themselves (binpack, or spread
+ * instanceId): binpack starts at the first instance with enough of the
+ * resource, and the walk stops at the first instance worse than the best.
+ * Instances walked get the same checks and comparison as in the scan, and
+ * ties are put back in instance order, so both choose alike; a placement
+ * with nothing found scans, to say why.
+ */
+#define NONE	SIZE_MAX
+
+static int64_t
+order_value(const struct placement *p, size_t i)
+{
+	const struct slot	*s = &p->slots[i];
+
+	if (p->index.order_k == NONE)
+		return 0;
+	switch (p->pol->strategies[p->index.order_k].field) {
+	case PLACEMENT_FIELD_CPU:
+		return s->cpu_free;
+	case PLACEMENT_FIELD_MEMORY:
+		return s->memory_free;
+	case PLACEMENT_FIELD_INSTANCE:
+		return s->group_tasks;
+	case PLACEMENT_FIELD_NONE:
+	case PLACEMENT_FIELD_ATTRIBUTE:
+		break;
+	}
+	return 0;
+}
+
+/* The first position in a partition whose (value, instance) is not below
+ * (v, i). */
+static size_t
+part_lower(const struct placement *p, const size_t *arr, size_t n,
+    int64_t v, size_t i)
+{
+	size_t	lo = 0, hi = n, mid;
+	int64_t	mv;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		mv = order_value(p, arr[mid]);
+		if (mv < v || (mv == v && arr[mid] < i))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static size_t
+part_of(const struct placement *p, size_t i)
+{
+	return p->index.part_k == NONE ? 0 :
+	    p->slots[i].bucket[p->index.part_k];
+}
+
+static int64_t
+part_tasks(const struct placement *p, size_t b)
+{
+	return p->index.part_k == NONE ? 0 :
+	    p->buckets[p->index.part_k].tasks[b];
+}
+
+static void
+index_drop(struct placement *p)
+{
+	struct index	*ix = &p->index;
+	size_t		 b;
+
+	for (b = 0; b < ix->nparts; b++)
+		free(ix->part[b]);
+	free(ix->part);
+	free(ix->npart);
+	free(ix->porder);
+	free(ix->ppos);
+	memset(ix, 0, sizeof *ix);
+}
+
+struct keyed {
+	int64_t	v;
+	size_t	i;
+};
+
+static int
+keyed_cmp(const void *a, const void *b)
+{
+	const struct keyed	*x = a, *y = b;
+
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static void
+index_build(struct placement *p, size_t k)
+{
+	struct index	*ix = &p->index;
+	struct keyed	*kv;
+	size_t		 b, i, j;
+
+	index_drop(p);
+	ix->part_k = ix->order_k = NONE;
+	if (k > 0 && p->pol->strategies[0].field == PLACEMENT_FIELD_ATTRIBUTE)
+		ix->part_k = 0;
+	j = ix->part_k == NONE ? 0 : 1;
+	if (j < k && p->pol->strategies[j].field != PLACEMENT_FIELD_ATTRIBUTE)
+		ix->order_k = j;
+	ix->nparts = ix->part_k == NONE ? 1 : p->buckets[ix->part_k].n;
+	ix->part = xcalloc(ix->nparts, sizeof *ix->part);
+	ix->npart = xcalloc(ix->nparts, sizeof *ix->npart);
+	for (i = 0; i < p->n; i++)
+		ix->npart[part_of(p, i)]++;
+	for (b = 0; b < ix->nparts; b++) {
+		kv = xcalloc(ix->npart[b] ? ix->npart[b] : 1, sizeof *kv);
+		for (i = j = 0; i < p->n; i++)
+			if (part_of(p, i) == b) {
+				kv[j].v = order_value(p, i);
+				kv[j++].i = i;
+			}
+		qsort(kv, j, sizeof *kv, keyed_cmp);
+		ix->part[b] = xcalloc(j ? j : 1, sizeof **ix->part);
+		for (i = 0; i < j; i++)
+			ix->part[b][i] = kv[i].i;
+		free(kv);
+	}
+	kv = xcalloc(ix->nparts, sizeof *kv);
+	for (b = 0; b < ix->nparts; b++) {
+		kv[b].v = part_tasks(p, b);
+		kv[b].i = b;
+	}
+	qsort(kv, ix->nparts, sizeof *kv, keyed_cmp);
+	ix->porder = xcalloc(ix->nparts, sizeof *ix->porder);
+	ix->ppos = xcalloc(ix->nparts, sizeof *ix->ppos);
+	for (b = 0; b < ix->nparts; b++) {
+		ix->porder[b] = kv[b].i;
+		ix->ppos[kv[b].i] = b;
+	}
+	free(kv);
+	ix->k = k;
+	ix->built = 1;
+}
+
+/* Instance i leaves its place in its partition (before it changes). */
+static void
+index_remove(struct placement *p, size_t i)
+{
+	struct index	*ix = &p->index;
+	size_t		 b = part_of(p, i), *arr = ix->part[b], at;
+
+	at = part_lower(p, arr, ix->npart[b], order_value(p, i), i);
+	assert(at < ix->npart[b] && arr[at] == i);
+	memmove(&arr[at], &arr[at + 1], (ix->npart[b] - at - 1) *
+	    sizeof *arr);
+	ix->npart[b]--;
+}
+
+/* Instance i takes its new place (after it changed), and its partition
+ * its place among partitions by tasks of the group. */
+static void
+index_insert(struct placement *p, size_t i)
+{
+	struct index	*ix = &p->index;
+	size_t		 b = part_of(p, i), *arr = ix->part[b], at, pos, o;
+
+	at = part_lower(p, arr, ix->npart[b], order_value(p, i), i);
+	memmove(&arr[at + 1], &arr[at], (ix->npart[b] - at) * sizeof *arr);
+	arr[at] = i;
+	ix->npart[b]++;
+	for (pos = ix->ppos[b]; pos + 1 < ix->nparts; pos++) {
+		o = ix->porder[pos + 1];
+		if (part_tasks(p, o) > part_tasks(p, b) ||
+		    (part_tasks(p, o) == part_tasks(p, b) && o > b))
+			break;
+		ix->porder[pos] = o;
+		ix->ppos[o] = pos;
+	}
+	ix->porder[pos] = b;
+	ix->ppos[b] = pos;
+}
+
+static void
+index_walk(struct placement *p, const struct placement_need *need,
+    struct scan *sc)
+{
+	struct index		*ix = &p->index;
+	enum placement_field	 f;
+	size_t			 pi, b, j, i, n;
+
+	for (pi = 0; pi < ix->nparts; pi++) {
+		b = ix->porder[pi];
+		if (ix->part_k != NONE && sc->nties > 0 &&
+		    part_tasks(p, b) > sc->best[0])
+			break;
+		n = ix->npart[b];
+		j = 0;
+		if (ix->order_k != NONE) {
+			f = p->pol->strategies[ix->order_k].field;
+			if (f == PLACEMENT_FIELD_CPU)
+				j = part_lower(p, ix->part[b], n, need->cpu, 0);
+			else if (f == PLACEMENT_FIELD_MEMORY)
+				j = part_lower(p, ix->part[b], n, need->memory,
+				    0);
+		}
+		for (; j < n; j++) {
+			i = ix->part[b][j];
+			if (ix->order_k != NONE && sc->nties > 0 &&
+			    measure(p, ix->order_k, i, need) >
+			    sc->best[ix->order_k])
+				break;
+			if (check(p, i, need) == PLACEMENT_OK)
+				consider(p, sc, i, need);
+		}
+	}
+	/* Ties come in instance order within a partition; from several
+	 * partitions with as many tasks they are put back in order by
+	 * marking them and sweeping, cheaper than sorting thousands. */
+	for (j = 1; j < sc->nties; j++)
+		if (p->ties[j - 1] > p->ties[j])
+			break;
+	if (j < sc->nties) {
+		for (j = 0; j < sc->nties; j++)
+			p->marks[p->ties[j]] = 1;
+		for (i = j = 0; i < p->n; i++)
+			if (p->marks[i]) {
+				p->marks[i] = 0;
+				p->ties[j++] = i;
+			}
+	}
+}
+
+void
+placement_set_indexed(struct placement *p, int on)
+{
+	p->unindexed = !on;
 }
 
 static void
@@ -709,7 +978,7 @@ why_add(char *buf, size_t len, size_t *off, const char *fmt, ...)
 		*off += (size_t)n < len - *off ? (size_t)n : len - 1 - *off;
 }
 
-/* "binpack(memory): i-3 has 512 MiB left, least among 4 instances; ..." */
+/* "binpack(memory): i-3 has 512 MiB left, the least; ..." */
 static void
 why_chosen(const struct placement *p, const struct scan *sc, size_t i,
     struct placement_result *res)
@@ -745,9 +1014,8 @@ why_chosen(const struct placement *p, const struct scan *sc, size_t i,
 			    p->ins[i].id, (long long)sc->best[s]);
 			break;
 		}
-		why_add(res->why, len, &off, ", %s among %zu instances",
-		    st->type == PLACEMENT_SPREAD ? "fewest" : "least",
-		    sc->stage[s]);
+		why_add(res->why, len, &off, ", the %s",
+		    st->type == PLACEMENT_SPREAD ? "fewest" : "least");
 	}
 	if (sc->k == 0 && sc->nties == 1)
 		why_add(res->why, len, &off, "%s fits, the one instance that "
@@ -812,14 +1080,20 @@ why_failed(struct placement *p, const struct scan *sc,
 	}
 }
 
-/* Instance i takes a task of the view's group. */
+/* Instance i takes a task of the view's group; the index follows. */
 static void
 take(struct placement *p, size_t i, const struct placement_need *need)
 {
+	int	indexed = p->index.built;
+
+	if (indexed)
+		index_remove(p, i);
 	load_add(p, i, need);
 	group_add(&p->ins[i], p->group);
 	p->ins[i].running++;
 	group_count(p, i, 1);
+	if (indexed)
+		index_insert(p, i);
 }
 
 static void
@@ -832,7 +1106,6 @@ finish(struct placement *p, const struct scan *sc,
 	memset(res, 0, sizeof *res);
 	res->chosen = -1;
 	res->closest = -1;
-	res->fitting = sc->stage[0];
 	if (sc->nties == 0) {
 		res->closest = sc->closest;
 		res->reason = sc->closest < 0 ? PLACEMENT_INACTIVE :
@@ -852,9 +1125,20 @@ placement_choose(struct placement *p, const struct placement_need *need,
     struct prng *prng, struct placement_result *res)
 {
 	struct scan	sc;
+	size_t		k;
 
 	prepare(p);
-	scan(p, 0, p->n, need, ranked(p->pol), &sc);
+	k = ranked(p->pol);
+	scan_init(&sc, k);
+	if (!p->unindexed && k > 0) {
+		if (!p->index.built || p->index.k != k)
+			index_build(p, k);
+		index_walk(p, need, &sc);
+	}
+	if (sc.nties == 0) {
+		scan_init(&sc, k);
+		scan(p, 0, p->n, need, &sc);
+	}
 	finish(p, &sc, need, prng, res);
 }
 
@@ -866,7 +1150,8 @@ placement_choose_on(struct placement *p, size_t idx,
 
 	assert(idx < p->n);
 	prepare(p);
-	scan(p, idx, idx + 1, need, 0, &sc);
+	scan_init(&sc, 0);
+	scan(p, idx, idx + 1, need, &sc);
 	finish(p, &sc, need, NULL, res);
 }
 
@@ -907,6 +1192,7 @@ placement_scale_in(struct placement *p, const struct placement_victim *tasks,
 
 	memset(best, 0, sizeof best);
 	prepare(p);
+	index_drop(p);		/* counts change below */
 	nk = ranked(p->pol);
 	ties = xcalloc(n ? n : 1, sizeof *ties);
 	gone = xcalloc(n ? n : 1, 1);

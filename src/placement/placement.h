@@ -184,7 +184,6 @@ struct placement_result {
 	/* On failure: the instance that came closest and why it failed. */
 	int			 closest;
 	enum placement_reason	 reason;
-	size_t			 fitting;	/* met resources and constraints */
 	char			 why[512];	/* a sentence for --trace */
 };
 
@@ -201,6 +200,11 @@ enum placement_reason placement_check(struct placement *p, size_t idx,
  */
 void	placement_choose(struct placement *p, const struct placement_need *need,
 	    struct prng *prng, struct placement_result *res);
+/*
+ * Whether placement_choose uses the view's index (on by default) or looks
+ * at every instance. Both choose alike; tests and the benchmark compare.
+ */
+void	placement_set_indexed(struct placement *p, int on);
 /* StartTask: the one named instance, checked for resources and
  * constraints; strategies do not apply. */
 void	placement_choose_on(struct placement *p, size_t idx,
