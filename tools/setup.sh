@@ -10,6 +10,7 @@ set -euo pipefail
 
 PACKAGES=(
 	build-essential cmake pkg-config	# compiler, CMake >= 3.25
+	clang					# CI builds with clang too
 	libsqlite3-dev libevent-dev libcjson-dev libyaml-dev	# the libraries
 	check					# unit tests (Check)
 	awscli python3 python3-pytest python3-boto3	# end-to-end tests

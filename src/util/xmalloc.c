@@ -102,6 +102,9 @@ xprintf(const char *fmt, ...)
 	return p;
 }
 
+static void	log_v(const char *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 log_v(const char *level, const char *fmt, va_list ap)
 {

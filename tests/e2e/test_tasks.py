@@ -41,7 +41,8 @@ def test_run_wait_running_stop_wait_stopped(make_ecsim):
     ecsim = ec2(make_ecsim)
     register(ecsim)
     r = ecsim.aws("run-task", "--task-definition", "web", "--count", "2",
-                  "--started-by", "nightly-job")
+                  "--started-by", "nightly-job", "--placement-strategy",
+                  "type=spread,field=instanceId")
     assert r["failures"] == []
     assert len(r["tasks"]) == 2
     arns = [t["taskArn"] for t in r["tasks"]]
@@ -52,7 +53,7 @@ def test_run_wait_running_stop_wait_stopped(make_ecsim):
         assert t["launchType"] == "EC2"
         assert t["taskDefinitionArn"].endswith(":task-definition/web:1")
         assert t["containerInstanceArn"] in instances(ecsim)
-    # spread over zones: two tasks land on two different instances
+    # spread over instances: two tasks land on two different instances
     assert len({t["containerInstanceArn"] for t in r["tasks"]}) == 2
 
     assert ecsim.aws("wait", "tasks-running", "--tasks", *arns) is None
