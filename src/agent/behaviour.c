@@ -218,6 +218,18 @@ behaviour_parse_labels(struct behaviour *b, const char *container,
 	return 0;
 }
 
+/* The index of name in names[0..n), or -1. */
+static int
+name_index(const char *const *names, size_t n, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; name != NULL && i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* ---- Exits --------------------------------------------------------- */
 
 int64_t
@@ -252,12 +264,7 @@ behaviour_health_name(enum health_status h)
 int
 behaviour_health_parse(const char *name)
 {
-	size_t	i;
-
-	for (i = 0; name != NULL && i < 3; i++)
-		if (strcmp(name, health_names[i]) == 0)
-			return (int)i;
-	return -1;
+	return name_index(health_names, 3, name);
 }
 
 /*
@@ -370,12 +377,7 @@ static const char *const condition_names[] = { "START", "COMPLETE",
 int
 behaviour_condition_parse(const char *name)
 {
-	size_t	i;
-
-	for (i = 0; name != NULL && i < 4; i++)
-		if (strcmp(name, condition_names[i]) == 0)
-			return (int)i;
-	return -1;
+	return name_index(condition_names, 4, name);
 }
 
 const char *

@@ -148,6 +148,16 @@ set_string(cJSON *o, const char *name, const char *v)
 		cJSON_AddStringToObject(o, name, v);
 }
 
+/* Copies member name of from into to, when from has it. */
+static void
+copy_member(cJSON *to, const cJSON *from, const char *name)
+{
+	const cJSON	*j = cJSON_GetObjectItem(from, name);
+
+	if (j != NULL)
+		cJSON_AddItemToObject(to, name, cJSON_Duplicate(j, 1));
+}
+
 /* Appends the task's "ECS Task State Change" event to the outbox. */
 static int
 task_event(struct engine *eng, const struct task_row *t, struct err *e)
@@ -206,6 +216,15 @@ enum sim_event {
 	SIM_DEPENDENCY,
 };
 
+/* Sets a number member; 0 deletes it (0 is "not yet"). */
+static void
+set_ms(cJSON *o, const char *name, int64_t v)
+{
+	cJSON_DeleteItemFromObject(o, name);
+	if (v != 0)
+		cJSON_AddNumberToObject(o, name, (double)v);
+}
+
 /* The "sim" member of a new task's doc, from its task definition. */
 static cJSON *
 sim_new(const cJSON *td)
@@ -217,8 +236,7 @@ sim_new(const cJSON *td)
 	cJSON_ArrayForEach(def, cJSON_GetObjectItem(td,
 	    "containerDefinitions")) {
 		c = cJSON_CreateObject();
-		cJSON_AddItemToObject(c, "name", cJSON_Duplicate(
-		    cJSON_GetObjectItem(def, "name"), 1));
+		copy_member(c, def, "name");
 		cJSON_AddBoolToObject(c, "essential", !cJSON_IsFalse(
 		    cJSON_GetObjectItem(def, "essential")));
 		labels = cJSON_AddObjectToObject(c, "labels");
@@ -227,12 +245,8 @@ sim_new(const cJSON *td)
 			    BEHAVIOUR_LABEL_PREFIX))
 				cJSON_AddItemToObject(labels, j->string,
 				    cJSON_Duplicate(j, 1));
-		if ((j = cJSON_GetObjectItem(def, "dependsOn")) != NULL)
-			cJSON_AddItemToObject(c, "dependsOn",
-			    cJSON_Duplicate(j, 1));
-		if ((j = cJSON_GetObjectItem(def, "healthCheck")) != NULL)
-			cJSON_AddItemToObject(c, "healthCheck",
-			    cJSON_Duplicate(j, 1));
+		copy_member(c, def, "dependsOn");
+		copy_member(c, def, "healthCheck");
 		cJSON_AddNumberToObject(c, "stopTimeout", (double)(json_int(def,
 		    "stopTimeout") > 0 ? json_int(def, "stopTimeout") :
 		    STOP_TIMEOUT_DEFAULT));
@@ -315,12 +329,14 @@ sim_load(struct engine *eng, struct task_row *t, struct tsim *ts)
 
 	memset(ts, 0, sizeof *ts);
 	if ((ts->doc = cJSON_GetObjectItem(t->doc, "sim")) == NULL) {
+		/* Its containers were pulled, and started, with the task. */
 		ts->doc = cJSON_AddObjectToObject(t->doc, "sim");
 		list = cJSON_AddArrayToObject(ts->doc, "containers");
 		cJSON_ArrayForEach(j, shown) {
 			st = cJSON_CreateObject();
-			cJSON_AddItemToObject(st, "name", cJSON_Duplicate(
-			    cJSON_GetObjectItem(j, "name"), 1));
+			copy_member(st, j, "name");
+			set_ms(st, "readyAt", doc_time(t->doc, "pullStoppedAt"));
+			set_ms(st, "startedAt", doc_time(t->doc, "startedAt"));
 			cJSON_AddItemToArray(list, st);
 		}
 	}
@@ -355,15 +371,6 @@ sim_load(struct engine *eng, struct task_row *t, struct tsim *ts)
 			c->cond[c->ndeps++] = (enum dep_condition)cond;
 		}
 	}
-}
-
-/* Sets a number member; 0 deletes it (0 is "not yet"). */
-static void
-set_ms(cJSON *o, const char *name, int64_t v)
-{
-	cJSON_DeleteItemFromObject(o, name);
-	if (v != 0)
-		cJSON_AddNumberToObject(o, name, (double)v);
 }
 
 /* Writes what happened back into doc.sim. */
@@ -668,10 +675,8 @@ task_containers(struct engine *eng, const struct task_spec *spec,
 		cJSON_AddStringToObject(c, "containerArn", arn);
 		free(arn);
 		cJSON_AddStringToObject(c, "taskArn", task_arn);
-		cJSON_AddItemToObject(c, "name", cJSON_Duplicate(
-		    cJSON_GetObjectItem(def, "name"), 1));
-		cJSON_AddItemToObject(c, "image", cJSON_Duplicate(
-		    cJSON_GetObjectItem(def, "image"), 1));
+		copy_member(c, def, "name");
+		copy_member(c, def, "image");
 		cJSON_AddStringToObject(c, "lastStatus", "PENDING");
 		cJSON_AddItemToObject(c, "networkBindings", cJSON_CreateArray());
 		cJSON_AddItemToObject(c, "networkInterfaces",
@@ -1113,6 +1118,7 @@ step_containers(struct engine *eng, struct task_row *t, struct tsim *ts,
 	int64_t			 at = sim_plan(ts, t->next_at, &kind);
 	size_t			 i;
 	int			 changed = 0, essential = 0, moved, failed;
+	int			 progress = 0;
 
 	if (at == 0 || at > now)
 		return task_touch(eng, t, ts, now, e);
@@ -1143,6 +1149,7 @@ step_containers(struct engine *eng, struct task_row *t, struct tsim *ts,
 			    &c->health, &next, &moved) != at)
 				break;
 			c->health = next;
+			progress = 1;
 			if (moved) {
 				set_string(c->shown, "healthStatus",
 				    behaviour_health_name(next.status));
@@ -1174,8 +1181,16 @@ step_containers(struct engine *eng, struct task_row *t, struct tsim *ts,
 		if (i == ts->n)
 			return task_enter(eng, t, ts, TASK_RUNNING, at, e);
 	}
-	return changed ? task_changed(eng, t, ts, at, e) :
-	    task_touch(eng, t, ts, at, e);
+	if (changed)
+		return task_changed(eng, t, ts, at, e);
+	if (progress)
+		return task_touch(eng, t, ts, at, e);
+	/* The plan and its events disagree: never spin on the same time. */
+	log_warn("task %s: nothing to do at its next step; timer cleared",
+	    t->arn);
+	t->next_at = 0;
+	sim_save(ts);
+	return store_task_update(eng->st, t, e);
 }
 
 /* A stopping task's containers exit after SIGTERM, dependents first; the
@@ -1278,17 +1293,12 @@ engine_task_json(struct engine *eng, const struct task_row *t, int iso,
 	cJSON_AddItemToObject(o, "attachments", cJSON_Duplicate(
 	    cJSON_GetObjectItem(d, "attachments"), 1));
 	cJSON_AddItemToObject(o, "attributes", cJSON_CreateArray());
-	if ((j = cJSON_GetObjectItem(d, "availabilityZone")) != NULL)
-		cJSON_AddItemToObject(o, "availabilityZone",
-		    cJSON_Duplicate(j, 1));
-	if ((j = cJSON_GetObjectItem(d, "capacityProviderName")) != NULL)
-		cJSON_AddItemToObject(o, "capacityProviderName",
-		    cJSON_Duplicate(j, 1));
+	copy_member(o, d, "availabilityZone");
+	copy_member(o, d, "capacityProviderName");
 	cluster_arn = engine_arn(eng, "cluster/%s", t->cluster);
 	cJSON_AddStringToObject(o, "clusterArn", cluster_arn);
 	free(cluster_arn);
-	if ((j = cJSON_GetObjectItem(d, "connectivity")) != NULL)
-		cJSON_AddItemToObject(o, "connectivity", cJSON_Duplicate(j, 1));
+	copy_member(o, d, "connectivity");
 	if (t->instance_arn != NULL)
 		cJSON_AddStringToObject(o, "containerInstanceArn",
 		    t->instance_arn);

@@ -1145,6 +1145,32 @@ START_TEST(test_restart_carries_on)
 }
 END_TEST
 
+/* A task stored before the behaviour model (no "sim" in its doc) carries
+ * on with default containers, started with the task. */
+START_TEST(test_task_without_sim)
+{
+	const char	*arn = run("[{\"name\":\"a\",\"image\":\"x\","
+			    "\"memory\":128}]");
+	struct task_row	 row;
+	struct err	 e;
+	char		 body[512];
+	cJSON		*t;
+
+	clock_run_until(clk, T0 + S(10));
+	ck_assert_int_eq(store_task_get(st, "default", arn, &row, &e), 1);
+	cJSON_DeleteItemFromObject(row.doc, "sim");
+	ck_assert_int_eq(store_task_update(st, &row, &e), 0);
+	task_row_clear(&row);
+	snprintf(body, sizeof body, "{\"task\":\"%s\"}", arn);
+	cJSON_Delete(call("StopTask", body));
+	t = task_at(arn, S(30));
+	ck_assert_str_eq(str(t, "lastStatus"), "STOPPED");
+	ck_assert_int_eq(exit_code(t, "a"), 0);
+	ck_assert_int_eq(when(t, "executionStoppedAt"), S(12));
+	cJSON_Delete(t);
+}
+END_TEST
+
 START_TEST(test_bad_label_refused)
 {
 	int	 status;
@@ -1212,6 +1238,7 @@ main(void)
 	tcase_add_test(life, test_depends_on_timeout);
 	tcase_add_test(life, test_shutdown_order);
 	tcase_add_test(life, test_restart_carries_on);
+	tcase_add_test(life, test_task_without_sim);
 	tcase_add_test(life, test_bad_label_refused);
 	suite_add_tcase(s, life);
 	sr = srunner_create(s);
