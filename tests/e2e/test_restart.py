@@ -34,7 +34,9 @@ def test_restart_mid_lifecycle(make_ecsim, workdir):
                for t in before.values()), before
     a.stop()
 
-    b = make_ecsim(*args, db=db)
+    # The second server runs its clock 10 times faster: a task counts as
+    # healthy 40 s after RUNNING, and only then is the deployment COMPLETED.
+    b = make_ecsim(*args, "--time-scale", "10", db=db)
     assert [c["clusterName"] for c in b.aws(
         "describe-clusters", "--clusters", "default")["clusters"]] == \
         ["default"]
