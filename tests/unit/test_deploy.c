@@ -327,6 +327,7 @@ START_TEST(test_throttled_launch)
 	struct deploy_state	st;
 	struct deploy_plan	p;
 
+	memset(tasks, 0, sizeof tasks);
 	state(&st, tasks, 0, 2, 200, 100);
 	st.can_launch = 0;
 	deploy_plan_replica(&st, &p);
