@@ -24,7 +24,15 @@ struct engine {
 	int			 reconcile_all;	/* a committed change: all */
 	char			**marked;	/* services to reconcile */
 	size_t			 nmarked, capmarked;
-	int64_t			 retry_at;	/* a service waits for capacity */
+	/* Services to look at again at a time (a retry for capacity, a
+	 * task turning healthy, a launch delay ending); at most one entry a
+	 * service. */
+	struct engine_wake {
+		char	*arn;
+		int64_t	 at;
+	}			*wakes;
+	size_t			 nwakes, capwakes;
+	int64_t			 wake_min;	/* earliest at, 0 when none */
 };
 
 /* loop.c: the tick that advances task lifecycles and reconciles. */
@@ -74,6 +82,11 @@ int	engine_reconcile_service(struct engine *eng, const char *arn,
 	    struct err *e);
 /* Services to reconcile on the next tick (by ARN). */
 void	engine_mark_service(struct engine *eng, const char *arn);
+/* Reconcile a service at (or before) at; the earliest asked wins. */
+void	engine_wake_service(struct engine *eng, const char *arn, int64_t at);
+/* Marks the services whose wake is due; returns the next wake or 0. */
+int64_t	engine_wakes_due(struct engine *eng, int64_t now);
+void	engine_wakes_clear(struct engine *eng);
 
 /* Helpers shared by the engine's files. */
 void	engine_json_time(cJSON *obj, const char *name, int64_t ms, int iso);

@@ -70,11 +70,11 @@ engine_tick(void *arg)
 	size_t		 n, i;
 	int		 rounds;
 
-	if (eng->reconcile_all || (eng->retry_at != 0 && eng->retry_at <= now)) {
+	if (eng->reconcile_all) {
 		eng->reconcile_all = 0;
-		eng->retry_at = 0;
 		in_tx(eng, "listing services", tx_all, NULL);
 	}
+	engine_wakes_due(eng, now);
 	/* A reconcile can start tasks whose first step is due at once, and a
 	 * step can mark a service: loop a bounded number of rounds. */
 	for (rounds = 0; rounds < 8; rounds++) {
@@ -115,6 +115,7 @@ engine_loop_clear(struct engine *eng)
 
 	clock_timer_free(eng->tick);
 	eng->tick = NULL;
+	engine_wakes_clear(eng);
 	for (i = 0; i < eng->nmarked; i++)
 		free(eng->marked[i]);
 	free(eng->marked);
@@ -122,8 +123,9 @@ engine_loop_clear(struct engine *eng)
 	eng->nmarked = eng->capmarked = 0;
 }
 
-/* Arms the tick for the earliest of: due task steps, a service retry, the
- * next purge; at once when services are marked. */
+/* Arms the tick for the earliest of: due task steps, a service's wake
+ * (a retry, a task turning healthy, ...), the next purge; at once when
+ * services are marked. */
 void
 engine_schedule(struct engine *eng)
 {
@@ -137,8 +139,8 @@ engine_schedule(struct engine *eng)
 	}
 	if ((t = store_task_next_due(eng->st)) != 0)
 		due = t;
-	if (eng->retry_at != 0 && (due == 0 || eng->retry_at < due))
-		due = eng->retry_at;
+	if (eng->wake_min != 0 && (due == 0 || eng->wake_min < due))
+		due = eng->wake_min;
 	if ((t = purge_due(eng)) != 0 && (due == 0 || t < due))
 		due = t;
 	if (due != 0)

@@ -52,15 +52,69 @@ short_id(const char *arn)
 	return s ? s + 1 : arn;
 }
 
-/* The reconciler looks at every service again at `at` (it is level
- * triggered: each pass asks again for what it still waits on). */
-static void
-wake_at(struct engine *eng, int64_t at)
+/*
+ * Timed wakes. The reconciler is level triggered: each pass of a service
+ * asks again for the next moment it waits on, so a wake is one entry a
+ * service, the earliest asked, and goes when it is due. A moment already
+ * past is kept too: on the real clock a pass judged "not yet" at the time
+ * it read, which may have gone by since.
+ */
+void
+engine_wake_service(struct engine *eng, const char *arn, int64_t at)
 {
-	if (at <= engine_now(eng))
-		return;
-	if (eng->retry_at == 0 || at < eng->retry_at)
-		eng->retry_at = at;
+	size_t	i;
+
+	for (i = 0; i < eng->nwakes; i++)
+		if (strcmp(eng->wakes[i].arn, arn) == 0)
+			break;
+	if (i == eng->nwakes) {
+		if (eng->nwakes == eng->capwakes) {
+			eng->capwakes = eng->capwakes ? eng->capwakes * 2 : 16;
+			eng->wakes = xrealloc(eng->wakes, eng->capwakes *
+			    sizeof *eng->wakes);
+		}
+		eng->wakes[eng->nwakes].arn = xstrdup(arn);
+		eng->wakes[eng->nwakes++].at = at;
+	} else if (at < eng->wakes[i].at)
+		eng->wakes[i].at = at;
+	if (eng->wake_min == 0 || at < eng->wake_min)
+		eng->wake_min = at;
+}
+
+int64_t
+engine_wakes_due(struct engine *eng, int64_t now)
+{
+	size_t	i = 0;
+
+	if (eng->wake_min == 0 || eng->wake_min > now)
+		return eng->wake_min;
+	eng->wake_min = 0;
+	while (i < eng->nwakes) {
+		if (eng->wakes[i].at > now) {
+			if (eng->wake_min == 0 || eng->wakes[i].at <
+			    eng->wake_min)
+				eng->wake_min = eng->wakes[i].at;
+			i++;
+			continue;
+		}
+		engine_mark_service(eng, eng->wakes[i].arn);
+		free(eng->wakes[i].arn);
+		eng->wakes[i] = eng->wakes[--eng->nwakes];
+	}
+	return eng->wake_min;
+}
+
+void
+engine_wakes_clear(struct engine *eng)
+{
+	size_t	i;
+
+	for (i = 0; i < eng->nwakes; i++)
+		free(eng->wakes[i].arn);
+	free(eng->wakes);
+	eng->wakes = NULL;
+	eng->nwakes = eng->capwakes = 0;
+	eng->wake_min = 0;
 }
 
 static int
@@ -413,7 +467,8 @@ start_tasks(struct engine *eng, const struct service_row *s,
 		set_str(&out->unable, unable_message(s, &rr));
 		set_str(&out->reason, reason ? xstrdup(reason) : NULL);
 		/* Keep trying: capacity may come. */
-		wake_at(eng, engine_now(eng) + eng->cfg.timings.retry);
+		engine_wake_service(eng, s->arn, engine_now(eng) +
+		    eng->cfg.timings.retry);
 	}
 	ret = (int)rr.n;
 out:
@@ -671,13 +726,15 @@ view_tasks(struct pass *p)
 			if (p->now >= started + grace)
 				d->unhealthy = 1;
 			else
-				wake_at(p->eng, started + grace);
+				engine_wake_service(p->eng, p->s->arn,
+				    started + grace);
 		} else if (health_checked(p, seen, &nseen, t->task_definition))
 			d->healthy = strcmp(t->health, "HEALTHY") == 0;
 		else if (p->now >= started + DEPLOY_HEALTHY_AFTER)
 			d->healthy = 1;
 		else
-			wake_at(p->eng, started + DEPLOY_HEALTHY_AFTER);
+			engine_wake_service(p->eng, p->s->arn, started +
+			    DEPLOY_HEALTHY_AFTER);
 	}
 	free(seen);
 	cJSON_Delete(draining);
@@ -1014,7 +1071,7 @@ settle(struct pass *p, struct err *e)
 	    NULL, e) != 0))
 		goto out;
 	if (store_service_event_last(p->eng->st, p->s->arn, msg, &last, &at))
-		wake_at(p->eng, at + SIX_HOURS);
+		engine_wake_service(p->eng, p->s->arn, at + SIX_HOURS);
 	ret = 0;
 out:
 	free(last);
@@ -1073,7 +1130,7 @@ reconcile_active(struct engine *eng, struct service_row *s, struct err *e)
 	    apply_starts(&p, &plan, &started, e) != 0)
 		goto out;
 	if (throttled && plan.missing > 0 && !p.state.primary_failed) {
-		wake_at(eng, until);
+		engine_wake_service(eng, s->arn, until);
 		msg = xprintf("(service %s) operations are being throttled. "
 		    "Will try again later.", s->name);
 		if (service_event_once(eng, s->arn, msg, 0, e) < 0)
