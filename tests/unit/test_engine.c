@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "clock/clock.h"
+#include "engine/deploy.h"
 #include "engine/engine.h"
 #include "store/store.h"
 
@@ -817,6 +818,301 @@ START_TEST(test_steady_state_repeats)
 }
 END_TEST
 
+/* Task definitions for the failure tests: web:1 is good, then one that
+ * fails as label says. */
+static void
+web_failing(const char *label, const char *value)
+{
+	char	body[512];
+
+	snprintf(body, sizeof body, "{\"family\":\"web\","
+	    "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"x:bad\","
+	    "\"memory\":128,\"dockerLabels\":{\"%s\":\"%s\"}}]}", label,
+	    value);
+	call_free("RegisterTaskDefinition", body);
+}
+
+/* How many tasks of the service (any status) run revision. */
+static int
+tasks_of_revision(int revision)
+{
+	cJSON		*ts = service_tasks("web", NULL);
+	const cJSON	*t;
+	char		 want[16];
+	int		 n = 0;
+
+	snprintf(want, sizeof want, "web:%d", revision);
+	cJSON_ArrayForEach(t, ts)
+		if (strstr(str_at(t, "taskDefinitionArn", NULL), want) != NULL)
+			n++;
+	cJSON_Delete(ts);
+	return n;
+}
+
+/*
+ * The circuit breaker without rollback: the new deployment FAILED after
+ * ceil(desired/2) clamped to 3 consecutive failures, with ECS's reason;
+ * it launches nothing more, and the old tasks keep running.
+ */
+START_TEST(test_breaker_without_rollback)
+{
+	cJSON	*s, *deps;
+	char	 msg[256];
+	int	 n;
+
+	big_instances(2);
+	web_revision("x:1");
+	web_failing("ecsim.pull", "fail");
+	call_free("CreateService", "{\"serviceName\":\"web\","
+	    "\"taskDefinition\":\"web:1\",\"desiredCount\":2,"
+	    "\"deploymentConfiguration\":{\"deploymentCircuitBreaker\":"
+	    "{\"enable\":true,\"rollback\":false}}}");
+	ck_assert(run_checked(60000, 1, 2, 0));
+	call_free("UpdateService", "{\"service\":\"web\","
+	    "\"taskDefinition\":\"web:2\"}");
+	run_checked(60000, 0, 4, 2);
+	s = service();
+	deps = cJSON_GetObjectItem(s, "deployments");
+	ck_assert_int_eq(cJSON_GetArraySize(deps), 2);
+	ck_assert_str_eq(str_at(deps, "0", "status", NULL), "PRIMARY");
+	ck_assert_str_eq(str_at(deps, "0", "rolloutState", NULL), "FAILED");
+	ck_assert_str_eq(str_at(deps, "0", "rolloutStateReason", NULL),
+	    "ECS deployment circuit breaker: tasks failed to start.");
+	ck_assert_int_ge(num(cJSON_GetArrayItem(deps, 0), "failedTasks"), 3);
+	ck_assert_int_eq(num(cJSON_GetArrayItem(deps, 1), "runningCount"), 2);
+	snprintf(msg, sizeof msg, "(service web) (deployment %s) deployment "
+	    "failed: tasks failed to start.", str_at(deps, "0", "id", NULL));
+	ck_assert_int_eq(count_events(s, msg), 1);
+	cJSON_Delete(s);
+	/* A FAILED deployment launches nothing new. */
+	n = tasks_of_revision(2);
+	ck_assert_int_ge(n, 3);
+	run_checked(600000, 0, 4, 2);
+	ck_assert_int_eq(tasks_of_revision(2), n);
+	s = service();
+	ck_assert_int_eq(num(s, "runningCount"), 2);
+	cJSON_Delete(s);
+	/* A new revision moves on from there. */
+	web_revision("x:3");
+	call_free("UpdateService", "{\"service\":\"web\","
+	    "\"taskDefinition\":\"web:3\"}");
+	ck_assert(run_checked(120000, 3, 4, 2));
+}
+END_TEST
+
+/* Stage 2: tasks that start and then crash count too, and the rollback
+ * brings back the last COMPLETED deployment's task definition. */
+START_TEST(test_breaker_crash_loop_rolls_back)
+{
+	cJSON	*s;
+	char	 first[64];
+
+	big_instances(2);
+	web_revision("x:1");
+	web_failing("ecsim.exit", "1 after 5s");
+	call_free("CreateService", "{\"serviceName\":\"web\","
+	    "\"taskDefinition\":\"web:1\",\"desiredCount\":4,"
+	    "\"deploymentConfiguration\":{\"deploymentCircuitBreaker\":"
+	    "{\"enable\":true,\"rollback\":true}}}");
+	ck_assert(run_checked(60000, 1, 4, 0));
+	s = service();
+	snprintf(first, sizeof first, "%s", str_at(s, "deployments", "0", "id",
+	    NULL));
+	cJSON_Delete(s);
+	call_free("UpdateService", "{\"service\":\"web\","
+	    "\"taskDefinition\":\"web:2\"}");
+	ck_assert(run_checked(300000, 1, 8, 4));
+	s = service();
+	ck_assert_str_eq(str_at(s, "taskDefinition", NULL),
+	    "arn:aws:ecs:us-east-1:000000000000:task-definition/web:1");
+	ck_assert_str_ne(str_at(s, "deployments", "0", "id", NULL), first);
+	/* Completed, failed, completed (the rollback). */
+	ck_assert_int_eq(count_events(s, "(service web) (deployment "), 3);
+	ck_assert_int_eq(count_events(s, "(service web) (deployment ecs-svc/"),
+	    3);
+	cJSON_Delete(s);
+	ck_assert_int_ge(tasks_of_revision(2), 3);
+}
+END_TEST
+
+/* createdAt (ms) of every task of the service, oldest first. */
+static int
+creation_times(int64_t *at, int max)
+{
+	cJSON		*ts = service_tasks("web", NULL);
+	const cJSON	*t;
+	int		 n = 0, i, j;
+	int64_t		 tmp;
+
+	cJSON_ArrayForEach(t, ts)
+		if (n < max)
+			at[n++] = (int64_t)(cJSON_GetNumberValue(
+			    cJSON_GetObjectItem(t, "createdAt")) * 1000 + 0.5);
+	cJSON_Delete(ts);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && at[j] < at[j - 1]; j--) {
+			tmp = at[j];
+			at[j] = at[j - 1];
+			at[j - 1] = tmp;
+		}
+	return n;
+}
+
+/*
+ * The launch throttle: tasks that never reach RUNNING slow the launches
+ * down (15 s after the third failure, doubling, at most 27 minutes), the
+ * service says so, and a new task definition clears it.
+ */
+START_TEST(test_launch_throttle)
+{
+	cJSON	*s;
+	int64_t	 at[64], gap, last_gap = 0;
+	int	 n, i;
+
+	big_instances(1);
+	web_failing("ecsim.pull", "fail");
+	call_free("CreateService", "{\"serviceName\":\"web\","
+	    "\"taskDefinition\":\"web:1\",\"desiredCount\":1}");
+	clock_run_until(clk, T0 + 20 * 60000);
+	n = creation_times(at, 64);
+	/* 3 at once, then 15 s, 30 s, 1, 2, 4, 8 minutes: 9 in 20 minutes. */
+	ck_assert_int_eq(n, 9);
+	for (i = 1; i < n; i++) {
+		gap = at[i] - at[i - 1];
+		/* i tasks have failed: the delay after them, plus the
+		 * failing pull of the previous task. */
+		ck_assert_int_ge(gap, deploy_throttle_delay(i));
+		ck_assert_int_lt(gap, deploy_throttle_delay(i) + 5000);
+		if (i >= 3)
+			ck_assert_int_gt(gap, last_gap);
+		last_gap = gap;
+	}
+	s = service();
+	ck_assert_int_eq(count_events(s, "(service web) is unable to "
+	    "consistently start tasks successfully."), 1);
+	ck_assert_int_ge(count_events(s, "(service web) operations are being "
+	    "throttled. Will try again later."), 1);
+	ck_assert_int_eq(num(s, "runningCount"), 0);
+	cJSON_Delete(s);
+	/* A new task definition clears the throttle: it starts at once. */
+	web_revision("x:2");
+	call_free("UpdateService", "{\"service\":\"web\","
+	    "\"taskDefinition\":\"web:2\"}");
+	clock_run_until(clk, clock_now(clk) + 5000);
+	s = service();
+	ck_assert_int_eq(num(s, "runningCount"), 1);
+	cJSON_Delete(s);
+}
+END_TEST
+
+/* A task definition whose container turns unhealthy after a while. */
+static void
+web_unhealthy_after(const char *after)
+{
+	char	body[512];
+
+	snprintf(body, sizeof body, "{\"family\":\"web\","
+	    "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"x\","
+	    "\"memory\":128,\"healthCheck\":{\"command\":[\"CMD-SHELL\","
+	    "\"true\"],\"interval\":5,\"timeout\":2,\"retries\":1},"
+	    "\"dockerLabels\":{\"ecsim.health\":\"unhealthy after %s\"}}]}",
+	    after);
+	call_free("RegisterTaskDefinition", body);
+}
+
+/* Stopped service tasks with the health-check reason. */
+static int
+health_stops(void)
+{
+	cJSON		*ts = service_tasks("web", "STOPPED");
+	const cJSON	*t;
+	int		 n = 0;
+
+	cJSON_ArrayForEach(t, ts)
+		if (strcmp(str_at(t, "stoppedReason", NULL),
+		    "Task failed container health checks") == 0) {
+			ck_assert_str_eq(str_at(t, "stopCode", NULL),
+			    "ServiceSchedulerInitiated");
+			n++;
+		}
+	cJSON_Delete(ts);
+	return n;
+}
+
+/*
+ * Unhealthy service tasks are replaced within the bounds: with room, the
+ * replacement starts first and the unhealthy task goes once it is
+ * healthy; a standalone task is left running.
+ */
+START_TEST(test_unhealthy_replaced)
+{
+	cJSON		*r, *s;
+	const cJSON	*t;
+	char		 job[256];
+	int		 i;
+
+	big_instances(2);
+	web_unhealthy_after("60s");
+	call_free("CreateService", "{\"serviceName\":\"web\","
+	    "\"taskDefinition\":\"web:1\",\"desiredCount\":2}");
+	r = call("RunTask", "{\"taskDefinition\":\"web:1\"}");
+	snprintf(job, sizeof job, "%s", str_at(r, "tasks", "0", "taskArn",
+	    NULL));
+	cJSON_Delete(r);
+	/* Healthy (the check passes) well before 40 s: completed. */
+	clock_run_until(clk, T0 + 30000);
+	s = service();
+	ck_assert(rolled_to(s, 1));
+	cJSON_Delete(s);
+	/* Unhealthy from about 65 s: replacements first, within 4. */
+	for (i = 0; i < 120; i++) {
+		struct census	c;
+
+		clock_run_until(clk, clock_now(clk) + 500);
+		c = census();
+		ck_assert_int_le(c.total, 4);
+		if (health_stops() > 0)
+			break;
+		/* Until the replacements are healthy, nothing stops. */
+		ck_assert_int_eq(c.live, c.total);
+	}
+	ck_assert_int_ge(health_stops(), 1);
+	/* By then the replacements run and pass their checks. */
+	r = service_tasks("web", "RUNNING");
+	ck_assert_int_eq(cJSON_GetArraySize(r), 2);
+	cJSON_ArrayForEach(t, r) {
+		ck_assert_str_eq(str_at(t, "lastStatus", NULL), "RUNNING");
+		ck_assert_str_eq(str_at(t, "healthStatus", NULL), "HEALTHY");
+	}
+	cJSON_Delete(r);
+	s = service();
+	ck_assert_int_ge(count_events(s, "(service web) (task "), 1);
+	ck_assert_int_eq(count_events(s, "(service web) (task "),
+	    health_stops());
+	cJSON_Delete(s);
+	r = describe_task(job);
+	ck_assert_str_eq(str_at(r, "lastStatus", NULL), "RUNNING");
+	ck_assert_str_eq(str_at(r, "healthStatus", NULL), "UNHEALTHY");
+	cJSON_Delete(r);
+}
+END_TEST
+
+/* Health results are ignored during healthCheckGracePeriodSeconds. */
+START_TEST(test_grace_period)
+{
+	big_instances(2);
+	web_unhealthy_after("10s");
+	call_free("CreateService", "{\"serviceName\":\"web\","
+	    "\"taskDefinition\":\"web:1\",\"desiredCount\":1,"
+	    "\"healthCheckGracePeriodSeconds\":120}");
+	clock_run_until(clk, T0 + 100000);
+	ck_assert_int_eq(health_stops(), 0);
+	ck_assert_int_eq(census().total, 1);
+	clock_run_until(clk, T0 + 200000);
+	ck_assert_int_ge(health_stops(), 1);
+}
+END_TEST
+
 /* The DAEMON service's desiredCount. */
 static int
 daemon_desired(void)
@@ -1110,6 +1406,11 @@ main(void)
 	tcase_add_test(tc, test_steady_state_repeats);
 	tcase_add_test(tc, test_daemon_follows_instances);
 	tcase_add_test(tc, test_daemon_leaves_draining_last);
+	tcase_add_test(tc, test_breaker_without_rollback);
+	tcase_add_test(tc, test_breaker_crash_loop_rolls_back);
+	tcase_add_test(tc, test_launch_throttle);
+	tcase_add_test(tc, test_unhealthy_replaced);
+	tcase_add_test(tc, test_grace_period);
 	tcase_add_test(tc, test_service_placement);
 	tcase_add_test(tc, test_daemon_constraints);
 	suite_add_tcase(s, tc);
