@@ -519,7 +519,9 @@ api_delete_service(struct api_ctx *c, const cJSON *req, cJSON *resp,
 		err_set(e, ERR_SERVICE_NOT_ACTIVE, "Service was not ACTIVE.");
 		goto out;
 	}
-	if (s.desired_count > 0 && !force) {
+	/* A DAEMON service's count is not the user's to scale down. */
+	if (s.desired_count > 0 && !force &&
+	    strcmp(s.scheduling_strategy, "DAEMON") != 0) {
 		err_set(e, ERR_INVALID, "The service cannot be stopped while it "
 		    "is scaled above 0.");
 		goto out;

@@ -283,3 +283,9 @@ def test_daemon_follows_instances(make_ecsim):
     err = ecsim.aws_fail("update-service", "--service", "agent",
                          "--desired-count", "5")
     assert "InvalidParameterException" in err
+    # A daemon is deleted without scaling it down first.
+    assert ecsim.aws("delete-service", "--service", "agent")["service"][
+        "status"] == "DRAINING"
+    assert ecsim.aws("wait", "services-inactive", "--services",
+                     "agent") is None
+    assert task_list(ecsim, serviceName="agent") == []
