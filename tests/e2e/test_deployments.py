@@ -5,6 +5,7 @@ breaker, a drained instance whose tasks move, and a DAEMON service that
 follows instances as they join and leave."""
 import json
 import re
+import time
 
 CONTAINERS = [{"name": "web", "image": "nginx:1", "memory": 256}]
 DEP_RE = r"^ecs-svc/\d{19}$"
@@ -289,3 +290,42 @@ def test_daemon_follows_instances(make_ecsim):
     assert ecsim.aws("wait", "services-inactive", "--services",
                      "agent") is None
     assert task_list(ecsim, serviceName="agent") == []
+
+
+def test_distinct_instance_never_converges_and_says_why(make_ecsim):
+    """Four tasks, one an instance, two instances: two run, the service
+    keeps trying, says why once, and converges when instances come."""
+    ecsim = make_ecsim("--instances", "2", *FAST)
+    register(ecsim)
+    ecsim.aws("create-service", "--service-name", "web", "--task-definition",
+              "web", "--desired-count", "4", "--placement-constraints",
+              "type=distinctInstance")
+    ecsim.wait_for(lambda: svc(ecsim)["runningCount"] == 2, 20,
+                   what="two tasks running")
+    ecsim.wait_for(lambda: any("was unable to place" in m
+                               for m in messages(svc(ecsim))), 20,
+                   what="the placement failure event")
+    # A minute of engine time later (3 s at 20x) it is still two, one per
+    # instance, and the failure was said once.
+    time.sleep(3)
+    s = svc(ecsim)
+    assert s["runningCount"] == 2 and s["desiredCount"] == 4
+    assert s["deployments"][0]["rolloutState"] == "IN_PROGRESS"
+    tasks = task_list(ecsim, serviceName="web")
+    assert len({t["containerInstanceArn"] for t in tasks}) == 2
+    unable = [m for m in messages(s) if "was unable to place a task" in m]
+    assert len(unable) == 1, messages(s)
+    assert unable[0].startswith("(service web) was unable to place a task "
+                                "because no container instance met all of "
+                                "its requirements. The closest matching "
+                                "(container-instance ")
+    assert "is missing an attribute required by your task" in unable[0]
+    # Two more instances: the service converges.
+    for _ in range(2):
+        ecsim.call("RegisterContainerInstance", {"totalResources": [
+            {"name": "CPU", "type": "INTEGER", "integerValue": 2048},
+            {"name": "MEMORY", "type": "INTEGER", "integerValue": 4096}]})
+    ecsim.wait_for(completed(ecsim, "web", svc(ecsim)["taskDefinition"]), 30,
+                   what="converged on four instances")
+    tasks = task_list(ecsim, serviceName="web")
+    assert len({t["containerInstanceArn"] for t in tasks}) == 4
