@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "store/store.h"
 #include "util/util.h"
+#include "check_run.h"
 
 #define TARGET		"AmazonEC2ContainerServiceV20141113."
 #define API_NOPS_ECS	77	/* operations in the ECS API model */
@@ -335,11 +336,5 @@ api_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(api_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(api_suite());
 }

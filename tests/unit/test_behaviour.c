@@ -11,12 +11,9 @@
 #include <cjson/cJSON.h>
 
 #include "agent/behaviour.h"
-#include "api/api.h"
-#include "clock/clock.h"
-#include "engine/engine.h"
-#include "store/store.h"
+#include "fixture.h"
+#include "check_run.h"
 
-#define T0	1700000000000LL
 #define S(x)	((int64_t)(x) * 1000)
 
 /* ---- Labels -------------------------------------------------------- */
@@ -504,63 +501,6 @@ START_TEST(test_dep_verdict)
 END_TEST
 
 /* ---- The lifecycle on the virtual clock ---------------------------- */
-
-static struct event_base	*base;
-static struct clock		*clk;
-static struct store		*st;
-static struct engine		*eng;
-static struct engine_config	 cfg;
-
-static void
-setup(void)
-{
-	struct err	e;
-
-	engine_config_defaults(&cfg);	/* steps of 1 s */
-	base = event_base_new();
-	clk = clock_new(base, CLOCK_VIRTUAL, 1, T0);
-	st = store_open(":memory:", &e);
-	ck_assert_ptr_nonnull(st);
-	eng = engine_new(base, clk, st, &cfg, &e);
-	ck_assert_ptr_nonnull(eng);
-}
-
-static void
-teardown(void)
-{
-	engine_free(eng);
-	ck_assert_int_eq(store_close(st), 0);
-	clock_free(clk);
-	event_base_free(base);
-}
-
-/* One API call; returns the parsed reply and its status in *status. */
-static cJSON *
-call_st(const char *op, const char *body, int *status)
-{
-	struct api_reply	r;
-	char			target[128];
-	cJSON			*j;
-
-	snprintf(target, sizeof target, "AmazonEC2ContainerServiceV20141113.%s",
-	    op);
-	api_handle(eng, target, body, strlen(body), &r);
-	*status = r.status;
-	j = cJSON_Parse(r.body);
-	free(r.body);
-	return j;
-}
-
-static cJSON *
-call(const char *op, const char *body)
-{
-	int	 status;
-	cJSON	*j = call_st(op, body, &status);
-
-	ck_assert_msg(status == 200, "%s: %s", op,
-	    cJSON_PrintUnformatted(j));
-	return j;
-}
 
 static void
 instance(void)
@@ -1201,8 +1141,6 @@ main(void)
 	Suite	*s = suite_create("behaviour");
 	TCase	*tc = tcase_create("model");
 	TCase	*life = tcase_create("lifecycle");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_defaults);
 	tcase_add_loop_test(tc, test_label_good, 0,
@@ -1220,7 +1158,7 @@ main(void)
 	    sizeof verdicts / sizeof verdicts[0]);
 	suite_add_tcase(s, tc);
 
-	tcase_add_checked_fixture(life, setup, teardown);
+	tcase_add_checked_fixture(life, fixture_setup, fixture_teardown);
 	tcase_set_timeout(life, 30);
 	tcase_add_test(life, test_default_unchanged);
 	tcase_add_test(life, test_pull_and_start_times);
@@ -1241,9 +1179,5 @@ main(void)
 	tcase_add_test(life, test_task_without_sim);
 	tcase_add_test(life, test_bad_label_refused);
 	suite_add_tcase(s, life);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

@@ -10,6 +10,7 @@
 
 #include "clock/clock.h"
 #include "util/util.h"
+#include "check_run.h"
 
 #define T0	1700000000000LL
 
@@ -345,11 +346,5 @@ clock_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(clock_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(clock_suite());
 }

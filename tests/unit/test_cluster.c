@@ -7,6 +7,7 @@
 #include <check.h>
 
 #include "store/store.h"
+#include "check_run.h"
 
 #define ARN(n)	"arn:aws:ecs:us-east-1:000000000000:cluster/" n
 
@@ -437,11 +438,5 @@ cluster_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(cluster_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(cluster_suite());
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine/deploy.h"
+#include "check_run.h"
 
 START_TEST(test_bounds_table)
 {
@@ -539,8 +540,6 @@ main(void)
 {
 	Suite	*s = suite_create("deploy");
 	TCase	*tc = tcase_create("plans");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_bounds_table);
 	tcase_add_test(tc, test_breaker_threshold);
@@ -556,9 +555,5 @@ main(void)
 	tcase_add_test(tc, test_daemon_plan);
 	tcase_add_test(tc, test_simulated_rollouts);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

@@ -1,83 +1,10 @@
 /* The engine on a virtual clock, driven through the API dispatch table:
  * the task lifecycle, service convergence and the event outbox. */
-#include <check.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include <event2/event.h>
-#include <cjson/cJSON.h>
-
-#include "api/api.h"
-#include "clock/clock.h"
 #include "engine/deploy.h"
-#include "engine/engine.h"
-#include "store/store.h"
-
-#define T0	1700000000000LL
-
-static struct event_base	*base;
-static struct clock		*clk;
-static struct store		*st;
-static struct engine		*eng;
-
-static void
-setup(void)
-{
-	struct engine_config	cfg;
-	struct err		e;
-
-	engine_config_defaults(&cfg);
-	base = event_base_new();
-	clk = clock_new(base, CLOCK_VIRTUAL, 1, T0);
-	st = store_open(":memory:", &e);
-	ck_assert_ptr_nonnull(st);
-	eng = engine_new(base, clk, st, &cfg, &e);
-	ck_assert_ptr_nonnull(eng);
-}
-
-static void
-teardown(void)
-{
-	engine_free(eng);
-	ck_assert_int_eq(store_close(st), 0);
-	clock_free(clk);
-	event_base_free(base);
-}
-
-/* One API call that must succeed; returns the parsed reply. */
-static cJSON *
-call(const char *op, const char *body)
-{
-	struct api_reply	 r;
-	char			*target = NULL;
-	cJSON			*j;
-
-	target = malloc(strlen(op) + 64);
-	strcpy(target, "AmazonEC2ContainerServiceV20141113.");
-	strcat(target, op);
-	api_handle(eng, target, body, strlen(body), &r);
-	free(target);
-	ck_assert_msg(r.status == 200, "%s: %s", op, r.body);
-	j = cJSON_Parse(r.body);
-	free(r.body);
-	return j;
-}
-
-/* The HTTP status of one API call. */
-static int
-call_status(const char *op, const char *body)
-{
-	struct api_reply	 r;
-	char			 target[128];
-
-	snprintf(target, sizeof target, "AmazonEC2ContainerServiceV20141113.%s",
-	    op);
-	api_handle(eng, target, body, strlen(body), &r);
-	free(r.body);
-	return r.status;
-}
+#include "fixture.h"
+#include "check_run.h"
 
 /* cJSON_GetStringValue of a path of object members, ending in NULL. */
 static const char *
@@ -92,12 +19,6 @@ str_at(const cJSON *o, ...)
 		    cJSON_GetObjectItem(o, name);
 	va_end(ap);
 	return cJSON_GetStringValue(o);
-}
-
-static void
-call_free(const char *op, const char *body)
-{
-	cJSON_Delete(call(op, body));
 }
 
 static void
@@ -1383,10 +1304,8 @@ main(void)
 {
 	Suite	*s = suite_create("engine");
 	TCase	*tc = tcase_create("virtual clock");
-	SRunner	*sr;
-	int	 failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_service_converges_and_rolls);
 	tcase_add_test(tc, test_capacity_short_then_added);
@@ -1394,7 +1313,7 @@ main(void)
 	tcase_add_test(tc, test_housekeeping);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("deployments");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_roll_within_bounds, 0,
 	    sizeof rolls / sizeof rolls[0]);
@@ -1414,9 +1333,5 @@ main(void)
 	tcase_add_test(tc, test_service_placement);
 	tcase_add_test(tc, test_daemon_constraints);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

@@ -12,6 +12,7 @@
 #include "engine/engine.h"
 /* Tests only: the raw handle, to write task rows that belong to others. */
 #include "store/internal.h"
+#include "check_run.h"
 
 #define ARN1 "arn:aws:ecs:us-east-1:000000000000:container-instance/default/" \
 	    "11111111111111111111111111111111"
@@ -581,11 +582,5 @@ instance_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(instance_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(instance_suite());
 }

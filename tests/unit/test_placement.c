@@ -9,6 +9,7 @@
 
 #include "placement/placement.h"
 #include "util/util.h"
+#include "check_run.h"
 
 #define N(a)	(sizeof (a) / sizeof (a)[0])
 
@@ -1016,8 +1017,6 @@ main(void)
 {
 	Suite	*s = suite_create("placement");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_resource_reasons);
 	tcase_add_test(tc, test_binpack_memory);
@@ -1041,9 +1040,5 @@ main(void)
 	tcase_add_test(tc, test_provider_base_then_weight);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

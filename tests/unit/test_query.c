@@ -8,6 +8,7 @@
 
 #include "placement/query.h"
 #include "util/util.h"
+#include "check_run.h"
 
 /*
  * Three instances that differ in every subject:
@@ -489,8 +490,6 @@ main(void)
 {
 	Suite	*s = suite_create("query");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_match_table);
 	tcase_add_test(tc, test_error_table);
@@ -500,9 +499,5 @@ main(void)
 	tcase_add_test(tc, test_list_limit);
 	tcase_add_test(tc, test_explain);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

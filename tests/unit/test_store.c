@@ -10,6 +10,7 @@
 
 #include "store/store.h"
 #include "util/util.h"
+#include "check_run.h"
 
 static struct store *
 open_mem(void)
@@ -349,11 +350,5 @@ store_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(store_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(store_suite());
 }

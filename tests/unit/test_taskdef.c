@@ -9,6 +9,7 @@
 
 #include "store/store.h"
 #include "util/util.h"
+#include "check_run.h"
 
 #define ARN_PREFIX	"arn:aws:ecs:us-east-1:123456789012:task-definition/"
 
@@ -362,11 +363,5 @@ taskdef_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(taskdef_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(taskdef_suite());
 }

@@ -7,6 +7,7 @@
 #include <check.h>
 
 #include "util/util.h"
+#include "check_run.h"
 
 START_TEST(test_err_set_returns_minus_one_and_fills)
 {
@@ -321,11 +322,5 @@ util_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(util_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(util_suite());
 }
