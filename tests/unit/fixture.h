@@ -74,16 +74,14 @@ call_st(const char *op, const char *body, int *status)
 FIXTURE_FN cJSON *
 call(const char *op, const char *body)
 {
-	struct api_reply	 r;
-	char			 target[128];
-	cJSON			*j;
+	int	 status;
+	cJSON	*j = call_st(op, body, &status);
+	char	*text;
 
-	snprintf(target, sizeof target, "AmazonEC2ContainerServiceV20141113.%s",
-	    op);
-	api_handle(eng, target, body, strlen(body), &r);
-	ck_assert_msg(r.status == 200, "%s: %s", op, r.body);
-	j = cJSON_Parse(r.body);
-	free(r.body);
+	if (status != 200) {
+		text = cJSON_PrintUnformatted(j);
+		ck_abort_msg("%s: %d %s", op, status, text ? text : "");
+	}
 	return j;
 }
 
