@@ -14,6 +14,7 @@
 #include "clock/clock.h"
 #include "engine/engine.h"
 #include "http/http.h"
+#include "scenario/scenario.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -28,11 +29,13 @@ struct subcommand {
 };
 
 static int	cmd_serve(int, char **);
+static int	cmd_run(int, char **);
 static int	cmd_version(int, char **);
 static int	cmd_help(int, char **);
 
 static const struct subcommand subcommands[] = {
 	{ "serve",	cmd_serve,	"run the ECS API and the engine" },
+	{ "run",	cmd_run,	"replay a scenario file in virtual time" },
 	{ "version",	cmd_version,	"print the version" },
 	{ "help",	cmd_help,	"show this help" },
 };
@@ -159,20 +162,6 @@ parse_listen(const char *s, char **addr, int *port, struct err *e)
 	return 0;
 }
 
-/* What ECS registers for a few instance types: 1,024 CPU units a vCPU and
- * the memory left after the OS and agent take theirs. */
-static const struct instance_type {
-	const char	*name;
-	int		 cpu;
-	int		 memory;
-} instance_types[] = {
-	{ "t3.medium",	2048,	3904 },
-	{ "t3.large",	2048,	7936 },
-	{ "m5.large",	2048,	7681 },
-	{ "m5.xlarge",	4096,	15576 },
-	{ "c5.2xlarge",	8192,	15434 },
-};
-
 /*
  * Brings the cluster up to n simulated instances through the ECS API itself
  * (CreateCluster, RegisterContainerInstance), the way an agent would, so
@@ -183,17 +172,13 @@ serve_instances(struct engine *eng, const char *cluster, long n,
     const char *type, struct err *e)
 {
 	static const char	 zones[] = "abc";
-	const struct instance_type *t = NULL;
+	const struct instance_type *t;
 	struct api_reply	 r;
 	char			*body, *doc;
 	long			 have = 0, i;
-	size_t			 k;
 	cJSON			*j, *req, *res;
 
-	for (k = 0; k < sizeof instance_types / sizeof instance_types[0]; k++)
-		if (strcmp(instance_types[k].name, type) == 0)
-			t = &instance_types[k];
-	if (t == NULL)
+	if ((t = instance_type_find(type)) == NULL)
 		return err_set(e, ERR_INVALID, "--instance-type %s is not one "
 		    "ecsim knows; see ecsim serve --help", type);
 	body = xprintf("{\"clusterName\":\"%s\"}", cluster);
@@ -423,6 +408,131 @@ out:
 	if (base != NULL)
 		event_base_free(base);
 	free(addr);
+	return ret;
+}
+
+static void
+run_usage(FILE *f)
+{
+	fprintf(f,
+"usage: ecsim run FILE.yaml [options]\n\n"
+"Replays the scenario in FILE (docs/scenarios.md) on a virtual clock that\n"
+"starts at 2026-01-01T00:00:00Z, checks its expectations and the engine's\n"
+"invariants after every second of virtual time, and prints a summary.\n"
+"Exit status: 0 every expectation held, 1 one failed or an invariant broke,\n"
+"2 the file or the options are wrong.\n\n"
+"options:\n"
+"  --seed N         seed of the PRNG (default: the file's seed:, else 1);\n"
+"                   the same file, seed and build replay identically\n"
+"  --events FILE    write every event, with its virtual time, to FILE as\n"
+"                   JSON lines ('-' for standard output)\n"
+"  --trace          say on standard error what happens and why, with the\n"
+"                   virtual time of each line\n"
+"  --until D        stop after D of virtual time (e.g. 90s, 10m, 2h)\n"
+"  -h, --help       show this help\n");
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "seed",	required_argument, NULL, 'S' },
+		{ "events",	required_argument, NULL, 'e' },
+		{ "trace",	no_argument,	   NULL, 't' },
+		{ "until",	required_argument, NULL, 'u' },
+		{ "help",	no_argument,	   NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct scenario_options	 o;
+	struct scenario		*sc = NULL;
+	struct err		 e;
+	const char		*events = NULL, *until = NULL;
+	char			*end, *replay = NULL;
+	int			 c, has_seed = 0, ret = 2;
+
+	memset(&o, 0, sizeof o);
+	err_clear(&e);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'S':
+			o.seed = strtoull(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' ||
+			    *optarg == '-') {
+				fprintf(stderr, "ecsim run: --seed wants a "
+				    "number, got '%s'\n", optarg);
+				return 2;
+			}
+			has_seed = 1;
+			break;
+		case 'e':
+			events = optarg;
+			break;
+		case 't':
+			o.trace = stderr;
+			break;
+		case 'u':
+			until = optarg;
+			if (time_parse_duration(optarg, &o.until, &e) != 0 ||
+			    o.until <= 0) {
+				fprintf(stderr, "ecsim run: --until wants a "
+				    "duration above 0 such as 10m, got '%s'\n",
+				    optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			run_usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "ecsim run: expected one scenario file\n");
+		run_usage(stderr);
+		return 2;
+	}
+	if ((sc = scenario_load(argv[optind], &e)) == NULL) {
+		fprintf(stderr, "ecsim run: %s\n", e.msg);
+		return 2;
+	}
+	if (!has_seed)
+		o.seed = scenario_seed(sc);
+	if (events != NULL && strcmp(events, "-") == 0)
+		o.events = stdout;
+	else if (events != NULL && (o.events = fopen(events, "w")) == NULL) {
+		fprintf(stderr, "ecsim run: cannot write %s: %s\n", events,
+		    strerror(errno));
+		goto out;
+	}
+	o.out = stdout;
+	o.progress = isatty(STDERR_FILENO) && o.trace == NULL;
+	replay = xprintf("ecsim run %s --seed %llu%s%s", argv[optind],
+	    (unsigned long long)o.seed, until ? " --until " : "",
+	    until ? until : "");
+	o.replay = replay;
+	switch (scenario_run(sc, &o, &e)) {
+	case 0:
+		ret = 0;
+		break;
+	case 1:
+		ret = 1;
+		break;
+	default:
+		fprintf(stderr, "ecsim run: %s\n", e.msg);
+		ret = e.code == ERR_INVALID ? 2 : 1;
+		break;
+	}
+out:
+	if (o.events != NULL && o.events != stdout && fclose(o.events) != 0) {
+		fprintf(stderr, "ecsim run: writing %s: %s\n", events,
+		    strerror(errno));
+		ret = ret ? ret : 1;
+	}
+	free(replay);
+	scenario_free(sc);
 	return ret;
 }
 

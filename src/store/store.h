@@ -55,6 +55,17 @@ int	store_event_append(struct store *st, int64_t time, const char *source,
 	    const char *detail_type, const char *resource, const cJSON *detail,
 	    struct err *e);
 int64_t	store_event_count(struct store *st);
+/* One outbox row as store_event_after reads it (store/event.c). */
+struct store_event {
+	int64_t	 seq, time;
+	char	*source, *detail_type, *resource;
+	cJSON	*detail;
+};
+void	store_events_free(struct store_event *rows, size_t n);
+/* At most max events with seq above after, in seq order; *rows is the
+ * caller's (store_events_free). */
+int	store_event_after(struct store *st, int64_t after, size_t max,
+	    struct store_event **rows, size_t *n, struct err *e);
 
 #include "store/store-cluster.h"
 #include "store/store-taskdef.h"

@@ -63,6 +63,10 @@ extern int log_verbose;
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* With a hook set, each log_debug line goes to fn instead, whatever
+ * log_verbose says (ecsim run --trace stamps it with the virtual time). */
+typedef void (*log_hook_fn)(void *arg, const char *line);
+void	log_set_hook(log_hook_fn fn, void *arg);
 
 /*
  * The seeded PRNG (xoshiro256**, seeded through splitmix64). Everything
@@ -95,6 +99,16 @@ void	time_iso8601(int64_t ms, int millis, char out[TIME_ISO_LEN]);
  * milliseconds. Returns -1 with e set when it is not one.
  */
 int	time_parse_duration(const char *s, int64_t *ms, struct err *e);
+
+/* What ECS registers for a few EC2 instance types (util/itype.c): 1,024
+ * CPU units a vCPU, the memory left after the OS and agent take theirs. */
+struct instance_type {
+	const char	*name;
+	int		 cpu;
+	int		 memory;
+};
+/* NULL when ecsim does not know the type. */
+const struct instance_type *instance_type_find(const char *name);
 
 /* String helpers. */
 int	str_has_prefix(const char *s, const char *prefix);

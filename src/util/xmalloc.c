@@ -133,11 +133,30 @@ log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+static log_hook_fn	 log_hook;
+static void		*log_hook_arg;
+
+void
+log_set_hook(log_hook_fn fn, void *arg)
+{
+	log_hook = fn;
+	log_hook_arg = arg;
+}
+
 void
 log_debug(const char *fmt, ...)
 {
-	va_list	ap;
+	va_list	 ap;
+	char	*line;
 
+	if (log_hook != NULL) {
+		va_start(ap, fmt);
+		line = xvprintf(fmt, ap);
+		va_end(ap);
+		log_hook(log_hook_arg, line);
+		free(line);
+		return;
+	}
 	if (!log_verbose)
 		return;
 	va_start(ap, fmt);

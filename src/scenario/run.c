@@ -1,0 +1,765 @@
+/*
+ * Replaying a scenario: a fresh engine on a virtual clock and an in-memory
+ * store, set up and driven through the ECS API dispatch table (one
+ * implementation of each operation), stepped a second of virtual time at a
+ * time so conditions, expectations and invariants are looked at after
+ * every tick.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "api/api.h"
+#include "clock/clock.h"
+#include "engine/engine.h"
+#include "store/store.h"
+#include "scenario/internal.h"
+
+/* 2026-01-01T00:00:00Z: every run starts here, so runs are identical. */
+#define SC_EPOCH	1767225600000LL
+#define SC_TICK		1000
+/* How long a when: without within: waits. */
+#define SC_WHEN_MAX	(3600 * 1000)
+
+struct result {
+	int	 line;
+	char	*text;
+	int	 pass;		/* 1 held, 0 failed, -1 never reached */
+	int64_t	 at;		/* ms from the start */
+	char	*seen;		/* what was found instead */
+};
+
+/* An expectation with within:, watched until it holds or time is up. */
+struct watch {
+	const struct sc_check	*c;
+	int64_t			 deadline;
+	size_t			 result;
+};
+
+struct runner {
+	struct sc_run			 r;
+	const struct scenario_options	*o;
+	struct clock			*clk;
+	struct sc_inv			*inv;
+	struct result			*res;
+	size_t				 nres;
+	struct watch			*watches;
+	size_t				 nwatches;
+	char				*broke;		/* an invariant */
+	int64_t				 broke_at;
+	int64_t				 t;		/* ms from the start */
+};
+
+static void
+elapsed(int64_t ms, char out[32])
+{
+	if (ms % 1000 != 0)
+		snprintf(out, 32, "%02lld:%02lld:%02lld.%03lld",
+		    (long long)(ms / 3600000), (long long)(ms / 60000 % 60),
+		    (long long)(ms / 1000 % 60), (long long)(ms % 1000));
+	else
+		snprintf(out, 32, "%02lld:%02lld:%02lld",
+		    (long long)(ms / 3600000), (long long)(ms / 60000 % 60),
+		    (long long)(ms / 1000 % 60));
+}
+
+cJSON *
+sc_call(struct sc_run *r, const char *op, const cJSON *body, int *status)
+{
+	struct api_reply	 reply;
+	char			*text = cJSON_PrintUnformatted(body), *target;
+	cJSON			*j;
+
+	target = xprintf("AmazonEC2ContainerServiceV20141113.%s", op);
+	api_handle(r->eng, target, text, strlen(text), &reply);
+	free(target);
+	cJSON_free(text);
+	*status = reply.status;
+	j = cJSON_Parse(reply.body);
+	free(reply.body);
+	return j;
+}
+
+const char *
+sc_instance_arn(const struct sc_run *r, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nnames; i++)
+		if (strcmp(r->names[i].name, name) == 0)
+			return r->names[i].arn;
+	return NULL;
+}
+
+static size_t
+result_add(struct runner *ru, int line, int pass, char *text, char *seen)
+{
+	struct result	*x;
+
+	ru->res = xrealloc(ru->res, (ru->nres + 1) * sizeof *ru->res);
+	x = &ru->res[ru->nres];
+	x->line = line;
+	x->text = text;
+	x->pass = pass;
+	x->at = ru->t;
+	x->seen = seen;
+	return ru->nres++;
+}
+
+/* A call that must answer 200 while the cluster is set up. */
+static int
+setup_call(struct runner *ru, const char *op, const cJSON *body,
+    cJSON **reply, struct err *e)
+{
+	int	 status;
+	cJSON	*j = sc_call(&ru->r, op, body, &status);
+	char	*text;
+
+	if (status != 200) {
+		text = cJSON_PrintUnformatted(j);
+		err_set(e, ERR_INVALID, "%s: setting up the cluster: %s "
+		    "answered %.180s", ru->r.sc->path, op, text ? text : "");
+		cJSON_free(text);
+		cJSON_Delete(j);
+		return -1;
+	}
+	if (reply != NULL)
+		*reply = j;
+	else
+		cJSON_Delete(j);
+	return 0;
+}
+
+static cJSON *
+resource(const char *name, int64_t v)
+{
+	cJSON	*j = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(j, "name", name);
+	cJSON_AddStringToObject(j, "type", "INTEGER");
+	cJSON_AddNumberToObject(j, "integerValue", (double)v);
+	return j;
+}
+
+/* One instance through RegisterContainerInstance, as an agent would. */
+static int
+register_instance(struct runner *ru, const struct sc_instances *g,
+    const char *name, const char *zone, struct err *e)
+{
+	struct scenario			*sc = ru->r.sc;
+	const struct instance_type	*t = instance_type_find(g->type);
+	struct sc_name			*nm;
+	cJSON				*doc, *req, *res, *reply;
+	char				*text, id[32];
+
+	if (sc_instance_arn(&ru->r, name) != NULL)
+		return err_set(e, ERR_INVALID, "%s: two instances are called "
+		    "%s", sc->path, name);
+	snprintf(id, sizeof id, "i-%017llx", (unsigned long long)
+	    (prng_next(engine_prng(ru->r.eng)) & 0xfffffffffffffffULL));
+	doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "region", sc->region);
+	cJSON_AddStringToObject(doc, "availabilityZone", zone);
+	cJSON_AddStringToObject(doc, "instanceId", id);
+	cJSON_AddStringToObject(doc, "instanceType", g->type);
+	cJSON_AddStringToObject(doc, "accountId", engine_account(ru->r.eng));
+	text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cluster", sc->cluster);
+	cJSON_AddStringToObject(req, "instanceIdentityDocument", text);
+	cJSON_free(text);
+	res = cJSON_AddArrayToObject(req, "totalResources");
+	cJSON_AddItemToArray(res, resource("CPU", g->cpu ? g->cpu : t->cpu));
+	cJSON_AddItemToArray(res, resource("MEMORY",
+	    g->memory ? g->memory : t->memory));
+	if (g->attributes != NULL)
+		cJSON_AddItemToObject(req, "attributes",
+		    cJSON_Duplicate(g->attributes, 1));
+	if (setup_call(ru, "RegisterContainerInstance", req, &reply, e) != 0) {
+		cJSON_Delete(req);
+		return -1;
+	}
+	cJSON_Delete(req);
+	ru->r.names = xrealloc(ru->r.names,
+	    (ru->r.nnames + 1) * sizeof *ru->r.names);
+	nm = &ru->r.names[ru->r.nnames++];
+	nm->name = xstrdup(name);
+	nm->arn = xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(reply, "containerInstance"),
+	    "containerInstanceArn")));
+	cJSON_Delete(reply);
+	return 0;
+}
+
+static int
+setup(struct runner *ru, struct err *e)
+{
+	struct scenario		*sc = ru->r.sc;
+	struct sc_instances	*g;
+	static const char	 abc[] = "abc";
+	cJSON			*b, *td;
+	char			*name, *zone;
+	int64_t			 i, n;
+	size_t			 k, z = 0;
+
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "clusterName", sc->cluster);
+	if (setup_call(ru, "CreateCluster", b, NULL, e) != 0)
+		goto fail;
+	if (sc->capacity_providers != NULL) {
+		cJSON_AddItemToObject(b, "cluster",
+		    cJSON_CreateString(sc->cluster));
+		cJSON_DeleteItemFromObject(b, "clusterName");
+		cJSON_AddItemToObject(b, "capacityProviders",
+		    cJSON_Duplicate(sc->capacity_providers, 1));
+		cJSON_AddItemToObject(b, "defaultCapacityProviderStrategy",
+		    cJSON_CreateArray());
+		if (setup_call(ru, "PutClusterCapacityProviders", b, NULL,
+		    e) != 0)
+			goto fail;
+	}
+	cJSON_Delete(b);
+	b = NULL;
+	for (k = 0; k < sc->ninstances; k++) {
+		g = &sc->instances[k];
+		n = g->count ? g->count : 1;
+		for (i = 0; i < n; i++, z++) {
+			name = g->count ? xprintf("%s-%lld", g->name,
+			    (long long)i + 1) : xstrdup(g->name);
+			/* Without zones, instances spread over a, b, c. */
+			zone = g->nzones ? xstrdup(g->zones[i %
+			    (int64_t)g->nzones]) : xprintf("%s%c", sc->region,
+			    abc[z % 3]);
+			if (register_instance(ru, g, name, zone, e) != 0) {
+				free(name);
+				free(zone);
+				return -1;
+			}
+			free(name);
+			free(zone);
+		}
+	}
+	cJSON_ArrayForEach(td, sc->taskdefs) {
+		b = cJSON_Duplicate(td, 1);
+		sc_apply_behaviours(sc, b);
+		if (setup_call(ru, "RegisterTaskDefinition", b, NULL, e) != 0)
+			goto fail;
+		cJSON_Delete(b);
+		b = NULL;
+	}
+	return 0;
+fail:
+	cJSON_Delete(b);
+	return -1;
+}
+
+/* Instance names in containerInstances and containerInstance stand for
+ * their ARNs, so steps can say StartTask on web-1. */
+static void
+map_names(struct sc_run *r, cJSON *body)
+{
+	cJSON		*a, *j;
+	const char	*arn;
+
+	if ((j = cJSON_GetObjectItem(body, "containerInstance")) != NULL &&
+	    cJSON_IsString(j) && (arn = sc_instance_arn(r,
+	    j->valuestring)) != NULL)
+		cJSON_SetValuestring(j, arn);
+	a = cJSON_GetObjectItem(body, "containerInstances");
+	cJSON_ArrayForEach(j, a)
+		if (cJSON_IsString(j) && (arn = sc_instance_arn(r,
+		    j->valuestring)) != NULL)
+			cJSON_SetValuestring(j, arn);
+}
+
+static void
+run_call(struct runner *ru, const struct sc_step *s, const char *op,
+    cJSON *body, char *text)
+{
+	cJSON		*reply;
+	const char	*type, *msg;
+	int		 status, pass;
+	char		*seen = NULL;
+
+	if (cJSON_GetObjectItem(body, "cluster") == NULL &&
+	    strcmp(op, "RegisterTaskDefinition") != 0 &&
+	    strcmp(op, "CreateCluster") != 0)
+		cJSON_AddStringToObject(body, "cluster", ru->r.sc->cluster);
+	if (strcmp(op, "RegisterTaskDefinition") == 0)
+		sc_apply_behaviours(ru->r.sc, body);
+	map_names(&ru->r, body);
+	reply = sc_call(&ru->r, op, body, &status);
+	type = cJSON_GetStringValue(cJSON_GetObjectItem(reply, "__type"));
+	msg = cJSON_GetStringValue(cJSON_GetObjectItem(reply, "message"));
+	if (s->expect_error == NULL) {
+		pass = status == 200;
+		if (!pass)
+			seen = xprintf("%s: %s", type ? type : "error",
+			    msg ? msg : "");
+	} else {
+		pass = status != 200 && type != NULL &&
+		    strcmp(type, s->expect_error) == 0;
+		if (!pass)
+			seen = status == 200 ? xstrdup("it succeeded") :
+			    xprintf("%s: %s", type ? type : "error",
+			    msg ? msg : "");
+	}
+	cJSON_Delete(reply);
+	result_add(ru, s->line, pass, text, seen);
+}
+
+static void
+run_fault(struct runner *ru, const struct sc_step *s)
+{
+	static const char *const verbs[] = { "disconnect", "reconnect",
+	    "terminate", "drain", "pull_fails", "crash", "zone_down",
+	    "zone_up" };
+	const struct sc_fault	*f = &s->fault;
+	const char		*arn;
+	char			*text;
+	cJSON			*b;
+
+	text = xprintf("fault: %s %s", verbs[f->kind], f->target);
+	switch (f->kind) {
+	case FAULT_DRAIN:
+		/* Draining is the API's UpdateContainerInstancesState. */
+		if ((arn = sc_instance_arn(&ru->r, f->target)) == NULL)
+			break;
+		b = cJSON_CreateObject();
+		cJSON_AddItemToObject(b, "containerInstances",
+		    cJSON_CreateStringArray(&arn, 1));
+		cJSON_AddStringToObject(b, "status", "DRAINING");
+		run_call(ru, s, "UpdateContainerInstancesState", b, text);
+		cJSON_Delete(b);
+		return;
+	case FAULT_DISCONNECT:
+	case FAULT_RECONNECT:
+	case FAULT_TERMINATE:
+	case FAULT_PULL_FAILS:
+	case FAULT_CRASH:
+	case FAULT_ZONE_DOWN:
+	case FAULT_ZONE_UP:
+		result_add(ru, s->line, 0, text, xstrdup("this fault is not "
+		    "in this build of ecsim yet"));
+		return;
+	}
+	result_add(ru, s->line, 0, text, xprintf("there is no instance %s",
+	    f->target));
+}
+
+static void
+expect_now_or_watch(struct runner *ru, const struct sc_check *c)
+{
+	char	*seen = NULL, *text = sc_check_text(c), *w;
+	int	 ok = sc_check_eval(&ru->r, c, &seen);
+	size_t	 i;
+
+	if (c->within < 0 || ok) {
+		result_add(ru, c->line, ok, text, seen);
+		return;
+	}
+	free(seen);
+	w = xprintf("%s (within %llds)", text, (long long)c->within / 1000);
+	free(text);
+	i = result_add(ru, c->line, -1, w, NULL);
+	ru->watches = xrealloc(ru->watches,
+	    (ru->nwatches + 1) * sizeof *ru->watches);
+	ru->watches[ru->nwatches].c = c;
+	ru->watches[ru->nwatches].deadline = ru->t + c->within;
+	ru->watches[ru->nwatches++].result = i;
+}
+
+static void
+poll_watches(struct runner *ru, int final)
+{
+	struct watch	*w;
+	struct result	*x;
+	char		*seen = NULL;
+	size_t		 i = 0;
+	int		 ok;
+
+	while (i < ru->nwatches) {
+		w = &ru->watches[i];
+		x = &ru->res[w->result];
+		ok = sc_check_eval(&ru->r, w->c, &seen);
+		if (!ok && ru->t < w->deadline && !final) {
+			i++;
+			continue;
+		}
+		x->pass = ok;
+		x->at = ru->t;
+		free(x->seen);
+		x->seen = seen;
+		seen = NULL;
+		ru->watches[i] = ru->watches[--ru->nwatches];
+	}
+	free(seen);
+}
+
+static char *
+when_text(const struct sc_step *s, const int64_t *within)
+{
+	char	*c = sc_check_text(s->when), *out;
+
+	if (within != NULL)
+		out = xprintf("when %s (within %llds)", c,
+		    (long long)*within / 1000);
+	else
+		out = xprintf("when %s", c);
+	free(c);
+	return out;
+}
+
+static void
+run_step(struct runner *ru, const struct sc_step *s)
+{
+	size_t	i;
+
+	switch (s->action) {
+	case ACT_CALL:
+		run_call(ru, s, s->op, s->body, xprintf("call %s", s->op));
+		break;
+	case ACT_FAULT:
+		run_fault(ru, s);
+		break;
+	case ACT_EXPECT:
+		if (s->nchecks == 0)	/* a bare when: held */
+			result_add(ru, s->line, 1, when_text(s, NULL), NULL);
+		for (i = 0; i < s->nchecks; i++)
+			expect_now_or_watch(ru, &s->checks[i]);
+		break;
+	}
+}
+
+static void
+trace_line(struct runner *ru, int64_t at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+trace_line(struct runner *ru, int64_t at, const char *fmt, ...)
+{
+	va_list	ap;
+	char	when[32];
+
+	elapsed(at, when);
+	fprintf(ru->o->trace, "%s  ", when);
+	va_start(ap, fmt);
+	vfprintf(ru->o->trace, fmt, ap);
+	va_end(ap);
+	fputc('\n', ru->o->trace);
+}
+
+static void
+trace_hook(void *arg, const char *line)
+{
+	struct runner	*ru = arg;
+
+	trace_line(ru, engine_now(ru->r.eng) - SC_EPOCH, "why: %s", line);
+}
+
+static const char *
+instance_name(const struct sc_run *r, const char *arn)
+{
+	size_t	i;
+
+	for (i = 0; arn != NULL && i < r->nnames; i++)
+		if (strcmp(r->names[i].arn, arn) == 0)
+			return r->names[i].name;
+	return arn ? arn : "no instance";
+}
+
+static const char *
+str_member(const cJSON *o, const char *name)
+{
+	const char	*s = cJSON_GetStringValue(cJSON_GetObjectItem(o, name));
+
+	return s ? s : "";
+}
+
+/* One line a person learning ECS can follow, for each event. */
+static void
+trace_event(struct runner *ru, const struct store_event *ev)
+{
+	const cJSON	*d = ev->detail;
+	const char	*id = strrchr(ev->resource, '/');
+	int64_t		 at = ev->time - SC_EPOCH;
+
+	id = id ? id + 1 : ev->resource;
+	if (strcmp(ev->detail_type, "ECS Task State Change") == 0)
+		trace_line(ru, at, "task %.8s (%s) is %s, wanted %s, on %s%s%s",
+		    id, str_member(d, "group"), str_member(d, "lastStatus"),
+		    str_member(d, "desiredStatus"), instance_name(&ru->r,
+		    cJSON_GetStringValue(cJSON_GetObjectItem(d,
+		    "containerInstanceArn"))), *str_member(d,
+		    "stoppedReason") ? ": " : "", str_member(d,
+		    "stoppedReason"));
+	else if (strcmp(ev->detail_type,
+	    "ECS Container Instance State Change") == 0)
+		trace_line(ru, at, "instance %s is %s, agent %s",
+		    instance_name(&ru->r, ev->resource), str_member(d,
+		    "status"), cJSON_IsTrue(cJSON_GetObjectItem(d,
+		    "agentConnected")) ? "connected" : "disconnected");
+	else
+		trace_line(ru, at, "%s %s: %s%s%s", id, ev->detail_type,
+		    str_member(d, "eventName"), *str_member(d, "reason") ?
+		    ": " : "", str_member(d, "reason"));
+}
+
+static void
+write_event(struct runner *ru, const struct store_event *ev)
+{
+	cJSON	*j = cJSON_CreateObject();
+	char	 when[TIME_ISO_LEN], *text;
+
+	time_iso8601(ev->time, 1, when);
+	cJSON_AddNumberToObject(j, "seq", (double)ev->seq);
+	cJSON_AddStringToObject(j, "time", when);
+	cJSON_AddStringToObject(j, "source", ev->source);
+	cJSON_AddStringToObject(j, "detail-type", ev->detail_type);
+	cJSON_AddItemToObject(j, "resources",
+	    cJSON_CreateStringArray((const char **)&ev->resource, 1));
+	cJSON_AddItemToObject(j, "detail", cJSON_Duplicate(ev->detail, 1));
+	text = cJSON_PrintUnformatted(j);
+	fprintf(ru->o->events, "%s\n", text);
+	cJSON_free(text);
+	cJSON_Delete(j);
+}
+
+/* Takes the events since the last tick: to --events and --trace, into
+ * the run's list, and past the invariants. */
+static int
+drain_events(struct runner *ru, struct err *e)
+{
+	struct store_event	*ev;
+	size_t			 n, i;
+	int64_t			 after;
+
+	for (;;) {
+		after = ru->r.nevents ? ru->r.events[ru->r.nevents - 1].seq : 0;
+		if (store_event_after(engine_store(ru->r.eng), after, 1000,
+		    &ev, &n, e) != 0)
+			return -1;
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++) {
+			if (ru->o->events != NULL)
+				write_event(ru, &ev[i]);
+			if (ru->o->trace != NULL)
+				trace_event(ru, &ev[i]);
+		}
+		if (ru->r.nevents + n > ru->r.capevents) {
+			ru->r.capevents = (ru->r.nevents + n) * 2;
+			ru->r.events = xrealloc(ru->r.events,
+			    ru->r.capevents * sizeof *ru->r.events);
+		}
+		memcpy(ru->r.events + ru->r.nevents, ev, n * sizeof *ev);
+		free(ev);
+		ru->r.nevents += n;
+		if (ru->broke == NULL && sc_inv_check(ru->inv, &ru->r,
+		    ru->r.events + ru->r.nevents - n, n, &ru->broke) != 0)
+			ru->broke_at = ru->t;
+	}
+	if (ru->broke == NULL && sc_inv_check(ru->inv, &ru->r, NULL, 0,
+	    &ru->broke) != 0)
+		ru->broke_at = ru->t;
+	return 0;
+}
+
+static void
+progress(struct runner *ru, int64_t end)
+{
+	char	now[32], last[32];
+
+	elapsed(ru->t, now);
+	elapsed(end, last);
+	fprintf(stderr, "\rvirtual time %s of about %s, %zu events ", now,
+	    last, ru->r.nevents);
+}
+
+/* The timeline, tick by tick, until the last step has settled. */
+static int
+replay(struct runner *ru, struct err *e)
+{
+	struct scenario		*sc = ru->r.sc;
+	const struct sc_step	*s;
+	int64_t			 prev = 0, when_from = -1, next, due, within;
+	size_t			 i = 0;
+	char			*seen;
+	int			 ok;
+
+	for (;;) {
+		while (i < sc->nsteps && ru->broke == NULL) {
+			s = &sc->steps[i];
+			if (s->timing == AT_TIME && s->time > ru->t)
+				break;
+			if (s->timing == AT_AFTER && prev + s->time > ru->t)
+				break;
+			if (s->timing == AT_WHEN) {
+				if (when_from < 0)
+					when_from = ru->t;
+				seen = NULL;
+				ok = sc_check_eval(&ru->r, s->when, &seen);
+				within = s->when->within >= 0 ?
+				    s->when->within : SC_WHEN_MAX;
+				if (!ok && ru->t < when_from + within) {
+					free(seen);
+					break;
+				}
+				if (!ok) {
+					result_add(ru, s->line, 0,
+					    when_text(s, &within), seen);
+					prev = ru->t;
+					when_from = -1;
+					i++;
+					continue;
+				}
+				free(seen);
+			}
+			run_step(ru, s);
+			prev = ru->t;
+			when_from = -1;
+			i++;
+		}
+		if (drain_events(ru, e) != 0)
+			return -1;
+		poll_watches(ru, 0);
+		if (ru->broke != NULL)
+			break;
+		if (i == sc->nsteps && ru->nwatches == 0 &&
+		    ru->t >= prev + sc->settle)
+			break;
+		if (ru->o->until > 0 && ru->t >= ru->o->until)
+			break;
+		next = ru->t + SC_TICK;
+		if (i < sc->nsteps && sc->steps[i].timing != AT_WHEN) {
+			s = &sc->steps[i];
+			due = s->timing == AT_TIME ? s->time : prev + s->time;
+			if (due > ru->t && due < next)
+				next = due;
+		}
+		if (ru->o->until > 0 && next > ru->o->until)
+			next = ru->o->until;
+		clock_run_until(ru->clk, SC_EPOCH + next);
+		ru->t = next;
+		if (ru->o->progress && ru->t % 60000 == 0)
+			progress(ru, i == sc->nsteps ? prev + sc->settle :
+			    ru->t + sc->settle);
+	}
+	if (ru->o->progress)
+		fprintf(stderr, "\r%60s\r", "");
+	/* Steps --until cut off are listed, not run. */
+	for (; i < sc->nsteps; i++)
+		result_add(ru, sc->steps[i].line, -1, xstrdup("step not "
+		    "reached"), NULL);
+	if (ru->broke == NULL)
+		poll_watches(ru, 1);
+	return 0;
+}
+
+static int
+summary(struct runner *ru)
+{
+	const struct scenario_options	*o = ru->o;
+	struct scenario			*sc = ru->r.sc;
+	struct result			*x;
+	size_t				 i, failed = 0, held = 0;
+	char				 when[32], *seen = NULL;
+	unsigned			 k;
+
+	for (i = 0; i < sc->nexpects && ru->broke == NULL; i++) {
+		seen = NULL;
+		result_add(ru, sc->expects[i].line, sc_check_eval(&ru->r,
+		    &sc->expects[i], &seen), sc_check_text(&sc->expects[i]),
+		    seen);
+	}
+	elapsed(ru->t, when);
+	fprintf(o->out, "scenario %s (%s, seed %llu)\n", sc->name, sc->path,
+	    (unsigned long long)o->seed);
+	for (i = 0; i < ru->nres; i++) {
+		x = &ru->res[i];
+		elapsed(x->at, when);
+		fprintf(o->out, "  %s  %s  line %-4d %s\n", x->pass == 1 ?
+		    "PASS" : x->pass == 0 ? "FAIL" : "SKIP", when, x->line,
+		    x->text);
+		if (x->pass == 0 && x->seen != NULL)
+			fprintf(o->out, "%24s seen instead: %s\n", "", x->seen);
+		held += x->pass == 1;
+		failed += x->pass == 0;
+	}
+	if (ru->broke != NULL) {
+		elapsed(ru->broke_at, when);
+		fprintf(o->out, "  FAIL  %s  invariant %s\n", when, ru->broke);
+		failed++;
+	} else {
+		fprintf(o->out, "  invariants held after every tick:");
+		for (k = 0; k < INV_COUNT; k++)
+			if (!(sc->invariants_off & (1u << k)))
+				fprintf(o->out, " %s", sc_invariant_names[k]);
+		fputc('\n', o->out);
+	}
+	elapsed(ru->t, when);
+	fprintf(o->out, "%s: %zu held, %zu failed; virtual time %s, %zu "
+	    "events\n", failed ? "FAIL" : "PASS", held, failed, when,
+	    ru->r.nevents);
+	if (failed)
+		fprintf(o->out, "replay: %s\n", o->replay);
+	return failed ? 1 : 0;
+}
+
+int
+scenario_run(struct scenario *sc, const struct scenario_options *o,
+    struct err *e)
+{
+	struct engine_config	 cfg;
+	struct event_base	*base = event_base_new();
+	struct store		*st = NULL;
+	struct runner		 ru;
+	size_t			 i;
+	int			 ret = -1;
+
+	memset(&ru, 0, sizeof ru);
+	ru.r.sc = sc;
+	ru.o = o;
+	engine_config_defaults(&cfg);
+	cfg.seed = o->seed;
+	cfg.region = sc->region;
+	cfg.timings.provisioning = cfg.timings.pending =
+	    cfg.timings.activating = cfg.timings.deactivating =
+	    cfg.timings.stopping = cfg.timings.deprovisioning = sc->step;
+	ru.clk = clock_new(base, CLOCK_VIRTUAL, 1, SC_EPOCH);
+	ru.inv = sc_inv_new(sc->invariants_off);
+	if ((st = store_open(":memory:", e)) == NULL)
+		goto out;
+	if ((ru.r.eng = engine_new(base, ru.clk, st, &cfg, e)) == NULL)
+		goto out;
+	if (o->trace != NULL)
+		log_set_hook(trace_hook, &ru);
+	if (setup(&ru, e) != 0 || replay(&ru, e) != 0)
+		goto out;
+	ret = summary(&ru);
+out:
+	log_set_hook(NULL, NULL);
+	for (i = 0; i < ru.nres; i++) {
+		free(ru.res[i].text);
+		free(ru.res[i].seen);
+	}
+	free(ru.res);
+	free(ru.watches);
+	free(ru.broke);
+	for (i = 0; i < ru.r.nnames; i++) {
+		free(ru.r.names[i].name);
+		free(ru.r.names[i].arn);
+	}
+	free(ru.r.names);
+	store_events_free(ru.r.events, ru.r.nevents);
+	sc_inv_free(ru.inv);
+	engine_free(ru.r.eng);
+	if (store_close(st) != 0 && ret != -1)
+		ret = -1;
+	clock_free(ru.clk);
+	event_base_free(base);
+	return ret;
+}
