@@ -66,6 +66,7 @@ enum sc_action {
 	ACT_CALL,
 	ACT_FAULT,
 	ACT_EXPECT,
+	ACT_ADD_INSTANCES,
 };
 
 struct sc_step {
@@ -80,6 +81,8 @@ struct sc_step {
 	struct sc_fault		 fault;
 	struct sc_check		*checks;	/* expect */
 	size_t			 nchecks;
+	struct sc_instances	*add;		/* add_instances */
+	size_t			 nadd;
 };
 
 struct scenario {

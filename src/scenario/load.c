@@ -282,7 +282,8 @@ read_zone(struct ld *l, struct scenario *sc, yaml_node_t *n, char **out)
 }
 
 static int
-read_instances(struct ld *l, struct scenario *sc, yaml_node_t *n)
+read_instances(struct ld *l, struct scenario *sc, yaml_node_t *n,
+    struct sc_instances **list, size_t *nlist)
 {
 	yaml_node_item_t	*it, *z;
 	yaml_node_pair_t	*p;
@@ -298,9 +299,8 @@ read_instances(struct ld *l, struct scenario *sc, yaml_node_t *n)
 		if (want_map(l, m, "an instance or group of instances") != 0 ||
 		    check_keys(l, m, "an instance", instance_keys) != 0)
 			return -1;
-		sc->instances = xrealloc(sc->instances,
-		    (sc->ninstances + 1) * sizeof *sc->instances);
-		g = &sc->instances[sc->ninstances++];
+		*list = xrealloc(*list, (*nlist + 1) * sizeof **list);
+		g = &(*list)[(*nlist)++];
 		memset(g, 0, sizeof *g);
 		if ((v = get(l, m, "name")) == NULL)
 			return fail(l, m, "expected a name for the instance "
@@ -391,7 +391,7 @@ read_cluster(struct ld *l, struct scenario *sc, yaml_node_t *n)
 	    read_str(l, v, "the cluster's name", &sc->cluster) != 0)
 		return -1;
 	if ((v = get(l, n, "instances")) != NULL &&
-	    read_instances(l, sc, v) != 0)
+	    read_instances(l, sc, v, &sc->instances, &sc->ninstances) != 0)
 		return -1;
 	if ((v = get(l, n, "capacity_providers")) != NULL) {
 		if (want_seq(l, v, "capacity provider names") != 0 ||
@@ -586,7 +586,8 @@ read_fault(struct ld *l, struct scenario *sc, yaml_node_t *n,
 }
 
 static const char *const step_keys[] = { "at", "after", "when", "within",
-    "call", "with", "expect_error", "fault", "expect", NULL };
+    "call", "with", "expect_error", "fault", "expect", "add_instances",
+    NULL };
 
 static int
 read_step(struct ld *l, struct scenario *sc, yaml_node_t *n,
@@ -668,9 +669,15 @@ read_step(struct ld *l, struct scenario *sc, yaml_node_t *n,
 			return fail(l, v, "expected call: or fault: after "
 			    "when: (a when: is itself a check)");
 	}
+	if ((v = get(l, n, "add_instances")) != NULL) {
+		s->action = ACT_ADD_INSTANCES;
+		nact++;
+		if (read_instances(l, sc, v, &s->add, &s->nadd) != 0)
+			return -1;
+	}
 	if (nact != 1 && !(nact == 0 && s->timing == AT_WHEN))
-		return fail(l, n, "expected exactly one of call:, fault: or "
-		    "expect: in a timeline step");
+		return fail(l, n, "expected exactly one of call:, fault:, "
+		    "expect: or add_instances: in a timeline step");
 	if (nact == 0)
 		s->action = ACT_EXPECT;		/* a bare when: waits */
 	return 0;
@@ -853,6 +860,22 @@ scenario_load(const char *path, struct err *e)
 }
 
 static void
+instances_free(struct sc_instances *g, size_t n)
+{
+	size_t	i, j;
+
+	for (i = 0; i < n; i++) {
+		free(g[i].name);
+		free(g[i].type);
+		for (j = 0; j < g[i].nzones; j++)
+			free(g[i].zones[j]);
+		free(g[i].zones);
+		cJSON_Delete(g[i].attributes);
+	}
+	free(g);
+}
+
+static void
 check_clear(struct sc_check *c)
 {
 	free(c->text);
@@ -868,15 +891,7 @@ scenario_free(struct scenario *sc)
 
 	if (sc == NULL)
 		return;
-	for (i = 0; i < sc->ninstances; i++) {
-		free(sc->instances[i].name);
-		free(sc->instances[i].type);
-		for (j = 0; j < sc->instances[i].nzones; j++)
-			free(sc->instances[i].zones[j]);
-		free(sc->instances[i].zones);
-		cJSON_Delete(sc->instances[i].attributes);
-	}
-	free(sc->instances);
+	instances_free(sc->instances, sc->ninstances);
 	for (i = 0; i < sc->nsteps; i++) {
 		if (sc->steps[i].when != NULL)
 			check_clear(sc->steps[i].when);
@@ -888,6 +903,7 @@ scenario_free(struct scenario *sc)
 		for (j = 0; j < sc->steps[i].nchecks; j++)
 			check_clear(&sc->steps[i].checks[j]);
 		free(sc->steps[i].checks);
+		instances_free(sc->steps[i].add, sc->steps[i].nadd);
 	}
 	free(sc->steps);
 	for (i = 0; i < sc->nexpects; i++)

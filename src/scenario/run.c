@@ -194,16 +194,43 @@ register_instance(struct runner *ru, const struct sc_instances *g,
 	return 0;
 }
 
+/* Registers each group's instances; without zones they spread over the
+ * region's a, b and c, counting on from the instances already there. */
+static int
+add_instances(struct runner *ru, const struct sc_instances *list, size_t n,
+    struct err *e)
+{
+	static const char		 abc[] = "abc";
+	const struct sc_instances	*g;
+	char				*name, *zone;
+	int64_t				 i, count;
+	size_t				 k;
+	int				 ret;
+
+	for (k = 0; k < n; k++) {
+		g = &list[k];
+		count = g->count ? g->count : 1;
+		for (i = 0; i < count; i++) {
+			name = g->count ? xprintf("%s-%lld", g->name,
+			    (long long)i + 1) : xstrdup(g->name);
+			zone = g->nzones ? xstrdup(g->zones[i %
+			    (int64_t)g->nzones]) : xprintf("%s%c",
+			    ru->r.sc->region, abc[ru->r.nnames % 3]);
+			ret = register_instance(ru, g, name, zone, e);
+			free(name);
+			free(zone);
+			if (ret != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 setup(struct runner *ru, struct err *e)
 {
 	struct scenario		*sc = ru->r.sc;
-	struct sc_instances	*g;
-	static const char	 abc[] = "abc";
 	cJSON			*b, *td;
-	char			*name, *zone;
-	int64_t			 i, n;
-	size_t			 k, z = 0;
 
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "clusterName", sc->cluster);
@@ -223,25 +250,8 @@ setup(struct runner *ru, struct err *e)
 	}
 	cJSON_Delete(b);
 	b = NULL;
-	for (k = 0; k < sc->ninstances; k++) {
-		g = &sc->instances[k];
-		n = g->count ? g->count : 1;
-		for (i = 0; i < n; i++, z++) {
-			name = g->count ? xprintf("%s-%lld", g->name,
-			    (long long)i + 1) : xstrdup(g->name);
-			/* Without zones, instances spread over a, b, c. */
-			zone = g->nzones ? xstrdup(g->zones[i %
-			    (int64_t)g->nzones]) : xprintf("%s%c", sc->region,
-			    abc[z % 3]);
-			if (register_instance(ru, g, name, zone, e) != 0) {
-				free(name);
-				free(zone);
-				return -1;
-			}
-			free(name);
-			free(zone);
-		}
-	}
+	if (add_instances(ru, sc->instances, sc->ninstances, e) != 0)
+		return -1;
 	cJSON_ArrayForEach(td, sc->taskdefs) {
 		b = cJSON_Duplicate(td, 1);
 		sc_apply_behaviours(sc, b);
@@ -416,7 +426,8 @@ when_text(const struct sc_step *s, const int64_t *within)
 static void
 run_step(struct runner *ru, const struct sc_step *s)
 {
-	size_t	i;
+	struct err	e;
+	size_t		i;
 
 	switch (s->action) {
 	case ACT_CALL:
@@ -424,6 +435,14 @@ run_step(struct runner *ru, const struct sc_step *s)
 		break;
 	case ACT_FAULT:
 		run_fault(ru, s);
+		break;
+	case ACT_ADD_INSTANCES:
+		if (add_instances(ru, s->add, s->nadd, &e) != 0)
+			result_add(ru, s->line, 0, xstrdup("add instances"),
+			    xstrdup(e.msg));
+		else
+			result_add(ru, s->line, 1, xprintf("add instances "
+			    "(%zu in the cluster now)", ru->r.nnames), NULL);
 		break;
 	case ACT_EXPECT:
 		if (s->nchecks == 0)	/* a bare when: held */
@@ -668,12 +687,13 @@ summary(struct runner *ru)
 	size_t				 i, failed = 0, held = 0;
 	char				 when[32], *seen = NULL;
 	unsigned			 k;
+	int				 ok;
 
 	for (i = 0; i < sc->nexpects && ru->broke == NULL; i++) {
 		seen = NULL;
-		result_add(ru, sc->expects[i].line, sc_check_eval(&ru->r,
-		    &sc->expects[i], &seen), sc_check_text(&sc->expects[i]),
-		    seen);
+		ok = sc_check_eval(&ru->r, &sc->expects[i], &seen);
+		result_add(ru, sc->expects[i].line, ok,
+		    sc_check_text(&sc->expects[i]), seen);
 	}
 	elapsed(ru->t, when);
 	fprintf(o->out, "scenario %s (%s, seed %llu)\n", sc->name, sc->path,
