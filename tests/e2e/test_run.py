@@ -1,0 +1,154 @@
+"""ecsim run: the real binary replays scenario files in virtual time.
+
+Exit codes (0 held, 1 failed, 2 wrong file), the summary a person reads,
+--events identical for the same seed and different for another, --trace,
+--until, and the replay line of a failing run that replays the failure.
+"""
+import json
+import os
+import subprocess
+
+from conftest import ECSIM_BIN
+
+SCENARIOS = os.path.join(os.path.dirname(__file__), "..", "..", "scenarios")
+
+RANDOM = """\
+name: random-tasks
+cluster:
+  instances: [{name: node, count: 4}]
+task_definitions:
+  - family: job
+    containerDefinitions:
+      - {name: a, image: "busybox:1", memory: 128, essential: true}
+timeline:
+  - at: 0s
+    call: RunTask
+    with: {taskDefinition: job, count: 4}
+  - at: 5s
+    expect:
+      tasks: {lastStatus: RUNNING}
+      count: %d
+settle: 30s
+"""
+
+
+def run(*args):
+    return subprocess.run([ECSIM_BIN, "run"] + list(args),
+                          capture_output=True, text=True, timeout=120)
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text)
+    return str(p)
+
+
+def test_shipped_scenarios_pass():
+    for name in ("rolling-deploy.yaml", "short-capacity.yaml"):
+        r = run(os.path.join(SCENARIOS, name))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "\nPASS: " in r.stdout
+        assert "  FAIL  " not in r.stdout
+        assert "invariants held after every tick: one-instance resources " \
+            "ports status-forward desired-status deployment-bounds " \
+            "versions outbox" in r.stdout
+
+
+def test_summary_lists_each_expectation(tmp_path):
+    r = run(os.path.join(SCENARIOS, "rolling-deploy.yaml"))
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("scenario rolling-deploy (")
+    assert lines[0].endswith(", seed 7)")
+    assert "  PASS  00:00:00  line 27   call CreateService" in lines
+    done = [x for x in lines if "taskDefinition = web:2 (within 600s)" in x]
+    assert len(done) == 1 and done[0].startswith("  PASS  00:01:")
+    assert lines[-1].startswith("PASS: 12 held, 0 failed; virtual time ")
+
+
+def test_failure_exit_1_with_what_was_seen_and_replay(tmp_path):
+    f = write(tmp_path, "bad.yaml", RANDOM % 5)
+    r = run(f, "--seed", "9")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "  FAIL  00:00:05  line 14   tasks {lastStatus = RUNNING}: " \
+        "count = 5\n" in r.stdout
+    assert "seen instead: count was 4\n" in r.stdout
+    replay = "replay: ecsim run %s --seed 9\n" % f
+    assert r.stdout.endswith(replay)
+    # The replay line replays the same run.
+    again = run(*replay.split()[3:])
+    assert again.returncode == 1
+    assert again.stdout == r.stdout
+
+
+def test_events_identical_for_a_seed_and_not_for_another(tmp_path):
+    f = write(tmp_path, "ok.yaml", RANDOM % 4)
+    paths = [str(tmp_path / n) for n in ("a.jsonl", "b.jsonl", "c.jsonl")]
+    for p, seed in zip(paths, ("5", "5", "6")):
+        r = run(f, "--seed", seed, "--events", p)
+        assert r.returncode == 0, r.stdout + r.stderr
+    a, b, c = (open(p, "rb").read() for p in paths)
+    assert a == b
+    assert a != c
+    events = [json.loads(x) for x in a.decode().splitlines()]
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert events[0]["time"] == "2026-01-01T00:00:00.000Z"
+    tasks = [e for e in events if e["detail-type"] == "ECS Task State Change"]
+    assert {e["detail"]["lastStatus"] for e in tasks} >= {"PENDING",
+                                                          "RUNNING"}
+    # RunTask places at random: another seed puts the tasks elsewhere.
+    def spread(evs):
+        return sorted(e["detail"]["containerInstanceArn"].rsplit("/", 1)[1]
+                      for e in evs if e["detail-type"] ==
+                      "ECS Task State Change" and
+                      e["detail"]["lastStatus"] == "RUNNING")
+    assert spread(events) != spread(
+        [json.loads(x) for x in c.decode().splitlines()])
+
+
+def test_wrong_file_exit_2_with_line_and_column(tmp_path):
+    f = write(tmp_path, "wrong.yaml",
+              "name: x\ntimeline:\n  - at: 5m\n    cal: ListClusters\n")
+    r = run(f)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr == ("ecsim run: %s:4:5: unknown key 'cal' in a timeline "
+                        "step; expected one of: at, after, when, within, "
+                        "call, with, expect_error, fault, expect, "
+                        "add_instances\n" % f)
+    r = run(str(tmp_path / "missing.yaml"))
+    assert r.returncode == 2
+    assert "missing.yaml: cannot open" in r.stderr
+    r = run(f, "--until", "soon")
+    assert r.returncode == 2
+    assert "--until wants a duration" in r.stderr
+
+
+def test_until_stops_early_and_skips_the_rest(tmp_path):
+    r = run(os.path.join(SCENARIOS, "short-capacity.yaml"), "--until", "2m")
+    assert r.returncode == 1
+    assert "SKIP  00:02:00  line 33   step not reached" in r.stdout
+    assert "virtual time 00:02:00" in r.stdout
+    assert r.stdout.endswith("--seed 3 --until 2m\n")
+
+
+def test_trace_says_why(tmp_path):
+    r = run(os.path.join(SCENARIOS, "short-capacity.yaml"), "--trace",
+            "--until", "30s")
+    lines = r.stderr.splitlines()
+    assert any(x.startswith("00:00:00  why: placement: service:workers: "
+                            "no instance fits") for x in lines)
+    assert "00:00:00  instance node-1 is ACTIVE, agent connected" in lines
+    assert any(x.startswith("00:00:02  task ") and
+               "(service:workers) is RUNNING, wanted RUNNING, on node-" in x
+               for x in lines)
+
+
+def test_help():
+    r = subprocess.run([ECSIM_BIN, "run", "--help"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0
+    assert r.stdout.startswith("usage: ecsim run FILE.yaml [options]")
+    for opt in ("--seed N", "--events FILE", "--trace", "--until D"):
+        assert opt in r.stdout
+    r = subprocess.run([ECSIM_BIN, "help"], capture_output=True, text=True)
+    assert "  run        replay a scenario file in virtual time" in r.stdout
