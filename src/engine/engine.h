@@ -81,6 +81,45 @@ int	engine_instance_deregistered(struct engine *eng, const char *arn,
 
 
 /*
+ * Faults (engine/fault.c; docs/faults.md), for scenarios, chaos runs and
+ * the control API. Each runs inside the caller's transaction like an API
+ * command: it changes the store, appends its events and marks what the
+ * reconciler must look at; -1 with e set (ERR_INVALID naming the problem,
+ * ERR_CLUSTER_NOT_FOUND) changes nothing the caller commits. cluster is a
+ * name or ARN (NULL: default). An instance is named by its
+ * container-instance ARN, its 32-hex id, or its EC2 instance id.
+ */
+/* The agent disconnects: agentConnected false; its tasks keep running,
+ * stay counted and wait (connectivity DISCONNECTED); nothing is placed
+ * there. No-op when already disconnected. */
+int	engine_fault_disconnect(struct engine *eng, const char *cluster,
+	    const char *instance, struct err *e);
+/* The agent is back; what happened meanwhile is reported now. */
+int	engine_fault_reconnect(struct engine *eng, const char *cluster,
+	    const char *instance, struct err *e);
+/* The EC2 instance terminates: INACTIVE, disconnected, its tasks STOPPED
+ * (TerminationNotice, "Host EC2 (instance i-...) terminated."). */
+int	engine_fault_terminate(struct engine *eng, const char *cluster,
+	    const char *instance, struct err *e);
+/* A RUNNING task's container exits with exit_code (0-255); container NULL:
+ * the first essential one. task: ARN or 32-hex id. */
+int	engine_fault_crash_task(struct engine *eng, const char *cluster,
+	    const char *task, const char *container, int exit_code,
+	    struct err *e);
+/* Behaviour override for tasks created from now on whose container image
+ * is image (or starts with it, when it ends in '*'): key is an ecsim.*
+ * label, value its value (as in dockerLabels), NULL to remove it. The
+ * override wins over the container's own label. */
+int	engine_fault_image_behaviour(struct engine *eng, const char *image,
+	    const char *key, const char *value, struct err *e);
+/* Every instance of the cluster in the availability zone disconnects
+ * (zone_down) or reconnects (zone_up). */
+int	engine_fault_zone_down(struct engine *eng, const char *cluster,
+	    const char *zone, struct err *e);
+int	engine_fault_zone_up(struct engine *eng, const char *cluster,
+	    const char *zone, struct err *e);
+
+/*
  * Services and tasks, for the API (inside its transaction). Rows and
  * TaskDefinition JSON are the store's (store/store.h).
  */

@@ -58,6 +58,18 @@ int	engine_task_stop(struct engine *eng, struct task_row *t,
 /* 1 when the task reached RUNNING (its startedAt is set), even if it
  * stopped since: a task that crashes at once after starting did. */
 int	engine_task_ever_ran(const struct task_row *t);
+/* Faults (fault.c): a task whose agent is disconnected is held (its
+ * lifecycle waits, connectivity DISCONNECTED) until let go; a crash makes
+ * a running container exit with code now (container NULL: the first
+ * essential one), shown once the task steps (at once unless held); a lost
+ * task (its host is gone) is STOPPED at once with code and reason. */
+int	engine_task_held(const struct task_row *t);
+int	engine_task_hold(struct engine *eng, struct task_row *t, int hold,
+	    struct err *e);
+int	engine_task_crash(struct engine *eng, struct task_row *t,
+	    const char *container, int code, struct err *e);
+int	engine_task_lost(struct engine *eng, struct task_row *t,
+	    enum task_stop_code code, const char *reason, struct err *e);
 /* Advances every task whose next step is due; marks their services. */
 int	engine_tasks_advance(struct engine *eng, struct err *e);
 /* The Task shape: epoch numbers (iso 0, the API) or ISO strings (events). */

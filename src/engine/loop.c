@@ -180,7 +180,8 @@ engine_after_rollback(struct engine *eng)
 
 /*
  * A force-deregistered instance's tasks are orphaned: ECS stops tracking
- * them, so they show STOPPED at once and services replace them elsewhere.
+ * them, so they stop and services replace them elsewhere. Those held by a
+ * disconnected agent have no agent to walk them down: STOPPED at once.
  */
 int
 engine_instance_deregistered(struct engine *eng, const char *arn,
@@ -193,7 +194,11 @@ engine_instance_deregistered(struct engine *eng, const char *arn,
 	if (store_task_on_instance(eng->st, arn, &tasks, &n, e) != 0)
 		return -1;
 	for (i = 0; i < n && ret == 0; i++) {
-		if (!tasks[i].desired_stopped)
+		if (engine_task_held(&tasks[i]))
+			ret = engine_task_lost(eng, &tasks[i],
+			    STOP_SERVICE_SCHEDULER_INITIATED,
+			    "Container instance deregistered", e);
+		else if (!tasks[i].desired_stopped)
 			ret = engine_task_stop(eng, &tasks[i],
 			    STOP_SERVICE_SCHEDULER_INITIATED,
 			    "Container instance deregistered", e);

@@ -9,6 +9,7 @@
 
 #include "agent/behaviour.h"
 #include "engine/internal.h"
+#include "store/store-fault.h"
 #include "placement/placement.h"
 
 #define TASK_MAX_CONTAINERS	10	/* ECS's limit per task definition */
@@ -225,12 +226,30 @@ set_ms(cJSON *o, const char *name, int64_t v)
 		cJSON_AddNumberToObject(o, name, (double)v);
 }
 
-/* The "sim" member of a new task's doc, from its task definition. */
+/* An image override's pattern: the image itself, or a prefix ending in
+ * '*'. */
+static int
+image_matches(const char *pattern, const char *image)
+{
+	size_t	len = strlen(pattern);
+
+	if (len > 0 && pattern[len - 1] == '*')
+		return strncmp(image, pattern, len - 1) == 0;
+	return strcmp(image, pattern) == 0;
+}
+
+/*
+ * The "sim" member of a new task's doc, from its task definition. The
+ * behaviour overrides by image (faults, least specific first) are applied
+ * on top of each container's own ecsim.* labels: a scenario overrides the
+ * task definition.
+ */
 static cJSON *
-sim_new(const cJSON *td)
+sim_new(const cJSON *td, const cJSON *image_overrides)
 {
 	cJSON		*sim = cJSON_CreateObject(), *list, *c, *labels;
-	const cJSON	*def, *j;
+	const cJSON	*def, *j, *o;
+	const char	*image, *key;
 
 	list = cJSON_AddArrayToObject(sim, "containers");
 	cJSON_ArrayForEach(def, cJSON_GetObjectItem(td,
@@ -245,6 +264,17 @@ sim_new(const cJSON *td)
 			    BEHAVIOUR_LABEL_PREFIX))
 				cJSON_AddItemToObject(labels, j->string,
 				    cJSON_Duplicate(j, 1));
+		image = cJSON_GetStringValue(cJSON_GetObjectItem(def, "image"));
+		cJSON_ArrayForEach(o, image_overrides) {
+			key = cJSON_GetStringValue(cJSON_GetObjectItem(o, "key"));
+			if (image == NULL || key == NULL || !image_matches(
+			    cJSON_GetStringValue(cJSON_GetObjectItem(o,
+			    "pattern")), image))
+				continue;
+			cJSON_DeleteItemFromObject(labels, key);
+			cJSON_AddStringToObject(labels, key, cJSON_GetStringValue(
+			    cJSON_GetObjectItem(o, "value")));
+		}
 		copy_member(c, def, "dependsOn");
 		copy_member(c, def, "healthCheck");
 		cJSON_AddNumberToObject(c, "stopTimeout", (double)(json_int(def,
@@ -271,6 +301,7 @@ sim_read(struct engine *eng, struct sim *c, cJSON *st)
 {
 	const cJSON	*hc = cJSON_GetObjectItem(st, "healthCheck"), *j;
 	struct err	 e;
+	int64_t		 crash_at;
 	int		 v;
 
 	c->state = st;
@@ -308,6 +339,15 @@ sim_read(struct engine *eng, struct sim *c, cJSON *st)
 	c->sigterm_at = json_int(st, "sigtermAt");
 	if ((c->has_exit = cJSON_GetObjectItem(st, "exitCode") != NULL))
 		c->exit_code = (int)json_int(st, "exitCode");
+	/* A crash (engine_task_crash) is an exit at that time, unless the
+	 * container's own exit comes first. */
+	crash_at = json_int(st, "crashAt");
+	if (crash_at != 0 && c->started_at != 0 && (!c->b.exits ||
+	    c->started_at + c->b.exit_after > crash_at)) {
+		c->b.exits = 1;
+		c->b.exit_code = (int)json_int(st, "crashCode");
+		c->b.exit_after = crash_at - c->started_at;
+	}
 	j = cJSON_GetObjectItem(st, "health");
 	v = behaviour_health_parse(cJSON_GetStringValue(j));
 	c->health.status = v < 0 ? HEALTH_UNKNOWN : (enum health_status)v;
@@ -775,8 +815,11 @@ engine_task_create(struct engine *eng, const struct task_spec *spec,
 	size_t			 i;
 	int			 ret = -1, awsvpc = task_is_awsvpc(spec->td);
 	int			 failed;
+	cJSON			*images;
 
 	memset(&t, 0, sizeof t);
+	if ((images = store_image_behaviours(eng->st, e)) == NULL)
+		return -1;
 	id_hex32(&eng->prng, id);
 	t.arn = engine_arn(eng, "task/%s/%s", spec->cluster, id);
 	t.id = xstrdup(id);
@@ -806,7 +849,7 @@ engine_task_create(struct engine *eng, const struct task_spec *spec,
 	t.doc = cJSON_CreateObject();
 	cJSON_AddItemToObject(t.doc, "containers",
 	    task_containers(eng, spec, id, t.arn));
-	cJSON_AddItemToObject(t.doc, "sim", sim_new(spec->td));
+	cJSON_AddItemToObject(t.doc, "sim", sim_new(spec->td, images));
 	/* A PENDING task's pulls begin now. */
 	sim_load(eng, &t, &ts);
 	if (!awsvpc)
@@ -841,6 +884,7 @@ engine_task_create(struct engine *eng, const struct task_spec *spec,
 		*arn_out = xstrdup(t.arn);
 	ret = 0;
 out:
+	cJSON_Delete(images);
 	task_row_clear(&t);
 	return ret;
 }
@@ -907,6 +951,30 @@ step_time(const struct engine *eng, enum task_status s)
 	return 0;
 }
 
+/*
+ * A task whose instance's agent is disconnected is held: what needs the
+ * agent waits, and nothing ECS could only learn from the agent (a step, a
+ * container exit, a health change) is shown until the agent is back
+ * (docs/faults.md).
+ */
+int
+engine_task_held(const struct task_row *t)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(t->doc,
+	    "sim"), "held"));
+}
+
+/* When ECS sees a change that happened at at: what happened while the
+ * agent was away is reported, and shown, when it reconnects. */
+static int64_t
+task_seen_at(const struct task_row *t, int64_t at)
+{
+	int64_t	back = json_int(cJSON_GetObjectItem(t->doc, "sim"),
+		    "resumedAt");
+
+	return at < back ? back : at;
+}
+
 /* When the task's next step is due after a change at at (0: none). */
 static int64_t
 task_next_at(const struct engine *eng, const struct task_row *t,
@@ -916,6 +984,8 @@ task_next_at(const struct engine *eng, const struct task_row *t,
 	int64_t		x;
 	int		failed;
 
+	if (engine_task_held(t))
+		return 0;
 	if (t->desired_stopped && t->last_status <= TASK_RUNNING)
 		return at;	/* the stop begins */
 	switch (t->last_status) {
@@ -944,7 +1014,7 @@ task_changed(struct engine *eng, struct task_row *t, struct tsim *ts,
     int64_t at, struct err *e)
 {
 	t->version++;
-	t->updated_at = at;
+	t->updated_at = task_seen_at(t, at);
 	t->next_at = task_next_at(eng, t, ts, at);
 	sim_save(ts);
 	return store_task_update(eng->st, t, e) != 0 ||
@@ -971,6 +1041,7 @@ task_enter(struct engine *eng, struct task_row *t, struct tsim *ts,
 	char	why[ERR_MSG_MAX];
 	int64_t	last;
 
+	at = task_seen_at(t, at);
 	t->last_status = s;
 	switch (s) {
 	case TASK_PROVISIONING:
@@ -1032,6 +1103,7 @@ task_stop_at(struct engine *eng, struct task_row *t, enum task_stop_code code,
 {
 	if (t->desired_stopped || t->last_status == TASK_STOPPED)
 		return 0;
+	at = task_seen_at(t, at);
 	t->desired_stopped = 1;
 	t->stop_code = code;
 	free(t->stopped_reason);
@@ -1039,8 +1111,9 @@ task_stop_at(struct engine *eng, struct task_row *t, enum task_stop_code code,
 	t->version++;
 	t->updated_at = at;
 	doc_set_time(t->doc, "stoppingAt", at);
-	/* The stop begins now, whatever step was due. */
-	t->next_at = at;
+	/* The stop begins now, whatever step was due; a held task's when
+	 * its agent is back. */
+	t->next_at = engine_task_held(t) ? 0 : at;
 	if (store_task_update(eng->st, t, e) != 0 || task_event(eng, t, e) != 0)
 		return -1;
 	if (t->service_arn != NULL)
@@ -1366,4 +1439,90 @@ engine_task_stop_user(struct engine *eng, struct task_row *t,
 {
 	return engine_task_stop(eng, t, STOP_USER_INITIATED,
 	    reason ? reason : "Task stopped by user", e);
+}
+
+/*
+ * Faults (engine/fault.c). Holding a task marks its connectivity
+ * DISCONNECTED and stops its clock as ECS sees it; letting it go marks it
+ * CONNECTED, and what happened meanwhile is caught up at once, shown at the
+ * reconnection. Each is one change: version + 1 and an event.
+ */
+int
+engine_task_hold(struct engine *eng, struct task_row *t, int hold,
+    struct err *e)
+{
+	struct tsim	ts;
+	int64_t		now = engine_now(eng);
+
+	if (t->last_status == TASK_STOPPED || engine_task_held(t) == !!hold)
+		return 0;
+	sim_load(eng, t, &ts);
+	cJSON_DeleteItemFromObject(ts.doc, "held");
+	if (hold)
+		cJSON_AddTrueToObject(ts.doc, "held");
+	else
+		set_ms(ts.doc, "resumedAt", now);
+	set_string(t->doc, "connectivity", hold ? "DISCONNECTED" : "CONNECTED");
+	doc_set_time(t->doc, "connectivityAt", now);
+	return task_changed(eng, t, &ts, now, e);
+}
+
+int
+engine_task_crash(struct engine *eng, struct task_row *t,
+    const char *container, int code, struct err *e)
+{
+	struct tsim	 ts;
+	struct sim	*c;
+	size_t		 i;
+
+	if (t->last_status != TASK_RUNNING || t->desired_stopped)
+		return err_set(e, ERR_INVALID, "Task %s is not running "
+		    "(lastStatus %s, desiredStatus %s): only a RUNNING task's "
+		    "container can crash.", t->arn, model_task_status_name(
+		    t->last_status), t->desired_stopped ? "STOPPED" : "RUNNING");
+	sim_load(eng, t, &ts);
+	for (i = 0; i < ts.n; i++)
+		if (container != NULL ? strcmp(ts.c[i].name, container) == 0 :
+		    ts.c[i].essential)
+			break;
+	if (i == ts.n)
+		return container != NULL ? err_set(e, ERR_INVALID, "Task %s has "
+		    "no container named %.64s.", t->arn, container) :
+		    err_set(e, ERR_INVALID, "Task %s has no essential "
+		    "container.", t->arn);
+	c = &ts.c[i];
+	if (!sim_running(c))
+		return err_set(e, ERR_INVALID, "Container %s of task %s is not "
+		    "running.", c->name, t->arn);
+	set_ms(c->state, "crashAt", engine_now(eng));
+	cJSON_DeleteItemFromObject(c->state, "crashCode");
+	cJSON_AddNumberToObject(c->state, "crashCode", code);
+	t->next_at = engine_task_held(t) ? 0 : engine_now(eng);
+	return store_task_update(eng->st, t, e);
+}
+
+int
+engine_task_lost(struct engine *eng, struct task_row *t,
+    enum task_stop_code code, const char *reason, struct err *e)
+{
+	struct tsim	ts;
+	int64_t		now = engine_now(eng);
+	size_t		i;
+
+	if (t->last_status == TASK_STOPPED)
+		return 0;
+	sim_load(eng, t, &ts);
+	for (i = 0; i < ts.n; i++)
+		if (ts.c[i].stopped_at == 0)
+			sim_stop(&ts.c[i], now, -1);
+	cJSON_DeleteItemFromObject(ts.doc, "held");
+	if (!t->desired_stopped) {
+		t->desired_stopped = 1;
+		t->stop_code = code;
+		free(t->stopped_reason);
+		t->stopped_reason = xstrdup(reason);
+		doc_set_time(t->doc, "stoppingAt", now);
+	}
+	attachments_set(t, "DELETED");
+	return task_enter(eng, t, &ts, TASK_STOPPED, now, e);
 }

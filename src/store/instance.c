@@ -149,6 +149,20 @@ store_instance_set_status(struct store *st, const char *arn,
 	return store_exec_stmt(st, s, e);
 }
 
+static const char SQL_INSTANCE_SET_CONNECTED[] =
+    "UPDATE container_instances SET agent_connected = ?2 WHERE arn = ?1";
+
+int
+store_instance_set_connected(struct store *st, const char *arn,
+    int connected, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_SET_CONNECTED);
+
+	bind_text(s, 1, arn);
+	bind_int(s, 2, connected != 0);
+	return store_exec_stmt(st, s, e);
+}
+
 static const char SQL_INSTANCE_TOUCH[] =
     "UPDATE container_instances SET version = version + 1, updated_at = ?2 "
     "WHERE arn = ?1";

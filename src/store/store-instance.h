@@ -98,6 +98,9 @@ int	store_instance_find_ec2(struct store *st, const char *cluster,
 	    const char *ec2, char **arn, struct err *e);
 int	store_instance_set_status(struct store *st, const char *arn,
 	    const char *status, struct err *e);
+/* Sets agentConnected (0 or 1). */
+int	store_instance_set_connected(struct store *st, const char *arn,
+	    int connected, struct err *e);
 /* Instances of cluster that are not INACTIVE. */
 int	store_instance_count(struct store *st, const char *cluster, int64_t *n,
 	    struct err *e);

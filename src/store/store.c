@@ -293,6 +293,7 @@ store_reset(struct store *st, struct err *e)
 		"DELETE FROM task_definitions",
 		"DELETE FROM task_definition_families", "DELETE FROM tags",
 		"DELETE FROM clusters", "DELETE FROM events",
+		"DELETE FROM image_behaviours",
 	};
 	size_t	i;
 
