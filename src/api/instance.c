@@ -488,7 +488,10 @@ api_register_container_instance(struct api_ctx *c, const cJSON *req,
 	sp.doc = doc;
 	if (arn != NULL) {
 		sp.arn = arn;
-		if (store_instance_update(c->st, &sp, c->now, e) != 0)
+		/* An agent registering again is back: its held tasks go on,
+		 * as after a reconnect (nothing happens if it never left). */
+		if (engine_fault_reconnect(c->eng, cluster, arn, e) != 0 ||
+		    store_instance_update(c->st, &sp, c->now, e) != 0)
 			goto out;
 	} else {
 		if (store_instance_count(c->st, cluster, &n, e) != 0)

@@ -359,6 +359,29 @@ START_TEST(test_steps_wait_for_the_agent)
 }
 END_TEST
 
+/* An agent that registers again after a disconnect is back: the same
+ * instance, connected, and its held task goes on to RUNNING. */
+START_TEST(test_register_again_reconnects)
+{
+	char	 a[256], again[256], task[256];
+	cJSON	*t;
+
+	one_task(a, task);
+	ck_assert_int_eq(FAULT(engine_fault_disconnect(eng, NULL, a, &fe)), 0);
+	clock_run_until(clk, T0 + 30 * SEC);
+	instance("i-aaaa", "us-east-1a", again);
+	ck_assert_str_eq(again, a);
+	clock_run_until(clk, T0 + 40 * SEC);
+	t = describe_task(task);
+	ck_assert_str_eq(str(t, "lastStatus"), "RUNNING");
+	ck_assert_str_eq(str(t, "connectivity"), "CONNECTED");
+	cJSON_Delete(t);
+	t = describe_one("DescribeContainerInstances", "containerInstances", a);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(t, "agentConnected")));
+	cJSON_Delete(t);
+}
+END_TEST
+
 /*
  * Health stays as last heard while the agent is away; the checks that
  * failed meanwhile are reported when it is back.
@@ -723,6 +746,7 @@ fault_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_disconnect_keeps_tasks);
 	tcase_add_test(tc, test_steps_wait_for_the_agent);
+	tcase_add_test(tc, test_register_again_reconnects);
 	tcase_add_test(tc, test_health_frozen_while_disconnected);
 	tcase_add_test(tc, test_terminate_replaces_elsewhere);
 	tcase_add_test(tc, test_deregister_disconnected);
