@@ -553,7 +553,7 @@ static int
 drain_events(struct runner *ru, struct err *e)
 {
 	struct store_event	*ev;
-	size_t			 n, i;
+	size_t			 n, i, seen = ru->r.nevents;
 	int64_t			 after;
 
 	for (;;) {
@@ -577,12 +577,12 @@ drain_events(struct runner *ru, struct err *e)
 		memcpy(ru->r.events + ru->r.nevents, ev, n * sizeof *ev);
 		free(ev);
 		ru->r.nevents += n;
-		if (ru->broke == NULL && sc_inv_check(ru->inv, &ru->r,
-		    ru->r.events + ru->r.nevents - n, n, &ru->broke) != 0)
-			ru->broke_at = ru->t;
 	}
-	if (ru->broke == NULL && sc_inv_check(ru->inv, &ru->r, NULL, 0,
-	    &ru->broke) != 0)
+	/* Every change of state appends an event: without one, the state
+	 * invariants cannot have changed either. */
+	if (ru->r.nevents > seen && ru->broke == NULL &&
+	    sc_inv_check(ru->inv, &ru->r, ru->r.events + seen,
+	    ru->r.nevents - seen, &ru->broke) != 0)
 		ru->broke_at = ru->t;
 	return 0;
 }
