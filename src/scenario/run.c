@@ -50,6 +50,13 @@ struct runner {
 	char				*broke;		/* an invariant */
 	int64_t				 broke_at;
 	int64_t				 t;		/* ms from the start */
+	/* Faults with for: end on their own, in due order. */
+	struct ending {
+		int64_t			 due;
+		const struct sc_step	*s;
+	}				*endings;
+	size_t				 nendings;
+	int64_t				 last_end;	/* of a fault */
 };
 
 static void
@@ -321,23 +328,134 @@ run_call(struct runner *ru, const struct sc_step *s, const char *op,
 	result_add(ru, s->line, pass, text, seen);
 }
 
+static const char *
+str_member(const cJSON *o, const char *name)
+{
+	const char	*s = cJSON_GetStringValue(cJSON_GetObjectItem(o, name));
+
+	return s ? s : "";
+}
+
+static const char *const fault_verbs[] = { "disconnect", "reconnect",
+    "terminate", "drain", "pull_fails", "crash", "zone_down", "zone_up" };
+
+/* A RUNNING task of service name, the first ListTasks shows. */
+static char *
+crash_victim(struct runner *ru, const char *name, struct err *e)
+{
+	cJSON		*b, *reply, *t;
+	const char	*arn = NULL;
+	char		*out = NULL;
+	int		 status;
+
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "cluster", ru->r.sc->cluster);
+	cJSON_AddStringToObject(b, "serviceName", name);
+	reply = sc_call(&ru->r, "ListTasks", b, &status);
+	cJSON_DeleteItemFromObject(b, "serviceName");
+	cJSON_AddItemToObject(b, "tasks", cJSON_DetachItemFromObject(reply,
+	    "taskArns"));
+	cJSON_Delete(reply);
+	reply = sc_call(&ru->r, "DescribeTasks", b, &status);
+	cJSON_Delete(b);
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(reply, "tasks"))
+		if (strcmp(str_member(t, "lastStatus"), "RUNNING") == 0) {
+			arn = str_member(t, "taskArn");
+			break;
+		}
+	if (arn != NULL)
+		out = xstrdup(arn);
+	else
+		err_set(e, ERR_INVALID, "service %s has no RUNNING task to "
+		    "crash", name);
+	cJSON_Delete(reply);
+	return out;
+}
+
+/* One fault as an engine command in its own transaction, like an API
+ * call; ending: the end of a fault that lasted for a while. */
+static int
+fault_apply(struct runner *ru, const struct sc_fault *f, int ending,
+    struct err *e)
+{
+	struct engine	*eng = ru->r.eng;
+	struct store	*st = engine_store(eng);
+	const char	*cl = ru->r.sc->cluster, *arn = NULL;
+	char		*victim = NULL;
+	int		 ret;
+
+	if (f->kind == FAULT_DISCONNECT || f->kind == FAULT_RECONNECT ||
+	    f->kind == FAULT_TERMINATE) {
+		if ((arn = sc_instance_arn(&ru->r, f->target)) == NULL)
+			return err_set(e, ERR_INVALID, "there is no instance "
+			    "%s", f->target);
+	}
+	if (f->kind == FAULT_CRASH &&
+	    (victim = crash_victim(ru, f->target, e)) == NULL)
+		return -1;
+	if (store_begin(st, e) != 0) {
+		free(victim);
+		return -1;
+	}
+	switch (f->kind) {
+	case FAULT_DISCONNECT:
+		ret = ending ? engine_fault_reconnect(eng, cl, arn, e) :
+		    engine_fault_disconnect(eng, cl, arn, e);
+		break;
+	case FAULT_RECONNECT:
+		ret = engine_fault_reconnect(eng, cl, arn, e);
+		break;
+	case FAULT_TERMINATE:
+		ret = engine_fault_terminate(eng, cl, arn, e);
+		break;
+	case FAULT_PULL_FAILS:
+		ret = engine_fault_image_behaviour(eng, f->target,
+		    "ecsim.pull", ending ? NULL : "fail", e);
+		break;
+	case FAULT_CRASH:
+		ret = engine_fault_crash_task(eng, cl, victim, NULL,
+		    f->exit_code, e);
+		break;
+	case FAULT_ZONE_DOWN:
+		ret = ending ? engine_fault_zone_up(eng, cl, f->target, e) :
+		    engine_fault_zone_down(eng, cl, f->target, e);
+		break;
+	case FAULT_ZONE_UP:
+		ret = engine_fault_zone_up(eng, cl, f->target, e);
+		break;
+	case FAULT_DRAIN:
+	default:
+		ret = err_set(e, ERR_INTERNAL, "drain is an API call");
+		break;
+	}
+	free(victim);
+	if (ret != 0 || store_commit(st, e) != 0) {
+		store_rollback(st);
+		engine_after_rollback(eng);
+		return -1;
+	}
+	engine_after_commit(eng);
+	return 0;
+}
+
 static void
 run_fault(struct runner *ru, const struct sc_step *s)
 {
-	static const char *const verbs[] = { "disconnect", "reconnect",
-	    "terminate", "drain", "pull_fails", "crash", "zone_down",
-	    "zone_up" };
 	const struct sc_fault	*f = &s->fault;
 	const char		*arn;
 	char			*text;
+	struct err		 e;
 	cJSON			*b;
 
-	text = xprintf("fault: %s %s", verbs[f->kind], f->target);
-	switch (f->kind) {
-	case FAULT_DRAIN:
+	text = xprintf("fault: %s %s%s", fault_verbs[f->kind], f->target,
+	    f->kind == FAULT_CRASH ? " (a RUNNING task)" : "");
+	if (f->kind == FAULT_DRAIN) {
 		/* Draining is the API's UpdateContainerInstancesState. */
-		if ((arn = sc_instance_arn(&ru->r, f->target)) == NULL)
-			break;
+		if ((arn = sc_instance_arn(&ru->r, f->target)) == NULL) {
+			result_add(ru, s->line, 0, text, xprintf("there is "
+			    "no instance %s", f->target));
+			return;
+		}
 		b = cJSON_CreateObject();
 		cJSON_AddItemToObject(b, "containerInstances",
 		    cJSON_CreateStringArray(&arn, 1));
@@ -345,19 +463,55 @@ run_fault(struct runner *ru, const struct sc_step *s)
 		run_call(ru, s, "UpdateContainerInstancesState", b, text);
 		cJSON_Delete(b);
 		return;
-	case FAULT_DISCONNECT:
-	case FAULT_RECONNECT:
-	case FAULT_TERMINATE:
-	case FAULT_PULL_FAILS:
-	case FAULT_CRASH:
-	case FAULT_ZONE_DOWN:
-	case FAULT_ZONE_UP:
-		result_add(ru, s->line, 0, text, xstrdup("this fault is not "
-		    "in this build of ecsim yet"));
+	}
+	if (fault_apply(ru, f, 0, &e) != 0) {
+		result_add(ru, s->line, 0, text, xstrdup(e.msg));
 		return;
 	}
-	result_add(ru, s->line, 0, text, xprintf("there is no instance %s",
-	    f->target));
+	result_add(ru, s->line, 1, text, NULL);
+	if (f->duration > 0) {
+		ru->endings = xrealloc(ru->endings,
+		    (ru->nendings + 1) * sizeof *ru->endings);
+		ru->endings[ru->nendings].due = ru->t + f->duration;
+		ru->endings[ru->nendings++].s = s;
+	}
+}
+
+/* Ends the faults whose for: is up, oldest due first (ties in the order
+ * they began). Returns the earliest due still ahead, or -1. */
+static int64_t
+end_faults(struct runner *ru)
+{
+	const struct sc_step	*s;
+	struct err		 e;
+	size_t			 i, k;
+	int64_t			 next = -1;
+	char			*text;
+
+	for (;;) {
+		k = ru->nendings;
+		for (i = 0; i < ru->nendings; i++)
+			if (ru->endings[i].due <= ru->t && (k == ru->nendings ||
+			    ru->endings[i].due < ru->endings[k].due))
+				k = i;
+		if (k == ru->nendings)
+			break;
+		s = ru->endings[k].s;
+		memmove(&ru->endings[k], &ru->endings[k + 1],
+		    (ru->nendings - k - 1) * sizeof *ru->endings);
+		ru->nendings--;
+		text = xprintf("fault over: %s %s", fault_verbs[s->fault.kind],
+		    s->fault.target);
+		ru->last_end = ru->t;
+		if (fault_apply(ru, &s->fault, 1, &e) != 0)
+			result_add(ru, s->line, 0, text, xstrdup(e.msg));
+		else
+			result_add(ru, s->line, 1, text, NULL);
+	}
+	for (i = 0; i < ru->nendings; i++)
+		if (next < 0 || ru->endings[i].due < next)
+			next = ru->endings[i].due;
+	return next;
 }
 
 static void
@@ -490,13 +644,6 @@ instance_name(const struct sc_run *r, const char *arn)
 	return arn ? arn : "no instance";
 }
 
-static const char *
-str_member(const cJSON *o, const char *name)
-{
-	const char	*s = cJSON_GetStringValue(cJSON_GetObjectItem(o, name));
-
-	return s ? s : "";
-}
 
 /* One line a person learning ECS can follow, for each event. */
 static void
@@ -605,6 +752,7 @@ replay(struct runner *ru, struct err *e)
 	struct scenario		*sc = ru->r.sc;
 	const struct sc_step	*s;
 	int64_t			 prev = 0, when_from = -1, next, due, within;
+	int64_t			 ending;
 	size_t			 i = 0;
 	char			*seen;
 	int			 ok;
@@ -642,13 +790,15 @@ replay(struct runner *ru, struct err *e)
 			when_from = -1;
 			i++;
 		}
+		ending = end_faults(ru);
 		if (drain_events(ru, e) != 0)
 			return -1;
 		poll_watches(ru, 0);
 		if (ru->broke != NULL)
 			break;
-		if (i == sc->nsteps && ru->nwatches == 0 &&
-		    ru->t >= prev + sc->settle)
+		if (i == sc->nsteps && ru->nwatches == 0 && ending < 0 &&
+		    ru->t >= (prev > ru->last_end ? prev : ru->last_end) +
+		    sc->settle)
 			break;
 		if (ru->o->until > 0 && ru->t >= ru->o->until)
 			break;
@@ -659,6 +809,8 @@ replay(struct runner *ru, struct err *e)
 			if (due > ru->t && due < next)
 				next = due;
 		}
+		if (ending > ru->t && ending < next)
+			next = ending;
 		if (ru->o->until > 0 && next > ru->o->until)
 			next = ru->o->until;
 		clock_run_until(ru->clk, SC_EPOCH + next);
@@ -768,6 +920,7 @@ out:
 	}
 	free(ru.res);
 	free(ru.watches);
+	free(ru.endings);
 	free(ru.broke);
 	for (i = 0; i < ru.r.nnames; i++) {
 		free(ru.r.names[i].name);
