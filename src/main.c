@@ -173,14 +173,21 @@ serve_instances(struct engine *eng, const char *cluster, long n,
 {
 	static const char	 zones[] = "abc";
 	const struct instance_type *t;
+	struct instance_reg	 reg;
 	struct api_reply	 r;
-	char			*body, *doc;
+	char			*body, *zone;
 	long			 have = 0, i;
-	cJSON			*j, *req, *res;
+	cJSON			*j, *req;
 
 	if ((t = instance_type_find(type)) == NULL)
 		return err_set(e, ERR_INVALID, "--instance-type %s is not one "
 		    "ecsim knows; see ecsim serve --help", type);
+	reg.cluster = cluster;
+	reg.region = engine_region(eng);
+	reg.account = engine_account(eng);
+	reg.type = t->name;
+	reg.cpu = t->cpu;
+	reg.memory = t->memory;
 	body = xprintf("{\"clusterName\":\"%s\"}", cluster);
 	api_handle(eng, "AmazonEC2ContainerServiceV20141113.CreateCluster",
 	    body, strlen(body), &r);
@@ -198,34 +205,10 @@ serve_instances(struct engine *eng, const char *cluster, long n,
 	}
 	free(r.body);
 	for (i = have; i < n; i++) {
-		j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "region", engine_region(eng));
-		doc = xprintf("%s%c", engine_region(eng), zones[i % 3]);
-		cJSON_AddStringToObject(j, "availabilityZone", doc);
-		free(doc);
-		doc = xprintf("i-%017llx", (unsigned long long)
-		    (prng_next(engine_prng(eng)) & 0xfffffffffffffffULL));
-		cJSON_AddStringToObject(j, "instanceId", doc);
-		free(doc);
-		cJSON_AddStringToObject(j, "instanceType", t->name);
-		cJSON_AddStringToObject(j, "accountId", engine_account(eng));
-		doc = cJSON_PrintUnformatted(j);
-		cJSON_Delete(j);
-		req = cJSON_CreateObject();
-		cJSON_AddStringToObject(req, "cluster", cluster);
-		cJSON_AddStringToObject(req, "instanceIdentityDocument", doc);
-		cJSON_free(doc);
-		res = cJSON_AddArrayToObject(req, "totalResources");
-		j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "name", "CPU");
-		cJSON_AddStringToObject(j, "type", "INTEGER");
-		cJSON_AddNumberToObject(j, "integerValue", t->cpu);
-		cJSON_AddItemToArray(res, j);
-		j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "name", "MEMORY");
-		cJSON_AddStringToObject(j, "type", "INTEGER");
-		cJSON_AddNumberToObject(j, "integerValue", t->memory);
-		cJSON_AddItemToArray(res, j);
+		zone = xprintf("%s%c", engine_region(eng), zones[i % 3]);
+		reg.zone = zone;
+		req = instance_registration(&reg, engine_prng(eng));
+		free(zone);
 		body = cJSON_PrintUnformatted(req);
 		cJSON_Delete(req);
 		api_handle(eng, "AmazonEC2ContainerServiceV20141113."

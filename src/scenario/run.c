@@ -139,17 +139,6 @@ setup_call(struct runner *ru, const char *op, const cJSON *body,
 	return 0;
 }
 
-static cJSON *
-resource(const char *name, int64_t v)
-{
-	cJSON	*j = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(j, "name", name);
-	cJSON_AddStringToObject(j, "type", "INTEGER");
-	cJSON_AddNumberToObject(j, "integerValue", (double)v);
-	return j;
-}
-
 /* One instance through RegisterContainerInstance, as an agent would. */
 static int
 register_instance(struct runner *ru, const struct sc_instances *g,
@@ -158,30 +147,20 @@ register_instance(struct runner *ru, const struct sc_instances *g,
 	struct scenario			*sc = ru->r.sc;
 	const struct instance_type	*t = instance_type_find(g->type);
 	struct sc_name			*nm;
-	cJSON				*doc, *req, *res, *reply;
-	char				*text, id[32];
+	struct instance_reg		 reg;
+	cJSON				*req, *reply;
 
 	if (sc_instance_arn(&ru->r, name) != NULL)
 		return err_set(e, ERR_INVALID, "%s: two instances are called "
 		    "%s", sc->path, name);
-	snprintf(id, sizeof id, "i-%017llx", (unsigned long long)
-	    (prng_next(engine_prng(ru->r.eng)) & 0xfffffffffffffffULL));
-	doc = cJSON_CreateObject();
-	cJSON_AddStringToObject(doc, "region", sc->region);
-	cJSON_AddStringToObject(doc, "availabilityZone", zone);
-	cJSON_AddStringToObject(doc, "instanceId", id);
-	cJSON_AddStringToObject(doc, "instanceType", g->type);
-	cJSON_AddStringToObject(doc, "accountId", engine_account(ru->r.eng));
-	text = cJSON_PrintUnformatted(doc);
-	cJSON_Delete(doc);
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cluster", sc->cluster);
-	cJSON_AddStringToObject(req, "instanceIdentityDocument", text);
-	cJSON_free(text);
-	res = cJSON_AddArrayToObject(req, "totalResources");
-	cJSON_AddItemToArray(res, resource("CPU", g->cpu ? g->cpu : t->cpu));
-	cJSON_AddItemToArray(res, resource("MEMORY",
-	    g->memory ? g->memory : t->memory));
+	reg.cluster = sc->cluster;
+	reg.region = sc->region;
+	reg.zone = zone;
+	reg.account = engine_account(ru->r.eng);
+	reg.type = g->type;
+	reg.cpu = g->cpu ? g->cpu : t->cpu;
+	reg.memory = g->memory ? g->memory : t->memory;
+	req = instance_registration(&reg, engine_prng(ru->r.eng));
 	if (g->attributes != NULL)
 		cJSON_AddItemToObject(req, "attributes",
 		    cJSON_Duplicate(g->attributes, 1));

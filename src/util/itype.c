@@ -1,5 +1,8 @@
 /* The EC2 instance types ecsim can simulate by name. */
+#include <stdio.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "util/util.h"
 
@@ -20,4 +23,40 @@ instance_type_find(const char *name)
 		if (strcmp(instance_types[i].name, name) == 0)
 			return &instance_types[i];
 	return NULL;
+}
+
+static cJSON *
+resource(const char *name, int64_t v)
+{
+	cJSON	*j = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(j, "name", name);
+	cJSON_AddStringToObject(j, "type", "INTEGER");
+	cJSON_AddNumberToObject(j, "integerValue", (double)v);
+	return j;
+}
+
+cJSON *
+instance_registration(const struct instance_reg *r, struct prng *p)
+{
+	cJSON	*doc = cJSON_CreateObject(), *req, *res;
+	char	*text, id[32];
+
+	snprintf(id, sizeof id, "i-%017llx", (unsigned long long)
+	    (prng_next(p) & 0xfffffffffffffffULL));
+	cJSON_AddStringToObject(doc, "region", r->region);
+	cJSON_AddStringToObject(doc, "availabilityZone", r->zone);
+	cJSON_AddStringToObject(doc, "instanceId", id);
+	cJSON_AddStringToObject(doc, "instanceType", r->type);
+	cJSON_AddStringToObject(doc, "accountId", r->account);
+	text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cluster", r->cluster);
+	cJSON_AddStringToObject(req, "instanceIdentityDocument", text);
+	cJSON_free(text);
+	res = cJSON_AddArrayToObject(req, "totalResources");
+	cJSON_AddItemToArray(res, resource("CPU", r->cpu));
+	cJSON_AddItemToArray(res, resource("MEMORY", r->memory));
+	return req;
 }

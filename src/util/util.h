@@ -109,6 +109,18 @@ struct instance_type {
 };
 /* NULL when ecsim does not know the type. */
 const struct instance_type *instance_type_find(const char *name);
+/*
+ * The RegisterContainerInstance body a simulated EC2 instance's agent
+ * sends: its identity document (with an instance id drawn from p) and its
+ * CPU and memory. The caller frees it with cJSON_Delete.
+ */
+struct instance_reg {
+	const char	*cluster, *region, *zone, *account, *type;
+	int64_t		 cpu, memory;
+};
+struct cJSON;
+struct cJSON	*instance_registration(const struct instance_reg *r,
+		    struct prng *p);
 
 /* String helpers. */
 int	str_has_prefix(const char *s, const char *prefix);
