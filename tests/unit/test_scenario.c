@@ -273,6 +273,61 @@ START_TEST(test_run_fails_with_what_was_seen)
 }
 END_TEST
 
+static const char failing[] =
+    "name: t\n"
+    "cluster:\n  capacity_providers: [FARGATE]\n  instances: [{name: n}]\n"
+    "task_definitions:\n  - {family: w, containerDefinitions: [{name: a, "
+    "image: \"img:1\", memory: 128}]}\n"
+    "timeline:\n"
+    "  - when: {service: s, runningCount: 1}\n    within: 20s\n"
+    "    call: ListClusters\n"
+    "  - after: 0s\n    fault: {disconnect: nope}\n"
+    "  - after: 0s\n    fault: {crash: s}\n"
+    "  - after: 0s\n    expect: {instance: n, runningTasksCount: 1, "
+    "within: 30s}\n"
+    "  - after: 0s\n    call: DescribeCapacityProviders\n"
+    "    with: {capacityProviders: [FARGATE]}\n"
+    "  - after: 0s\n    call: CreateService\n"
+    "    with: {serviceName: s, taskDefinition: w, desiredCount: 0}\n"
+    "    expect_error: InvalidParameterException\n"
+    "settle: 10s\n";
+
+/* Each way a step fails says why, at the time it was decided. */
+START_TEST(test_steps_fail_with_reasons)
+{
+	struct scenario_options	 o;
+	struct scenario		*sc = load_ok(failing);
+	struct err		 e;
+	char			 out[4096];
+	FILE			*f;
+
+	memset(&o, 0, sizeof o);
+	o.seed = 1;
+	o.replay = "r";
+	o.out = f = fmemopen(out, sizeof out, "w");
+	ck_assert_int_eq(scenario_run(sc, &o, &e), 1);
+	fclose(f);
+	scenario_free(sc);
+	ck_assert_ptr_nonnull(strstr(out,
+	    "  FAIL  00:00:20  line 8    when service s: runningCount = 1 "
+	    "(within 20s)\n"
+	    "                         seen instead: there is no service s\n"
+	    "  FAIL  00:00:20  line 11   fault: disconnect nope\n"
+	    "                         seen instead: there is no instance nope\n"
+	    "  FAIL  00:00:20  line 13   fault: crash s (a RUNNING task)\n"
+	    "                         seen instead: service s has no RUNNING "
+	    "task to crash\n"
+	    "  FAIL  00:00:50  line 16   instance n: runningTasksCount = 1 "
+	    "(within 30s)\n"
+	    "                         seen instead: runningTasksCount was 0\n"
+	    "  PASS  00:00:20  line 17   call DescribeCapacityProviders\n"
+	    "  FAIL  00:00:20  line 20   call CreateService\n"
+	    "                         seen instead: it succeeded\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\nFAIL: 1 held, 5 failed; virtual "
+	    "time 00:00:50,"));
+}
+END_TEST
+
 /* An event as the outbox holds it, for the invariants. */
 static struct store_event
 event(int64_t seq, const char *type, const char *arn, const char *detail)
@@ -412,6 +467,7 @@ scenario_suite(void)
 	tcase_add_checked_fixture(run, fixture_setup, fixture_teardown);
 	tcase_add_test(run, test_run_passes);
 	tcase_add_test(run, test_run_fails_with_what_was_seen);
+	tcase_add_test(run, test_steps_fail_with_reasons);
 	tcase_add_test(run, test_invariants_hold_on_a_good_sequence);
 	tcase_add_test(run, test_invariants_catch_each_break);
 	tcase_add_test(run, test_invariant_off_is_not_checked);
