@@ -145,6 +145,10 @@ sc_check_text(const struct sc_check *c)
 		what = members_text(c->order);
 		out = xprintf("events {%s}: %s", what, m);
 		goto done;
+	case CHECK_DEPLOYMENTS:
+		what = members_text(c->order);
+		out = xprintf("deployments {%s}: %s", what, m);
+		goto done;
 	case CHECK_EVENT_ORDER:
 		what = xstrdup("");
 		out = xprintf("%d events in order", cJSON_GetArraySize(
@@ -175,13 +179,12 @@ cluster_body(struct sc_run *r)
 	return b;
 }
 
-/* The service as DescribeServices shows it, with the PRIMARY
- * deployment's rolloutState and failedTasks and a count of deployments. */
+/* The service as DescribeServices shows it, or NULL. */
 static cJSON *
-service_view(struct sc_run *r, const char *name)
+service_get(struct sc_run *r, const char *name)
 {
-	cJSON	*b = cluster_body(r), *reply, *svc, *d, *dep;
-	int	 status, n = 0;
+	cJSON	*b = cluster_body(r), *reply, *svc;
+	int	 status;
 
 	cJSON_AddItemToObject(b, "services", cJSON_CreateStringArray(&name, 1));
 	reply = sc_call(r, "DescribeServices", b, &status);
@@ -189,6 +192,17 @@ service_view(struct sc_run *r, const char *name)
 	svc = cJSON_DetachItemFromArray(cJSON_GetObjectItem(reply, "services"),
 	    0);
 	cJSON_Delete(reply);
+	return svc;
+}
+
+/* The service with the PRIMARY deployment's rolloutState and failedTasks
+ * and a count of deployments. */
+static cJSON *
+service_view(struct sc_run *r, const char *name)
+{
+	cJSON	*svc = service_get(r, name), *d, *dep;
+	int	 n = 0;
+
 	if (svc == NULL)
 		return NULL;
 	cJSON_ArrayForEach(d, cJSON_GetObjectItem(svc, "deployments")) {
@@ -350,7 +364,7 @@ int
 sc_check_eval(struct sc_run *r, const struct sc_check *c, char **seen)
 {
 	cJSON		*view = NULL, *t;
-	const cJSON	*m;
+	const cJSON	*m, *svc;
 	size_t		 i;
 	int64_t		 n = 0;
 	int		 ok = 0;
@@ -376,6 +390,14 @@ sc_check_eval(struct sc_run *r, const struct sc_check *c, char **seen)
 		view = all_tasks(r);
 		cJSON_ArrayForEach(t, view)
 			n += task_matches(r, c->order, t);
+		ok = count_holds(c, n, seen);
+		break;
+	case CHECK_DEPLOYMENTS:
+		svc = cJSON_GetObjectItem(c->order, "service");
+		if (cJSON_IsString(svc))
+			view = service_get(r, svc->valuestring);
+		cJSON_ArrayForEach(t, cJSON_GetObjectItem(view, "deployments"))
+			n += match_members(c->order, t, 1, NULL);
 		ok = count_holds(c, n, seen);
 		break;
 	case CHECK_EVENTS:

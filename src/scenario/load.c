@@ -404,7 +404,7 @@ read_cluster(struct ld *l, struct scenario *sc, yaml_node_t *n)
 
 /* The members a check reads besides what it compares. */
 static const char *const check_meta[] = { "service", "tasks", "instance",
-    "events", "events_in_order", "within", "cluster", NULL };
+    "events", "events_in_order", "deployment", "within", "cluster", NULL };
 
 /*
  * A check is a mapping with one of service:, tasks:, instance:, events:
@@ -419,6 +419,7 @@ read_check(struct ld *l, yaml_node_t *n, int timed, struct sc_check *c)
 	} kinds[] = {
 		{ "service", CHECK_SERVICE }, { "tasks", CHECK_TASKS },
 		{ "instance", CHECK_INSTANCE }, { "events", CHECK_EVENTS },
+		{ "deployment", CHECK_DEPLOYMENTS },
 		{ "events_in_order", CHECK_EVENT_ORDER },
 	};
 	yaml_node_pair_t	*p;
@@ -428,8 +429,8 @@ read_check(struct ld *l, yaml_node_t *n, int timed, struct sc_check *c)
 	memset(c, 0, sizeof *c);
 	c->line = (int)n->start_mark.line + 1;
 	c->within = -1;
-	if (want_map(l, n, "a check (service:, tasks:, instance:, events: "
-	    "or events_in_order:)") != 0)
+	if (want_map(l, n, "a check (service:, tasks:, instance:, "
+	    "deployment:, events: or events_in_order:)") != 0)
 		return -1;
 	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		if ((v = get(l, n, kinds[i].key)) != NULL) {
@@ -439,7 +440,8 @@ read_check(struct ld *l, yaml_node_t *n, int timed, struct sc_check *c)
 		}
 	if (nfound != 1)
 		return fail(l, n, "expected exactly one of service:, tasks:, "
-		    "instance:, events: or events_in_order: in a check");
+		    "instance:, deployment:, events: or events_in_order: in a "
+		    "check");
 	c->want = cJSON_CreateObject();
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++) {
@@ -483,6 +485,14 @@ read_check(struct ld *l, yaml_node_t *n, int timed, struct sc_check *c)
 			return fail(l, n, "expected at least one member to "
 			    "check, such as runningCount: 2");
 		break;
+	case CHECK_DEPLOYMENTS:
+		if (want_map(l, found, "the deployments to count (service: "
+		    "and members to match)") != 0)
+			return -1;
+		if (get(l, found, "service") == NULL)
+			return fail(l, found, "expected service: (whose "
+			    "deployments to count)");
+		/* FALLTHROUGH */
 	case CHECK_TASKS:
 	case CHECK_EVENTS:
 		if (read_json(l, found, "what to match (member: value)", 1,

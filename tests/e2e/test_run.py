@@ -62,7 +62,7 @@ def test_summary_lists_each_expectation(tmp_path):
     assert "  PASS  00:00:00  line 27   call CreateService" in lines
     done = [x for x in lines if "taskDefinition = web:2 (within 600s)" in x]
     assert len(done) == 1 and done[0].startswith("  PASS  00:01:")
-    assert lines[-1].startswith("PASS: 12 held, 0 failed; virtual time ")
+    assert lines[-1].startswith("PASS: 14 held, 0 failed; virtual time ")
 
 
 def test_failure_exit_1_with_what_was_seen_and_replay(tmp_path):

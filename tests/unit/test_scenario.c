@@ -137,8 +137,11 @@ END_TEST
 START_TEST(test_check_errors)
 {
 	load_fails("name: x\nexpect:\n  - runningCount: 2\n", "3:5: expected "
-	    "exactly one of service:, tasks:, instance:, events: or "
-	    "events_in_order: in a check");
+	    "exactly one of service:, tasks:, instance:, deployment:, events: "
+	    "or events_in_order: in a check");
+	load_fails("name: x\nexpect:\n  - deployment: {status: PRIMARY}\n"
+	    "    count: 1\n", "3:17: expected service: (whose deployments to "
+	    "count)");
 	load_fails("name: x\nexpect:\n  - events: {detail-type: X}\n",
 	    "3:5: expected count: (how many must match, or a comparison "
 	    "such as \">= 1\")");
