@@ -99,6 +99,7 @@ struct scenario {
 	size_t			 ninstances;
 	cJSON			*capacity_providers;	/* [names] or NULL */
 	cJSON			*taskdefs;	/* [RegisterTaskDefinition bodies] */
+	int			*taskdef_lines;	/* where each is in the file */
 	cJSON			*behaviours;	/* {image: {label: value}} */
 	struct sc_step		*steps;
 	size_t			 nsteps;

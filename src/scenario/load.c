@@ -89,7 +89,22 @@ want_seq(struct ld *l, const yaml_node_t *n, const char *what)
 	return 0;
 }
 
-/* Every key of map n must be one of keys (NULL-terminated). */
+static yaml_node_t *
+get(struct ld *l, yaml_node_t *map, const char *key)
+{
+	yaml_node_pair_t	*p;
+	yaml_node_t		*k;
+
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	    p++) {
+		k = node(l, p->key);
+		if (k->type == YAML_SCALAR_NODE && strcmp(scalar(k), key) == 0)
+			return node(l, p->value);
+	}
+	return NULL;
+}
+
+/* Every key of map n must be one of keys (NULL-terminated), once. */
 static int
 check_keys(struct ld *l, yaml_node_t *n, const char *what,
     const char *const *keys)
@@ -105,6 +120,9 @@ check_keys(struct ld *l, yaml_node_t *n, const char *what,
 		if (k->type != YAML_SCALAR_NODE)
 			return fail(l, k, "expected a key of %s, found %s",
 			    what, kind_name(k));
+		if (get(l, n, scalar(k)) != node(l, p->value))
+			return fail(l, k, "'%s' is given twice in %s",
+			    scalar(k), what);
 		for (i = 0; keys[i] != NULL; i++)
 			if (strcmp(keys[i], scalar(k)) == 0)
 				break;
@@ -118,21 +136,6 @@ check_keys(struct ld *l, yaml_node_t *n, const char *what,
 		    "%s", scalar(k), what, list);
 	}
 	return 0;
-}
-
-static yaml_node_t *
-get(struct ld *l, yaml_node_t *map, const char *key)
-{
-	yaml_node_pair_t	*p;
-	yaml_node_t		*k;
-
-	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	    p++) {
-		k = node(l, p->key);
-		if (k->type == YAML_SCALAR_NODE && strcmp(scalar(k), key) == 0)
-			return node(l, p->value);
-	}
-	return NULL;
 }
 
 static int
@@ -780,6 +783,11 @@ read_scenario(struct ld *l, struct scenario *sc, yaml_node_t *root)
 			    "(the RegisterTaskDefinition body)", 1, &td) != 0)
 				return -1;
 			cJSON_AddItemToArray(sc->taskdefs, td);
+			sc->taskdef_lines = xrealloc(sc->taskdef_lines,
+			    (size_t)cJSON_GetArraySize(sc->taskdefs) *
+			    sizeof *sc->taskdef_lines);
+			sc->taskdef_lines[cJSON_GetArraySize(sc->taskdefs) - 1] =
+			    (int)node(l, *it)->start_mark.line + 1;
 		}
 	}
 	if ((v = get(l, root, "behaviours")) != NULL) {
@@ -921,6 +929,7 @@ scenario_free(struct scenario *sc)
 	free(sc->expects);
 	cJSON_Delete(sc->capacity_providers);
 	cJSON_Delete(sc->taskdefs);
+	free(sc->taskdef_lines);
 	cJSON_Delete(sc->behaviours);
 	free(sc->path);
 	free(sc->name);

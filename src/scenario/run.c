@@ -115,20 +115,22 @@ result_add(struct runner *ru, int line, int pass, char *text, char *seen)
 	return ru->nres++;
 }
 
-/* A call that must answer 200 while the cluster is set up. */
+/* A call that must answer 200 while the cluster is set up; line: what
+ * in the file it comes from (0: the cluster). */
 static int
-setup_call(struct runner *ru, const char *op, const cJSON *body,
+setup_call(struct runner *ru, const char *op, const cJSON *body, int line,
     cJSON **reply, struct err *e)
 {
-	int	 status;
-	cJSON	*j = sc_call(&ru->r, op, body, &status);
-	char	*text;
+	int		 status;
+	cJSON		*j = sc_call(&ru->r, op, body, &status);
+	const char	*type, *msg;
 
 	if (status != 200) {
-		text = cJSON_PrintUnformatted(j);
-		err_set(e, ERR_INVALID, "%s: setting up the cluster: %s "
-		    "answered %.180s", ru->r.sc->path, op, text ? text : "");
-		cJSON_free(text);
+		type = cJSON_GetStringValue(cJSON_GetObjectItem(j, "__type"));
+		msg = cJSON_GetStringValue(cJSON_GetObjectItem(j, "message"));
+		err_set(e, ERR_INVALID, "%s:%.0d%s %s refused it: %s: %.150s",
+		    ru->r.sc->path, line, line ? ":" : "", op,
+		    type ? type : "error", msg ? msg : "");
 		cJSON_Delete(j);
 		return -1;
 	}
@@ -164,7 +166,7 @@ register_instance(struct runner *ru, const struct sc_instances *g,
 	if (g->attributes != NULL)
 		cJSON_AddItemToObject(req, "attributes",
 		    cJSON_Duplicate(g->attributes, 1));
-	if (setup_call(ru, "RegisterContainerInstance", req, &reply, e) != 0) {
+	if (setup_call(ru, "RegisterContainerInstance", req, 0, &reply, e) != 0) {
 		cJSON_Delete(req);
 		return -1;
 	}
@@ -217,10 +219,11 @@ setup(struct runner *ru, struct err *e)
 {
 	struct scenario		*sc = ru->r.sc;
 	cJSON			*b, *td;
+	size_t			 k = 0;
 
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "clusterName", sc->cluster);
-	if (setup_call(ru, "CreateCluster", b, NULL, e) != 0)
+	if (setup_call(ru, "CreateCluster", b, 0, NULL, e) != 0)
 		goto fail;
 	if (sc->capacity_providers != NULL) {
 		cJSON_AddItemToObject(b, "cluster",
@@ -230,8 +233,8 @@ setup(struct runner *ru, struct err *e)
 		    cJSON_Duplicate(sc->capacity_providers, 1));
 		cJSON_AddItemToObject(b, "defaultCapacityProviderStrategy",
 		    cJSON_CreateArray());
-		if (setup_call(ru, "PutClusterCapacityProviders", b, NULL,
-		    e) != 0)
+		if (setup_call(ru, "PutClusterCapacityProviders", b, 0,
+		    NULL, e) != 0)
 			goto fail;
 	}
 	cJSON_Delete(b);
@@ -241,7 +244,8 @@ setup(struct runner *ru, struct err *e)
 	cJSON_ArrayForEach(td, sc->taskdefs) {
 		b = cJSON_Duplicate(td, 1);
 		sc_apply_behaviours(sc, b);
-		if (setup_call(ru, "RegisterTaskDefinition", b, NULL, e) != 0)
+		if (setup_call(ru, "RegisterTaskDefinition", b,
+		    sc->taskdef_lines[k++], NULL, e) != 0)
 			goto fail;
 		cJSON_Delete(b);
 		b = NULL;

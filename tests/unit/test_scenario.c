@@ -67,6 +67,13 @@ START_TEST(test_unknown_top_key)
 }
 END_TEST
 
+START_TEST(test_duplicate_key)
+{
+	load_fails("name: x\nseed: 1\nseed: 2\n", "3:1: 'seed' is given "
+	    "twice in the scenario");
+}
+END_TEST
+
 START_TEST(test_missing_name)
 {
 	load_fails("seed: 1\n", "1:1: expected name: (what the scenario is "
@@ -331,6 +338,28 @@ START_TEST(test_steps_fail_with_reasons)
 }
 END_TEST
 
+/* A task definition ECS refuses makes the file wrong, at its line. */
+START_TEST(test_setup_refused)
+{
+	struct scenario_options	 o;
+	struct scenario		*sc = load_ok("name: x\ntask_definitions:\n"
+	    "  - {family: ok, containerDefinitions: [{name: a, image: i, "
+	    "memory: 64}]}\n  - {family: f, containerDefinitions: []}\n");
+	struct err		 e;
+	char			 want[300];
+
+	memset(&o, 0, sizeof o);
+	o.seed = 1;
+	o.out = stdout;
+	ck_assert_int_eq(scenario_run(sc, &o, &e), -1);
+	scenario_free(sc);
+	ck_assert_int_eq(e.code, ERR_INVALID);
+	snprintf(want, sizeof want, "%s:4: RegisterTaskDefinition refused "
+	    "it: ClientException: Container list cannot be empty.", path);
+	ck_assert_str_eq(e.msg, want);
+}
+END_TEST
+
 /* An event as the outbox holds it, for the invariants. */
 static struct store_event
 event(int64_t seq, const char *type, const char *arn, const char *detail)
@@ -454,6 +483,7 @@ scenario_suite(void)
 	TCase	*run = tcase_create("run");
 
 	tcase_add_test(tc, test_unknown_top_key);
+	tcase_add_test(tc, test_duplicate_key);
 	tcase_add_test(tc, test_missing_name);
 	tcase_add_test(tc, test_not_yaml);
 	tcase_add_test(tc, test_empty_file);
@@ -471,6 +501,7 @@ scenario_suite(void)
 	tcase_add_test(run, test_run_passes);
 	tcase_add_test(run, test_run_fails_with_what_was_seen);
 	tcase_add_test(run, test_steps_fail_with_reasons);
+	tcase_add_test(run, test_setup_refused);
 	tcase_add_test(run, test_invariants_hold_on_a_good_sequence);
 	tcase_add_test(run, test_invariants_catch_each_break);
 	tcase_add_test(run, test_invariant_off_is_not_checked);
