@@ -57,6 +57,11 @@ struct runner {
 	}				*endings;
 	size_t				 nendings;
 	int64_t				 last_end;	/* of a fault */
+	struct why {
+		int64_t			 at;
+		char			*text;
+	}				*whys;		/* --trace */
+	size_t				 nwhys;
 };
 
 static void
@@ -612,8 +617,30 @@ static void
 trace_hook(void *arg, const char *line)
 {
 	struct runner	*ru = arg;
+	struct why	*w;
 
-	trace_line(ru, engine_now(ru->r.eng) - SC_EPOCH, "why: %s", line);
+	/* Held until the tick's events are read, to print in time order. */
+	ru->whys = xrealloc(ru->whys, (ru->nwhys + 1) * sizeof *ru->whys);
+	w = &ru->whys[ru->nwhys++];
+	w->at = engine_now(ru->r.eng) - SC_EPOCH;
+	w->text = xstrdup(line);
+}
+
+/* Prints the reasons held up to at (all with -1): a decision comes before
+ * the events it causes at the same time. */
+static void
+trace_whys(struct runner *ru, int64_t at)
+{
+	size_t	i;
+
+	for (i = 0; i < ru->nwhys && (at < 0 || ru->whys[i].at <= at); i++) {
+		trace_line(ru, ru->whys[i].at, "why: %s", ru->whys[i].text);
+		free(ru->whys[i].text);
+	}
+	if (i == 0)
+		return;
+	memmove(ru->whys, ru->whys + i, (ru->nwhys - i) * sizeof *ru->whys);
+	ru->nwhys -= i;
 }
 
 static const char *
@@ -627,6 +654,18 @@ instance_name(const struct sc_run *r, const char *arn)
 	return arn ? arn : "no instance";
 }
 
+
+static int64_t
+remaining(const cJSON *d, const char *name)
+{
+	const cJSON	*r;
+
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(d, "remainingResources"))
+		if (strcmp(str_member(r, "name"), name) == 0)
+			return (int64_t)cJSON_GetNumberValue(
+			    cJSON_GetObjectItem(r, "integerValue"));
+	return 0;
+}
 
 /* One line a person learning ECS can follow, for each event. */
 static void
@@ -647,10 +686,12 @@ trace_event(struct runner *ru, const struct store_event *ev)
 		    "stoppedReason"));
 	else if (strcmp(ev->detail_type,
 	    "ECS Container Instance State Change") == 0)
-		trace_line(ru, at, "instance %s is %s, agent %s",
-		    instance_name(&ru->r, ev->resource), str_member(d,
-		    "status"), cJSON_IsTrue(cJSON_GetObjectItem(d,
-		    "agentConnected")) ? "connected" : "disconnected");
+		trace_line(ru, at, "instance %s is %s, agent %s, %lld CPU "
+		    "and %lld MiB free", instance_name(&ru->r, ev->resource),
+		    str_member(d, "status"), cJSON_IsTrue(cJSON_GetObjectItem(d,
+		    "agentConnected")) ? "connected" : "disconnected",
+		    (long long)remaining(d, "CPU"),
+		    (long long)remaining(d, "MEMORY"));
 	else
 		trace_line(ru, at, "%s %s: %s%s%s", id, ev->detail_type,
 		    str_member(d, "eventName"), *str_member(d, "reason") ?
@@ -696,8 +737,10 @@ drain_events(struct runner *ru, struct err *e)
 		for (i = 0; i < n; i++) {
 			if (ru->o->events != NULL)
 				write_event(ru, &ev[i]);
-			if (ru->o->trace != NULL)
+			if (ru->o->trace != NULL) {
+				trace_whys(ru, ev[i].time - SC_EPOCH);
 				trace_event(ru, &ev[i]);
+			}
 		}
 		if (ru->r.nevents + n > ru->r.capevents) {
 			ru->r.capevents = (ru->r.nevents + n) * 2;
@@ -708,6 +751,8 @@ drain_events(struct runner *ru, struct err *e)
 		free(ev);
 		ru->r.nevents += n;
 	}
+	if (ru->o->trace != NULL)
+		trace_whys(ru, -1);
 	/* Every change of state appends an event: without one, the state
 	 * invariants cannot have changed either. */
 	if (ru->r.nevents > seen && ru->broke == NULL &&
@@ -904,6 +949,9 @@ out:
 	free(ru.res);
 	free(ru.watches);
 	free(ru.endings);
+	for (i = 0; i < ru.nwhys; i++)
+		free(ru.whys[i].text);
+	free(ru.whys);
 	free(ru.broke);
 	for (i = 0; i < ru.r.nnames; i++) {
 		free(ru.r.names[i].name);

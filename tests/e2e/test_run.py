@@ -137,7 +137,16 @@ def test_trace_says_why(tmp_path):
     lines = r.stderr.splitlines()
     assert any(x.startswith("00:00:00  why: placement: service:workers: "
                             "no instance fits") for x in lines)
-    assert "00:00:00  instance node-1 is ACTIVE, agent connected" in lines
+    assert "00:00:00  instance node-1 is ACTIVE, agent connected, 2048 CPU " \
+        "and 3904 MiB free" in lines
+    assert "00:00:00  instance node-1 is ACTIVE, agent connected, 1536 CPU " \
+        "and 3392 MiB free" in lines
+    # Time order, and a decision before what it caused.
+    assert [x[:8] for x in lines] == sorted(x[:8] for x in lines)
+    why = next(i for i, x in enumerate(lines) if "no instance fits" in x)
+    said = next(i for i, x in enumerate(lines)
+                if "SERVICE_TASK_PLACEMENT_FAILURE" in x)
+    assert why < said
     assert any(x.startswith("00:00:02  task ") and
                "(service:workers) is RUNNING, wanted RUNNING, on node-" in x
                for x in lines)
