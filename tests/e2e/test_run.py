@@ -44,7 +44,9 @@ def write(tmp_path, name, text):
 
 
 def test_shipped_scenarios_pass():
-    for name in ("rolling-deploy.yaml", "short-capacity.yaml"):
+    names = sorted(n for n in os.listdir(SCENARIOS) if n.endswith(".yaml"))
+    assert {"rolling-deploy.yaml", "short-capacity.yaml"} <= set(names)
+    for name in names:
         r = run(os.path.join(SCENARIOS, name))
         assert r.returncode == 0, r.stdout + r.stderr
         assert "\nPASS: " in r.stdout
