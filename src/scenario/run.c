@@ -780,11 +780,17 @@ replay(struct runner *ru, struct err *e)
 	struct scenario		*sc = ru->r.sc;
 	const struct sc_step	*s;
 	int64_t			 prev = 0, when_from = -1, next, due, within;
-	int64_t			 ending;
+	int64_t			 ending, last_at = 0;
 	size_t			 i = 0;
 	char			*seen;
 	int			 ok;
 
+	/* For the progress line: the run ends about settle after the last
+	 * step at a fixed time. */
+	for (i = 0; i < sc->nsteps; i++)
+		if (sc->steps[i].timing == AT_TIME && sc->steps[i].time > last_at)
+			last_at = sc->steps[i].time;
+	i = 0;
 	for (;;) {
 		while (i < sc->nsteps && ru->broke == NULL) {
 			s = &sc->steps[i];
@@ -844,8 +850,8 @@ replay(struct runner *ru, struct err *e)
 		clock_run_until(ru->clk, SC_EPOCH + next);
 		ru->t = next;
 		if (ru->o->progress && ru->t % 60000 == 0)
-			progress(ru, i == sc->nsteps ? prev + sc->settle :
-			    ru->t + sc->settle);
+			progress(ru, (i == sc->nsteps ? prev : last_at > ru->t ?
+			    last_at : ru->t) + sc->settle);
 	}
 	if (ru->o->progress)
 		fprintf(stderr, "\r%60s\r", "");

@@ -163,3 +163,55 @@ def test_help():
         assert opt in r.stdout
     r = subprocess.run([ECSIM_BIN, "help"], capture_output=True, text=True)
     assert "  run        replay a scenario file in virtual time" in r.stdout
+
+
+def hour_of_twenty_services(tmp_path):
+    lines = ["name: hour", "cluster:",
+             "  instances: [{name: n, count: 40, type: m5.xlarge}]",
+             "task_definitions:",
+             "  - {family: w, containerDefinitions: [{name: a, image: "
+             "\"img:1\", memory: 256, cpu: 128}]}",
+             "timeline:"]
+    for i in range(20):
+        lines.append("  - at: %ds\n    call: CreateService\n    with: "
+                     "{serviceName: s%d, taskDefinition: w, desiredCount: 5}"
+                     % (i, i))
+    lines.append("  - at: 55m\n    expect: {tasks: {lastStatus: RUNNING}, "
+                 "count: 100}")
+    return write(tmp_path, "hour.yaml", "\n".join(lines) + "\n")
+
+
+def test_an_hour_of_twenty_services_takes_seconds(tmp_path):
+    import time
+    f = hour_of_twenty_services(tmp_path)
+    start = time.monotonic()
+    r = run(f)
+    took = time.monotonic() - start
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "virtual time 01:00:00" in r.stdout
+    # About a second in an optimised build; generous for sanitizers and a
+    # busy machine.
+    assert took < 30
+
+
+def test_progress_line_on_a_terminal(tmp_path):
+    import pty
+    f = hour_of_twenty_services(tmp_path)
+    master, slave = pty.openpty()
+    p = subprocess.Popen([ECSIM_BIN, "run", f], stdout=subprocess.PIPE,
+                         stderr=slave)
+    os.close(slave)
+    err = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        err += chunk
+    out = p.communicate(timeout=60)[0]
+    os.close(master)
+    assert p.returncode == 0
+    assert b"\rvirtual time 00:30:00 of about 01:00:00, " in err
+    assert b"virtual time" not in out.split(b"\n")[0]
