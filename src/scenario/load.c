@@ -111,8 +111,8 @@ check_keys(struct ld *l, yaml_node_t *n, const char *what,
 {
 	yaml_node_pair_t	*p;
 	yaml_node_t		*k;
-	char			 list[512];
-	size_t			 i, len = 0;
+	char			*list;
+	size_t			 i;
 
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++) {
@@ -128,12 +128,11 @@ check_keys(struct ld *l, yaml_node_t *n, const char *what,
 				break;
 		if (keys[i] != NULL)
 			continue;
-		list[0] = '\0';
-		for (i = 0; keys[i] != NULL && len < sizeof list; i++)
-			len += (size_t)snprintf(list + len, sizeof list - len,
-			    "%s%s", i ? ", " : "", keys[i]);
-		return fail(l, k, "unknown key '%s' in %s; expected one of: "
-		    "%s", scalar(k), what, list);
+		list = str_join(keys, -1, ", ");
+		fail(l, k, "unknown key '%s' in %s; expected one of: %s",
+		    scalar(k), what, list);
+		free(list);
+		return -1;
 	}
 	return 0;
 }
@@ -293,6 +292,7 @@ read_instances(struct ld *l, struct scenario *sc, yaml_node_t *n,
 	yaml_node_t		*m, *v;
 	struct sc_instances	*g;
 	cJSON			*a;
+	char			*names;
 
 	if (want_seq(l, n, "instances") != 0)
 		return -1;
@@ -320,11 +320,13 @@ read_instances(struct ld *l, struct scenario *sc, yaml_node_t *n,
 		if ((v = get(l, m, "type")) != NULL) {
 			if (read_str(l, v, "an instance type", &g->type) != 0)
 				return -1;
-			if (instance_type_find(g->type) == NULL)
-				return fail(l, v, "expected an instance type "
-				    "ecsim knows (t3.medium, t3.large, "
-				    "m5.large, m5.xlarge, c5.2xlarge), or cpu "
-				    "and memory");
+			if (instance_type_find(g->type) == NULL) {
+				names = instance_type_names();
+				fail(l, v, "expected an instance type ecsim "
+				    "knows (%s), or cpu and memory", names);
+				free(names);
+				return -1;
+			}
 		}
 		if ((v = get(l, m, "cpu")) != NULL &&
 		    read_int(l, v, "cpu units", 1, 1 << 20, &g->cpu) != 0)
@@ -702,6 +704,7 @@ read_invariants(struct ld *l, struct scenario *sc, yaml_node_t *n)
 	static const char *const keys[] = { "off", NULL };
 	yaml_node_pair_t	*p;
 	yaml_node_t		*off, *k, *v;
+	char			*names;
 	size_t			 i;
 
 	if (want_map(l, n, "invariants") != 0 ||
@@ -719,11 +722,13 @@ read_invariants(struct ld *l, struct scenario *sc, yaml_node_t *n)
 			if (k->type == YAML_SCALAR_NODE &&
 			    strcmp(scalar(k), sc_invariant_names[i]) == 0)
 				break;
-		if (i == INV_COUNT)
-			return fail(l, k, "expected an invariant name: "
-			    "one-instance, resources, ports, status-forward, "
-			    "desired-status, deployment-bounds, versions or "
-			    "outbox");
+		if (i == INV_COUNT) {
+			names = str_join(sc_invariant_names, INV_COUNT, ", ");
+			fail(l, k, "expected an invariant name, one of: %s",
+			    names);
+			free(names);
+			return -1;
+		}
 		if (v->type != YAML_SCALAR_NODE || *scalar(v) == '\0')
 			return fail(l, v, "expected the reason %s is off (a "
 			    "sentence)", sc_invariant_names[i]);

@@ -25,6 +25,17 @@ instance_type_find(const char *name)
 	return NULL;
 }
 
+char *
+instance_type_names(void)
+{
+	const char	*names[sizeof instance_types / sizeof instance_types[0]];
+	size_t		 i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		names[i] = instance_types[i].name;
+	return str_join(names, (int)i, ", ");
+}
+
 static cJSON *
 resource(const char *name, int64_t v)
 {

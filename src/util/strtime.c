@@ -86,3 +86,22 @@ str_hash(const char *s)
 	}
 	return h;
 }
+
+char *
+str_join(const char *const *items, int n, const char *sep)
+{
+	size_t	len = 1, i, count;
+	char	*out;
+
+	for (count = 0; n < 0 ? items[count] != NULL : count < (size_t)n;
+	    count++)
+		len += strlen(items[count]) + strlen(sep);
+	out = xmalloc(len);
+	out[0] = '\0';
+	for (i = 0; i < count; i++) {
+		if (i > 0)
+			strcat(out, sep);
+		strcat(out, items[i]);
+	}
+	return out;
+}

@@ -109,6 +109,8 @@ struct instance_type {
 };
 /* NULL when ecsim does not know the type. */
 const struct instance_type *instance_type_find(const char *name);
+/* The names ecsim knows, joined with ", "; the caller frees it. */
+char	*instance_type_names(void);
 /*
  * The RegisterContainerInstance body a simulated EC2 instance's agent
  * sends: its identity document (with an instance id drawn from p) and its
@@ -126,6 +128,9 @@ struct cJSON	*instance_registration(const struct instance_reg *r,
 int	str_has_prefix(const char *s, const char *prefix);
 /* 1 when s is 1..max chars of [A-Za-z0-9_-]; the ECS name rule. */
 int	str_is_ecs_name(const char *s, size_t max);
+/* The first n of items (n < 0: up to a NULL) joined with sep; the
+ * caller frees it. For messages that list what is allowed. */
+char	*str_join(const char *const *items, int n, const char *sep);
 /* FNV-1a, for mixing strings into seeds and hash tables. */
 uint64_t str_hash(const char *s);
 
