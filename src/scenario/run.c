@@ -280,6 +280,29 @@ map_names(struct sc_run *r, cJSON *body)
 			cJSON_SetValuestring(j, arn);
 }
 
+/* Whether op has a cluster member, so a step without one means the
+ * scenario's cluster. */
+static int
+takes_cluster(const char *op)
+{
+	static const char *const without[] = { "CreateCluster",
+	    "ListClusters", "DescribeClusters", "RegisterTaskDefinition",
+	    "DeregisterTaskDefinition", "DescribeTaskDefinition",
+	    "ListTaskDefinitions", "ListTaskDefinitionFamilies",
+	    "DeleteTaskDefinitions", "DescribeCapacityProviders",
+	    "CreateCapacityProvider", "UpdateCapacityProvider",
+	    "DeleteCapacityProvider", "TagResource", "UntagResource",
+	    "ListTagsForResource", "PutAccountSetting",
+	    "PutAccountSettingDefault", "DeleteAccountSetting",
+	    "ListAccountSettings" };
+	size_t	i;
+
+	for (i = 0; i < sizeof without / sizeof without[0]; i++)
+		if (strcmp(op, without[i]) == 0)
+			return 0;
+	return 1;
+}
+
 static void
 run_call(struct runner *ru, const struct sc_step *s, const char *op,
     cJSON *body, char *text)
@@ -289,9 +312,7 @@ run_call(struct runner *ru, const struct sc_step *s, const char *op,
 	int		 status, pass;
 	char		*seen = NULL;
 
-	if (cJSON_GetObjectItem(body, "cluster") == NULL &&
-	    strcmp(op, "RegisterTaskDefinition") != 0 &&
-	    strcmp(op, "CreateCluster") != 0)
+	if (cJSON_GetObjectItem(body, "cluster") == NULL && takes_cluster(op))
 		cJSON_AddStringToObject(body, "cluster", ru->r.sc->cluster);
 	if (strcmp(op, "RegisterTaskDefinition") == 0)
 		sc_apply_behaviours(ru->r.sc, body);
