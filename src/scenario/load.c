@@ -556,7 +556,7 @@ read_fault(struct ld *l, struct scenario *sc, yaml_node_t *n,
 {
 	size_t		 i, nfound = 0;
 	yaml_node_t	*v, *found = NULL;
-	int64_t		 code;
+	int64_t		 code = 0;
 
 	if (want_map(l, n, "a fault (disconnect:, reconnect:, terminate:, "
 	    "drain:, pull_fails:, crash:, zone_down: or zone_up:)") != 0 ||
@@ -748,7 +748,7 @@ read_scenario(struct ld *l, struct scenario *sc, yaml_node_t *root)
 	yaml_node_pair_t	*p;
 	yaml_node_t		*v;
 	cJSON			*td;
-	int64_t			 seed;
+	int64_t			 seed = 0;
 
 	if (want_map(l, root, "a scenario") != 0 ||
 	    check_keys(l, root, "the scenario", top_keys) != 0)
