@@ -199,10 +199,7 @@ clock_timer_at(struct clock_timer *t, int64_t due)
 		evtimer_add(t->ev, &tv);
 		return;
 	}
-	if (c->heap_len == c->heap_cap) {
-		c->heap_cap = c->heap_cap ? c->heap_cap * 2 : 64;
-		c->heap = xrealloc(c->heap, c->heap_cap * sizeof *c->heap);
-	}
+	c->heap = xgrow(c->heap, c->heap_len, &c->heap_cap, sizeof *c->heap);
 	c->heap[c->heap_len] = t;
 	heap_up(c, c->heap_len++);
 }

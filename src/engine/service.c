@@ -28,11 +28,8 @@ engine_mark_service(struct engine *eng, const char *arn)
 	for (i = 0; i < eng->nmarked; i++)
 		if (strcmp(eng->marked[i], arn) == 0)
 			return;
-	if (eng->nmarked == eng->capmarked) {
-		eng->capmarked = eng->capmarked ? eng->capmarked * 2 : 16;
-		eng->marked = xrealloc(eng->marked, eng->capmarked *
-		    sizeof *eng->marked);
-	}
+	eng->marked = xgrow(eng->marked, eng->nmarked, &eng->capmarked,
+	    sizeof *eng->marked);
 	eng->marked[eng->nmarked++] = xstrdup(arn);
 }
 
@@ -68,11 +65,8 @@ engine_wake_service(struct engine *eng, const char *arn, int64_t at)
 		if (strcmp(eng->wakes[i].arn, arn) == 0)
 			break;
 	if (i == eng->nwakes) {
-		if (eng->nwakes == eng->capwakes) {
-			eng->capwakes = eng->capwakes ? eng->capwakes * 2 : 16;
-			eng->wakes = xrealloc(eng->wakes, eng->capwakes *
-			    sizeof *eng->wakes);
-		}
+		eng->wakes = xgrow(eng->wakes, eng->nwakes, &eng->capwakes,
+		    sizeof *eng->wakes);
 		eng->wakes[eng->nwakes].arn = xstrdup(arn);
 		eng->wakes[eng->nwakes++].at = at;
 	} else if (at < eng->wakes[i].at)

@@ -327,10 +327,7 @@ placement_add_attribute(struct placement *p, size_t idx, const char *name,
 static void
 ports_add(struct ports *pp, int port)
 {
-	if (pp->n == pp->cap) {
-		pp->cap = pp->cap ? pp->cap * 2 : 8;
-		pp->v = xrealloc(pp->v, pp->cap * sizeof *pp->v);
-	}
+	pp->v = xgrow(pp->v, pp->n, &pp->cap, sizeof *pp->v);
 	pp->v[pp->n++] = port;
 }
 
@@ -361,11 +358,8 @@ group_add(struct inst *x, const char *group)
 	for (i = 0; i < x->ngroups; i++)
 		if (strcmp(x->groups[i], group) == 0)
 			return;
-	if (x->ngroups == x->capgroups) {
-		x->capgroups = x->capgroups ? x->capgroups * 2 : 4;
-		x->groups = xrealloc(x->groups, x->capgroups *
-		    sizeof *x->groups);
-	}
+	x->groups = xgrow(x->groups, x->ngroups, &x->capgroups,
+	    sizeof *x->groups);
 	x->groups[x->ngroups++] = xstrdup(group);
 }
 

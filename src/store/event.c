@@ -35,10 +35,7 @@ store_event_after(struct store *st, int64_t after, size_t max,
 	bind_int(s, 1, after);
 	bind_int(s, 2, (int64_t)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			r = xrealloc(r, cap * sizeof *r);
-		}
+		r = xgrow(r, *n, &cap, sizeof *r);
 		ev = &r[(*n)++];
 		ev->seq = sqlite3_column_int64(s, 0);
 		ev->time = sqlite3_column_int64(s, 1);

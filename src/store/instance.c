@@ -281,12 +281,8 @@ store_instance_list(struct store *st, const char *cluster,
 
 	bind_text(s, 1, cluster);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = xrealloc(v, cap * sizeof *v);
-		}
+		v = xgrow(v, len, &cap, sizeof *v);
 		r = &v[len++];
-		memset(r, 0, sizeof *r);
 		r->arn = col_dup(s, 0);
 		r->id = col_dup(s, 1);
 		r->ec2_instance_id = col_dup(s, 2);
@@ -429,12 +425,8 @@ store_instance_facts(struct store *st, const char *cluster,
 	bind_text(s, 1, cluster);
 	bind_text(s, 2, status);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = xrealloc(v, cap * sizeof *v);
-		}
+		v = xgrow(v, len, &cap, sizeof *v);
 		f = &v[len++];
-		memset(f, 0, sizeof *f);
 		f->arn = col_dup(s, 0);
 		f->ec2_instance_id = col_dup(s, 1);
 		f->agent_connected = sqlite3_column_int(s, 2);

@@ -181,11 +181,7 @@ store_service_live(struct store *st, struct service_row **rows, size_t *n,
 	*rows = NULL;
 	*n = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*rows = xrealloc(*rows, cap * sizeof **rows);
-		}
-		memset(&(*rows)[*n], 0, sizeof **rows);
+		*rows = xgrow(*rows, *n, &cap, sizeof **rows);
 		service_read(s, &(*rows)[(*n)++]);
 	}
 	sqlite3_reset(s);
@@ -302,10 +298,7 @@ deployment_read_all(struct store *st, sqlite3_stmt *s,
 	*rows = NULL;
 	*n = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 4;
-			*rows = xrealloc(*rows, cap * sizeof **rows);
-		}
+		*rows = xgrow(*rows, *n, &cap, sizeof **rows);
 		deployment_read(s, &(*rows)[(*n)++]);
 	}
 	sqlite3_reset(s);
@@ -384,10 +377,7 @@ store_service_outcomes(struct store *st, const char *service_arn,
 	*n = 0;
 	bind_text(s, 1, service_arn);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*rows = xrealloc(*rows, cap * sizeof **rows);
-		}
+		*rows = xgrow(*rows, *n, &cap, sizeof **rows);
 		o = &(*rows)[(*n)++];
 		o->arn = col_dup(s, 0);
 		o->deployment_id = col_dup(s, 1);

@@ -157,10 +157,8 @@ store_stmt(struct store *st, const char *sql)
 		    sql);
 		abort();
 	}
-	if (st->nstmts == st->capstmts) {
-		st->capstmts = st->capstmts ? st->capstmts * 2 : 64;
-		st->stmts = xrealloc(st->stmts, st->capstmts * sizeof *st->stmts);
-	}
+	st->stmts = xgrow(st->stmts, st->nstmts, &st->capstmts,
+	    sizeof *st->stmts);
 	st->stmts[st->nstmts].sql = sql;
 	st->stmts[st->nstmts].stmt = s;
 	st->nstmts++;

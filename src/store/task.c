@@ -195,10 +195,7 @@ task_read_all(struct store *st, sqlite3_stmt *s, struct task_row **rows,
 	*rows = NULL;
 	*n = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*rows = xrealloc(*rows, cap * sizeof **rows);
-		}
+		*rows = xgrow(*rows, *n, &cap, sizeof **rows);
 		task_read(s, &(*rows)[(*n)++]);
 	}
 	sqlite3_reset(s);
@@ -296,10 +293,7 @@ store_task_loads(struct store *st, const char *cluster,
 	*n = 0;
 	bind_text(s, 1, cluster);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*rows = xrealloc(*rows, cap * sizeof **rows);
-		}
+		*rows = xgrow(*rows, *n, &cap, sizeof **rows);
 		t = &(*rows)[(*n)++];
 		t->instance_arn = col_dup(s, 0);
 		t->group = col_dup(s, 1);

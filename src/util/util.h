@@ -51,6 +51,12 @@ void	err_clear(struct err *e);
 void	*xmalloc(size_t n);
 void	*xcalloc(size_t n, size_t size);
 void	*xrealloc(void *p, size_t n);
+/*
+ * Makes room for element len of an array of *cap elements of size bytes,
+ * doubling (from 16) when full, and zeroes that element. Returns the
+ * array: `v = xgrow(v, n, &cap, sizeof *v); e = &v[n++];`.
+ */
+void	*xgrow(void *v, size_t len, size_t *cap, size_t size);
 char	*xstrdup(const char *s);
 char	*xstrndup(const char *s, size_t n);
 int	 xasprintf(char **out, const char *fmt, ...)

@@ -44,6 +44,17 @@ xrealloc(void *p, size_t n)
 	return q;
 }
 
+void *
+xgrow(void *v, size_t len, size_t *cap, size_t size)
+{
+	if (len >= *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		v = xrealloc(v, *cap * size);
+	}
+	memset((char *)v + len * size, 0, size);
+	return v;
+}
+
 char *
 xstrdup(const char *s)
 {
