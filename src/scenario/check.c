@@ -149,6 +149,10 @@ sc_check_text(const struct sc_check *c)
 		what = members_text(c->order);
 		out = xprintf("deployments {%s}: %s", what, m);
 		goto done;
+	case CHECK_SERVICE_EVENTS:
+		what = members_text(c->order);
+		out = xprintf("service events {%s}: %s", what, m);
+		goto done;
 	case CHECK_EVENT_ORDER:
 		what = xstrdup("");
 		out = xprintf("%d events in order", cJSON_GetArraySize(
@@ -365,6 +369,7 @@ sc_check_eval(struct sc_run *r, const struct sc_check *c, char **seen)
 {
 	cJSON		*view = NULL, *t;
 	const cJSON	*m, *svc;
+	const char	*msg, *got;
 	size_t		 i;
 	int64_t		 n = 0;
 	int		 ok = 0;
@@ -398,6 +403,20 @@ sc_check_eval(struct sc_run *r, const struct sc_check *c, char **seen)
 			view = service_get(r, svc->valuestring);
 		cJSON_ArrayForEach(t, cJSON_GetObjectItem(view, "deployments"))
 			n += match_members(c->order, t, 1, NULL);
+		ok = count_holds(c, n, seen);
+		break;
+	case CHECK_SERVICE_EVENTS:
+		svc = cJSON_GetObjectItem(c->order, "service");
+		msg = cJSON_GetStringValue(cJSON_GetObjectItem(c->order,
+		    "message"));
+		if (cJSON_IsString(svc))
+			view = service_get(r, svc->valuestring);
+		cJSON_ArrayForEach(t, cJSON_GetObjectItem(view, "events")) {
+			got = cJSON_GetStringValue(cJSON_GetObjectItem(t,
+			    "message"));
+			n += got != NULL && msg != NULL &&
+			    strstr(got, msg) != NULL;
+		}
 		ok = count_holds(c, n, seen);
 		break;
 	case CHECK_EVENTS:

@@ -25,6 +25,7 @@ enum sc_check_kind {
 	CHECK_DEPLOYMENTS,
 	CHECK_EVENTS,
 	CHECK_EVENT_ORDER,
+	CHECK_SERVICE_EVENTS,
 };
 
 /* A condition (when:) or an expectation: what to look at and what must

@@ -407,13 +407,19 @@ read_cluster(struct ld *l, struct scenario *sc, yaml_node_t *n)
 	return 0;
 }
 
+/* What a service_events: check may say. */
+static const char *const service_event_keys[] = { "service", "message",
+    NULL };
+
 /* The members a check reads besides what it compares. */
 static const char *const check_meta[] = { "service", "tasks", "instance",
-    "events", "events_in_order", "deployment", "within", "cluster", NULL };
+    "events", "events_in_order", "deployment", "service_events", "within",
+    "cluster", NULL };
 
 /*
- * A check is a mapping with one of service:, tasks:, instance:, events:
- * or events_in_order:, and what must be true: the other members.
+ * A check is a mapping with one of service:, tasks:, instance:, events:,
+ * events_in_order: or service_events:, and what must be true: the other
+ * members.
  */
 static int
 read_check(struct ld *l, yaml_node_t *n, int timed, struct sc_check *c)
@@ -426,6 +432,7 @@ read_check(struct ld *l, yaml_node_t *n, int timed, struct sc_check *c)
 		{ "instance", CHECK_INSTANCE }, { "events", CHECK_EVENTS },
 		{ "deployment", CHECK_DEPLOYMENTS },
 		{ "events_in_order", CHECK_EVENT_ORDER },
+		{ "service_events", CHECK_SERVICE_EVENTS },
 	};
 	yaml_node_pair_t	*p;
 	yaml_node_t		*v, *k, *found = NULL;
@@ -435,7 +442,7 @@ read_check(struct ld *l, yaml_node_t *n, int timed, struct sc_check *c)
 	c->line = (int)n->start_mark.line + 1;
 	c->within = -1;
 	if (want_map(l, n, "a check (service:, tasks:, instance:, "
-	    "deployment:, events: or events_in_order:)") != 0)
+	    "deployment:, events:, events_in_order: or service_events:)") != 0)
 		return -1;
 	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		if ((v = get(l, n, kinds[i].key)) != NULL) {
@@ -445,8 +452,8 @@ read_check(struct ld *l, yaml_node_t *n, int timed, struct sc_check *c)
 		}
 	if (nfound != 1)
 		return fail(l, n, "expected exactly one of service:, tasks:, "
-		    "instance:, deployment:, events: or events_in_order: in a "
-		    "check");
+		    "instance:, deployment:, events:, events_in_order: or "
+		    "service_events: in a check");
 	c->want = cJSON_CreateObject();
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++) {
@@ -490,6 +497,25 @@ read_check(struct ld *l, yaml_node_t *n, int timed, struct sc_check *c)
 			return fail(l, n, "expected at least one member to "
 			    "check, such as runningCount: 2");
 		break;
+	case CHECK_SERVICE_EVENTS:
+		/*
+		 * Messages carry task and deployment ids the run makes up, so
+		 * a message matches by the text it contains.
+		 */
+		if (want_map(l, found, "the service events to count (service: "
+		    "and message:)") != 0 ||
+		    check_keys(l, found, "service_events",
+		    service_event_keys) != 0)
+			return -1;
+		if (get(l, found, "service") == NULL)
+			return fail(l, found, "expected service: (whose events "
+			    "to count)");
+		if ((v = get(l, found, "message")) == NULL ||
+		    v->type != YAML_SCALAR_NODE || *scalar(v) == '\0')
+			return fail(l, v != NULL ? v : found, "expected "
+			    "message: (text the service event's message "
+			    "contains)");
+		/* FALLTHROUGH */
 	case CHECK_DEPLOYMENTS:
 		if (want_map(l, found, "the deployments to count (service: "
 		    "and members to match)") != 0)

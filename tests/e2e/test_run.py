@@ -45,7 +45,9 @@ def write(tmp_path, name, text):
 
 def test_shipped_scenarios_pass():
     names = sorted(n for n in os.listdir(SCENARIOS) if n.endswith(".yaml"))
-    assert {"rolling-deploy.yaml", "short-capacity.yaml"} <= set(names)
+    assert {"01-getting-started.yaml", "02-rolling-deploy.yaml",
+            "03-short-capacity.yaml", "04-rapid-updates.yaml",
+            "05-circuit-breaker.yaml", "07-agent-faults.yaml"} <= set(names)
     for name in names:
         r = run(os.path.join(SCENARIOS, name))
         assert r.returncode == 0, r.stdout + r.stderr
@@ -57,14 +59,14 @@ def test_shipped_scenarios_pass():
 
 
 def test_summary_lists_each_expectation(tmp_path):
-    r = run(os.path.join(SCENARIOS, "rolling-deploy.yaml"))
+    r = run(os.path.join(SCENARIOS, "02-rolling-deploy.yaml"))
     lines = r.stdout.splitlines()
     assert lines[0].startswith("scenario rolling-deploy (")
     assert lines[0].endswith(", seed 7)")
-    assert "  PASS  00:00:00  line 27   call CreateService" in lines
+    assert "  PASS  00:00:00  line 34   call CreateService" in lines
     done = [x for x in lines if "taskDefinition = web:2 (within 600s)" in x]
     assert len(done) == 1 and done[0].startswith("  PASS  00:01:")
-    assert lines[-1].startswith("PASS: 14 held, 0 failed; virtual time ")
+    assert lines[-1].startswith("PASS: 29 held, 0 failed; virtual time ")
 
 
 def test_failure_exit_1_with_what_was_seen_and_replay(tmp_path):
@@ -126,15 +128,16 @@ def test_wrong_file_exit_2_with_line_and_column(tmp_path):
 
 
 def test_until_stops_early_and_skips_the_rest(tmp_path):
-    r = run(os.path.join(SCENARIOS, "short-capacity.yaml"), "--until", "2m")
+    r = run(os.path.join(SCENARIOS, "03-short-capacity.yaml"), "--until",
+            "2m")
     assert r.returncode == 1
-    assert "SKIP  00:02:00  line 33   step not reached" in r.stdout
+    assert "SKIP  00:02:00  line 36   step not reached" in r.stdout
     assert "virtual time 00:02:00" in r.stdout
     assert r.stdout.endswith("--seed 3 --until 2m\n")
 
 
 def test_trace_says_why(tmp_path):
-    r = run(os.path.join(SCENARIOS, "short-capacity.yaml"), "--trace",
+    r = run(os.path.join(SCENARIOS, "03-short-capacity.yaml"), "--trace",
             "--until", "30s")
     lines = r.stderr.splitlines()
     assert any(x.startswith("00:00:00  why: placement: service:workers: "
@@ -142,7 +145,7 @@ def test_trace_says_why(tmp_path):
     assert "00:00:00  instance node-1 is ACTIVE, agent connected, 2048 CPU " \
         "and 3904 MiB free" in lines
     assert "00:00:00  instance node-1 is ACTIVE, agent connected, 1536 CPU " \
-        "and 3392 MiB free" in lines
+        "and 1344 MiB free" in lines
     # Time order, and a decision before what it caused.
     assert [x[:8] for x in lines] == sorted(x[:8] for x in lines)
     why = next(i for i, x in enumerate(lines) if "no instance fits" in x)

@@ -144,8 +144,8 @@ END_TEST
 START_TEST(test_check_errors)
 {
 	load_fails("name: x\nexpect:\n  - runningCount: 2\n", "3:5: expected "
-	    "exactly one of service:, tasks:, instance:, deployment:, events: "
-	    "or events_in_order: in a check");
+	    "exactly one of service:, tasks:, instance:, deployment:, events:, "
+	    "events_in_order: or service_events: in a check");
 	load_fails("name: x\nexpect:\n  - deployment: {status: PRIMARY}\n"
 	    "    count: 1\n", "3:17: expected service: (whose deployments to "
 	    "count)");
@@ -230,16 +230,14 @@ static const char small[] =
 /* Runs small with desiredCount n; returns scenario_run's answer and the
  * summary in out. */
 static int
-run_small(int n, char *out, size_t len)
+run_text(const char *text, char *out, size_t len)
 {
 	struct scenario_options	 o;
 	struct scenario		*sc;
 	struct err		 e;
-	char			 text[sizeof small + 8];
 	FILE			*f;
 	int			 ret;
 
-	snprintf(text, sizeof text, small, n);
 	sc = load_ok(text);
 	memset(&o, 0, sizeof o);
 	o.seed = 1;
@@ -249,6 +247,15 @@ run_small(int n, char *out, size_t len)
 	fclose(f);
 	scenario_free(sc);
 	return ret;
+}
+
+static int
+run_small(int n, char *out, size_t len)
+{
+	char	text[sizeof small + 8];
+
+	snprintf(text, sizeof text, small, n);
+	return run_text(text, out, len);
 }
 
 START_TEST(test_run_passes)
@@ -475,6 +482,67 @@ START_TEST(test_invariant_off_is_not_checked)
 }
 END_TEST
 
+START_TEST(test_service_events_errors)
+{
+	load_fails("name: x\nexpect:\n  - service_events: {message: hi}\n"
+	    "    count: 1\n", "3:21: expected service: (whose events to "
+	    "count)");
+	load_fails("name: x\nexpect:\n  - service_events: {service: s}\n"
+	    "    count: 1\n", "3:21: expected message: (text the service "
+	    "event's message contains)");
+	load_fails("name: x\nexpect:\n  - service_events: {service: s, "
+	    "message: hi, reason: x}\n    count: 1\n", "3:47: unknown key "
+	    "'reason' in service_events; expected one of: service, message");
+	load_fails("name: x\nexpect:\n  - service_events: {service: s, "
+	    "message: hi}\n", "3:5: expected count: (how many must match, or "
+	    "a comparison such as \">= 1\")");
+}
+END_TEST
+
+/* service_events: counts the service's events whose message contains the
+ * text: what DescribeServices shows, ids and all. */
+START_TEST(test_service_events_count_messages)
+{
+	static const char text[] =
+	    "name: msgs\n"
+	    "cluster:\n  instances: [{name: n, count: 2}]\n"
+	    "task_definitions:\n  - {family: w, containerDefinitions: [{name: "
+	    "a, image: \"img:1\", memory: 128}]}\n"
+	    "timeline:\n"
+	    "  - at: 0s\n    call: CreateService\n"
+	    "    with: {serviceName: s, taskDefinition: w, desiredCount: 2}\n"
+	    "settle: 2m\n"
+	    "expect:\n"
+	    "  - service_events: {service: s, message: \"(service s) has "
+	    "started 2 tasks: (task \"}\n    count: 1\n"
+	    "  - service_events: {service: s, message: \"has reached a steady "
+	    "state.\"}\n    count: \">= 1\"\n"
+	    "  - service_events: {service: s, message: \"(service s)\"}\n"
+	    "    count: 3\n"
+	    "  - service_events: {service: s, message: \"failed container "
+	    "health checks\"}\n    count: 1\n"
+	    "  - service_events: {service: nope, message: x}\n    count: 0\n";
+	char	out[4096];
+
+	ck_assert_int_eq(run_text(text, out, sizeof out), 1);
+	ck_assert_ptr_nonnull(strstr(out, "PASS  00:02:00  line 12   service "
+	    "events {service = s, message = (service s) has started 2 tasks: "
+	    "(task }: count = 1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "PASS  00:02:00  line 14   service "
+	    "events {service = s, message = has reached a steady state.}: "
+	    "count >= 1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "PASS  00:02:00  line 16   service "
+	    "events {service = s, message = (service s)}: count = 3\n"));
+	ck_assert_ptr_nonnull(strstr(out, "FAIL  00:02:00  line 18   service "
+	    "events {service = s, message = failed container health checks}: "
+	    "count = 1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "seen instead: count was 0\n"));
+	ck_assert_ptr_nonnull(strstr(out, "PASS  00:02:00  line 20   service "
+	    "events {service = nope, message = x}: count = 0\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\nFAIL: 5 held, 1 failed;"));
+}
+END_TEST
+
 static Suite *
 scenario_suite(void)
 {
@@ -496,6 +564,7 @@ scenario_suite(void)
 	tcase_add_test(tc, test_fault_errors);
 	tcase_add_test(tc, test_invariant_errors);
 	tcase_add_test(tc, test_yaml_to_api_json);
+	tcase_add_test(tc, test_service_events_errors);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(run, fixture_setup, fixture_teardown);
 	tcase_add_test(run, test_run_passes);
@@ -505,6 +574,7 @@ scenario_suite(void)
 	tcase_add_test(run, test_invariants_hold_on_a_good_sequence);
 	tcase_add_test(run, test_invariants_catch_each_break);
 	tcase_add_test(run, test_invariant_off_is_not_checked);
+	tcase_add_test(run, test_service_events_count_messages);
 	suite_add_tcase(s, run);
 	return s;
 }
