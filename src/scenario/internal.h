@@ -49,6 +49,7 @@ enum sc_fault_kind {
 	FAULT_CRASH,
 	FAULT_ZONE_DOWN,
 	FAULT_ZONE_UP,
+	FAULT_HEALTH_FLAPS,	/* chaos only: ecsim.health flapping 20s */
 };
 
 struct sc_fault {
@@ -153,6 +154,21 @@ const char *sc_instance_arn(const struct sc_run *r, const char *name);
 int	sc_check_eval(struct sc_run *r, const struct sc_check *c, char **seen);
 /* How the summary names c; the caller frees it. */
 char	*sc_check_text(const struct sc_check *c);
+
+/* For chaos.c: one fault in its own transaction (ending: its end), one
+ * more instance of group g, and ms as HH:MM:SS. */
+int	sc_fault_apply(struct sc_run *r, const struct sc_fault *f, int ending,
+	    struct err *e);
+int	sc_register_instance(struct sc_run *r, const struct sc_instances *g,
+	    const char *name, const char *zone, struct err *e);
+void	sc_elapsed(int64_t ms, char out[32]);
+/*
+ * Chaos, each tick of a run with o->chaos: timeline_done says the
+ * timeline has run. Returns 1 while chaos goes on, 0 when it is over, with
+ * *fail (the caller's) saying what did not converge, if anything.
+ */
+int	sc_chaos_tick(struct sc_chaos *c, struct sc_run *r, int64_t t,
+	    int timeline_done, char **fail);
 
 /* Invariants (invariant.c): reads what changed since the last call. */
 struct sc_inv;

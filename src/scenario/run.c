@@ -346,7 +346,8 @@ str_member(const cJSON *o, const char *name)
 }
 
 static const char *const fault_verbs[] = { "disconnect", "reconnect",
-    "terminate", "drain", "pull_fails", "crash", "zone_down", "zone_up" };
+    "terminate", "drain", "pull_fails", "crash", "zone_down", "zone_up",
+    "health_flaps" };
 
 /* A RUNNING task of service name, the first ListTasks shows. */
 static char *
@@ -432,6 +433,10 @@ fault_apply(struct runner *ru, const struct sc_fault *f, int ending,
 	case FAULT_ZONE_UP:
 		ret = engine_fault_zone_up(eng, cl, f->target, e);
 		break;
+	case FAULT_HEALTH_FLAPS:
+		ret = engine_fault_image_behaviour(eng, f->target,
+		    "ecsim.health", ending ? NULL : "flapping 20s", e);
+		break;
 	case FAULT_DRAIN:
 	default:
 		ret = err_set(e, ERR_INTERNAL, "drain is an API call");
@@ -445,6 +450,27 @@ fault_apply(struct runner *ru, const struct sc_fault *f, int ending,
 	}
 	engine_after_commit(eng);
 	return 0;
+}
+
+/* The runner's sc_run is its first member. */
+int
+sc_fault_apply(struct sc_run *r, const struct sc_fault *f, int ending,
+    struct err *e)
+{
+	return fault_apply((struct runner *)r, f, ending, e);
+}
+
+int
+sc_register_instance(struct sc_run *r, const struct sc_instances *g,
+    const char *name, const char *zone, struct err *e)
+{
+	return register_instance((struct runner *)r, g, name, zone, e);
+}
+
+void
+sc_elapsed(int64_t ms, char out[32])
+{
+	elapsed(ms, out);
 }
 
 static void
@@ -804,7 +830,7 @@ replay(struct runner *ru, struct err *e)
 	int64_t			 ending, last_at = 0;
 	size_t			 i = 0;
 	char			*seen;
-	int			 ok;
+	int			 ok, chaos = ru->o->chaos != NULL;
 
 	/* For the progress line: the run ends about settle after the last
 	 * step at a fixed time. */
@@ -851,9 +877,13 @@ replay(struct runner *ru, struct err *e)
 		poll_watches(ru, 0);
 		if (ru->broke != NULL)
 			break;
+		if (chaos && !(chaos = sc_chaos_tick(ru->o->chaos, &ru->r,
+		    ru->t, i == sc->nsteps, &seen)))
+			result_add(ru, 0, seen == NULL, xstrdup("chaos: every "
+			    "service steady once the faults stopped"), seen);
 		if (i == sc->nsteps && ru->nwatches == 0 && ending < 0 &&
-		    ru->t >= (prev > ru->last_end ? prev : ru->last_end) +
-		    sc->settle)
+		    (ru->o->chaos != NULL ? !chaos : ru->t >= (prev >
+		    ru->last_end ? prev : ru->last_end) + sc->settle))
 			break;
 		if (ru->o->until > 0 && ru->t >= ru->o->until)
 			break;
