@@ -36,6 +36,7 @@ static int	cmd_help(int, char **);
 static const struct subcommand subcommands[] = {
 	{ "serve",	cmd_serve,	"run the ECS API and the engine" },
 	{ "run",	cmd_run,	"replay a scenario file in virtual time" },
+	{ "chaos",	chaos_main,	"a scenario under random faults" },
 	{ "version",	cmd_version,	"print the version" },
 	{ "help",	cmd_help,	"show this help" },
 };
