@@ -47,7 +47,9 @@ def test_shipped_scenarios_pass():
     names = sorted(n for n in os.listdir(SCENARIOS) if n.endswith(".yaml"))
     assert {"01-getting-started.yaml", "02-rolling-deploy.yaml",
             "03-short-capacity.yaml", "04-rapid-updates.yaml",
-            "05-circuit-breaker.yaml", "07-agent-faults.yaml"} <= set(names)
+            "05-circuit-breaker.yaml", "06-start-failures.yaml",
+            "07-agent-faults.yaml", "08-instance-replacement.yaml",
+            "09-instance-lost.yaml", "10-zone-loss.yaml"} <= set(names)
     for name in names:
         r = run(os.path.join(SCENARIOS, name))
         assert r.returncode == 0, r.stdout + r.stderr
