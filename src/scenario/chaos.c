@@ -67,6 +67,7 @@ struct ending {
 
 struct sc_chaos {
 	const struct chaos_config	*cfg;
+	const struct scenario		*sc;
 	struct chaos_stats		*st;
 	int				 started;
 	int64_t				 t0, stop;	/* ms from the start */
@@ -103,16 +104,12 @@ static void
 say(struct sc_chaos *c, int64_t t, const char *fmt, ...)
 {
 	va_list	ap;
-	char	when[32];
 
 	if (c->cfg->trace == NULL)
 		return;
-	sc_elapsed(t, when);
-	fprintf(c->cfg->trace, "%s  chaos: ", when);
 	va_start(ap, fmt);
-	vfprintf(c->cfg->trace, fmt, ap);
+	sc_vtrace(c->cfg->trace, t, "chaos: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', c->cfg->trace);
 }
 
 /* A uniform draw from [0, n). */
@@ -165,24 +162,6 @@ family_of(const char *arn)
 	return b ? xstrndup(a, (size_t)(b - a)) : xstrdup(a);
 }
 
-/* Whether service s runs image, as the file registered its family. */
-static int
-runs_image(const struct scenario *sc, const struct service *s,
-    const char *image)
-{
-	const cJSON	*td, *cd;
-
-	cJSON_ArrayForEach(td, sc->taskdefs) {
-		if (strcmp(member(td, "family"), s->family) != 0)
-			continue;
-		cJSON_ArrayForEach(cd, cJSON_GetObjectItem(td,
-		    "containerDefinitions"))
-			if (strcmp(member(cd, "image"), image) == 0)
-				return 1;
-	}
-	return 0;
-}
-
 static void
 add_image(struct sc_chaos *c, const char *name, int health)
 {
@@ -211,6 +190,7 @@ start(struct sc_chaos *c, struct sc_run *r, int64_t t)
 	size_t				 i;
 
 	c->started = 1;
+	c->sc = r->sc;
 	c->t0 = t;
 	c->stop = t + c->cfg->duration;
 	for (i = 0; i < r->nnames; i++) {
@@ -262,8 +242,7 @@ start(struct sc_chaos *c, struct sc_run *r, int64_t t)
 	cJSON_ArrayForEach(td, r->sc->taskdefs)
 		cJSON_ArrayForEach(cd, cJSON_GetObjectItem(td,
 		    "containerDefinitions"))
-			if ((image = cJSON_GetStringValue(cJSON_GetObjectItem(cd,
-			    "image"))) != NULL)
+			if (*(image = member(cd, "image")) != '\0')
 				add_image(c, image, cJSON_GetObjectItem(cd,
 				    "healthCheck") != NULL);
 	for (i = 0; i < CHAOS_NFAULTS; i++)
@@ -335,66 +314,74 @@ set_drain(struct sc_chaos *c, struct sc_run *r, int64_t t, size_t h, int on)
 	return 0;
 }
 
+/* A random i < n for which ok(c, i, arg), or -1 when there is none. */
+static ssize_t
+pick(struct sc_chaos *c, struct sc_run *r, size_t n,
+    int (*ok)(const struct sc_chaos *, size_t, const void *), const void *arg)
+{
+	size_t	i, m = 0, k;
+
+	for (i = 0; i < n; i++)
+		m += ok(c, i, arg) != 0;
+	if (m == 0)
+		return -1;
+	k = below(r, m);
+	for (i = 0; i < n; i++)
+		if (ok(c, i, arg) && k-- == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* A host that is alive, connected and not draining. */
+static int
+usable_host(const struct sc_chaos *c, size_t i, const void *arg)
+{
+	(void)arg;
+	return !c->hosts[i].dead && !c->hosts[i].disconnected &&
+	    !c->hosts[i].draining;
+}
+
+/* An image whose pulls do not fail yet (arg NULL), or one with a health
+ * check that does not flap yet. */
+static int
+usable_image(const struct sc_chaos *c, size_t i, const void *arg)
+{
+	return arg == NULL ? !c->images[i].pulls_fail :
+	    c->images[i].health && !c->images[i].flapping;
+}
+
+static int
+runs_image(const struct sc_chaos *c, size_t i, const void *image)
+{
+	const cJSON	*td, *cd;
+
+	cJSON_ArrayForEach(td, c->sc->taskdefs) {
+		if (strcmp(member(td, "family"), c->svcs[i].family) != 0)
+			continue;
+		cJSON_ArrayForEach(cd, cJSON_GetObjectItem(td,
+		    "containerDefinitions"))
+			if (strcmp(member(cd, "image"), image) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 /* Only tasks started from now flap: a service that runs image gets a new
  * deployment, as a bad release would. */
 static void
 redeploy(struct sc_chaos *c, struct sc_run *r, int64_t t, const char *image)
 {
-	size_t	i, n = 0, k;
+	ssize_t	i;
 	cJSON	*b;
 
-	for (i = 0; i < c->nsvcs; i++)
-		n += runs_image(r->sc, &c->svcs[i], image);
-	if (n == 0)
+	if ((i = pick(c, r, c->nsvcs, runs_image, image)) < 0)
 		return;
-	k = below(r, n);
-	for (i = 0; i < c->nsvcs; i++)
-		if (runs_image(r->sc, &c->svcs[i], image) && k-- == 0)
-			break;
 	say(c, t, "update %s: forceNewDeployment, its new tasks flap",
 	    c->svcs[i].name);
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "service", c->svcs[i].name);
 	cJSON_AddBoolToObject(b, "forceNewDeployment", 1);
 	call(c, r, t, "UpdateService", b);
-}
-
-/* A host that is alive and, unless any, connected and not draining. */
-static ssize_t
-pick_host(struct sc_chaos *c, struct sc_run *r, int any_state)
-{
-	size_t	i, n = 0, k;
-
-	for (i = 0; i < c->nhosts; i++)
-		n += !c->hosts[i].dead && (any_state ||
-		    (!c->hosts[i].disconnected && !c->hosts[i].draining));
-	if (n == 0)
-		return -1;
-	k = below(r, n);
-	for (i = 0; i < c->nhosts; i++)
-		if (!c->hosts[i].dead && (any_state ||
-		    (!c->hosts[i].disconnected && !c->hosts[i].draining)) &&
-		    k-- == 0)
-			return (ssize_t)i;
-	return -1;
-}
-
-static ssize_t
-pick_image(struct sc_chaos *c, struct sc_run *r, int flap)
-{
-	size_t	i, n = 0, k;
-
-	for (i = 0; i < c->nimages; i++)
-		n += flap ? c->images[i].health && !c->images[i].flapping :
-		    !c->images[i].pulls_fail;
-	if (n == 0)
-		return -1;
-	k = below(r, n);
-	for (i = 0; i < c->nimages; i++)
-		if ((flap ? c->images[i].health && !c->images[i].flapping :
-		    !c->images[i].pulls_fail) && k-- == 0)
-			return (ssize_t)i;
-	return -1;
 }
 
 static size_t
@@ -407,76 +394,88 @@ alive(const struct sc_chaos *c)
 	return n;
 }
 
+/* A temporary fault of kind k on which lasts from min to min + span;
+ * returns how long, in seconds. */
+static long long
+lasting(struct sc_chaos *c, struct sc_run *r, int64_t t, enum chaos_fault k,
+    size_t which, int64_t min, int64_t span)
+{
+	int64_t	d = min + (int64_t)below(r, (uint64_t)span);
+
+	end_at(c, t + d, k, which);
+	return (long long)d / 1000;
+}
+
 /* Fires one fault of kind k; 0, or -1 when there was nothing to do it to
  * or the engine refused. */
 static int
 fire(struct sc_chaos *c, struct sc_run *r, int64_t t, enum chaos_fault k)
 {
-	struct service	*s;
-	ssize_t		 h = -1;
-	int64_t		 d;
+	struct service	*s = NULL;
+	struct host	*h = NULL;
+	struct image	*im;
+	ssize_t		 i = -1;
+	int64_t		 n;
 	cJSON		*b;
 
-	switch (k) {
-	case CHAOS_DISCONNECT:
-		if ((h = pick_host(c, r, 0)) < 0 || apply(c, r, t,
-		    FAULT_DISCONNECT, c->hosts[h].name, 0) != 0)
+	if (k == CHAOS_DISCONNECT || k == CHAOS_TERMINATE ||
+	    k == CHAOS_DRAIN) {
+		/* The last host stays, so there is something to run on. */
+		if ((k == CHAOS_TERMINATE && alive(c) < 2) || (i = pick(c, r,
+		    c->nhosts, usable_host, NULL)) < 0)
 			return -1;
-		c->hosts[h].disconnected = 1;
-		d = DISCONNECT_MIN + (int64_t)below(r, DISCONNECT_SPAN);
-		end_at(c, t + d, k, (size_t)h);
-		say(c, t, "disconnect %s for %llds", c->hosts[h].name,
-		    (long long)d / 1000);
-		return 0;
-	case CHAOS_CRASH:
+		h = &c->hosts[i];
+	} else if (k == CHAOS_CRASH || k == CHAOS_UPDATE) {
 		if (c->nsvcs == 0)
 			return -1;
 		s = &c->svcs[below(r, c->nsvcs)];
+	}
+	switch (k) {
+	case CHAOS_DISCONNECT:
+		if (apply(c, r, t, FAULT_DISCONNECT, h->name, 0) != 0)
+			return -1;
+		h->disconnected = 1;
+		say(c, t, "disconnect %s for %llds", h->name, lasting(c, r, t,
+		    k, (size_t)i, DISCONNECT_MIN, DISCONNECT_SPAN));
+		return 0;
+	case CHAOS_TERMINATE:
+		if (apply(c, r, t, FAULT_TERMINATE, h->name, 0) != 0)
+			return -1;
+		h->dead = 1;
+		end_at(c, t + REPLACE_AFTER, k, (size_t)i);
+		say(c, t, "terminate %s; a replacement in %llds", h->name,
+		    (long long)REPLACE_AFTER / 1000);
+		return 0;
+	case CHAOS_DRAIN:
+		if (set_drain(c, r, t, (size_t)i, 1) != 0)
+			return -1;
+		say(c, t, "drain %s for %llds", h->name, lasting(c, r, t, k,
+		    (size_t)i, DRAIN_MIN, DRAIN_SPAN));
+		return 0;
+	case CHAOS_CRASH:
 		say(c, t, "crash a RUNNING task of %s", s->name);
 		return apply(c, r, t, FAULT_CRASH, s->name, 0);
 	case CHAOS_PULL_FAILS:
+		if ((i = pick(c, r, c->nimages, usable_image, NULL)) < 0 ||
+		    apply(c, r, t, FAULT_PULL_FAILS, c->images[i].name, 0) != 0)
+			return -1;
+		im = &c->images[i];
+		im->pulls_fail = 1;
+		say(c, t, "pulls fail for %s for %llds", im->name, lasting(c,
+		    r, t, k, (size_t)i, PULL_MIN, PULL_SPAN));
+		return 0;
 	case CHAOS_HEALTH_FLAPS:
-		if ((h = pick_image(c, r, k == CHAOS_HEALTH_FLAPS)) < 0 ||
-		    apply(c, r, t, k == CHAOS_PULL_FAILS ? FAULT_PULL_FAILS :
-		    FAULT_HEALTH_FLAPS, c->images[h].name, 0) != 0)
+		if ((i = pick(c, r, c->nimages, usable_image, "")) < 0 ||
+		    apply(c, r, t, FAULT_HEALTH_FLAPS, c->images[i].name,
+		    0) != 0)
 			return -1;
-		if (k == CHAOS_PULL_FAILS) {
-			c->images[h].pulls_fail = 1;
-			d = PULL_MIN + (int64_t)below(r, PULL_SPAN);
-		} else {
-			c->images[h].flapping = 1;
-			d = FLAP_MIN + (int64_t)below(r, FLAP_SPAN);
-		}
-		end_at(c, t + d, k, (size_t)h);
-		say(c, t, "%s %s for %llds", k == CHAOS_PULL_FAILS ?
-		    "pulls fail for" : "health flaps for", c->images[h].name,
-		    (long long)d / 1000);
-		if (k == CHAOS_HEALTH_FLAPS)
-			redeploy(c, r, t, c->images[h].name);
-		return 0;
-	case CHAOS_TERMINATE:
-		/* The last host stays, so there is something to run on. */
-		if (alive(c) < 2 || (h = pick_host(c, r, 0)) < 0 ||
-		    apply(c, r, t, FAULT_TERMINATE, c->hosts[h].name, 0) != 0)
-			return -1;
-		c->hosts[h].dead = 1;
-		end_at(c, t + REPLACE_AFTER, k, (size_t)h);
-		say(c, t, "terminate %s; a replacement in %llds",
-		    c->hosts[h].name, (long long)REPLACE_AFTER / 1000);
-		return 0;
-	case CHAOS_DRAIN:
-		if ((h = pick_host(c, r, 0)) < 0 || set_drain(c, r, t,
-		    (size_t)h, 1) != 0)
-			return -1;
-		d = DRAIN_MIN + (int64_t)below(r, DRAIN_SPAN);
-		end_at(c, t + d, k, (size_t)h);
-		say(c, t, "drain %s for %llds", c->hosts[h].name,
-		    (long long)d / 1000);
+		im = &c->images[i];
+		im->flapping = 1;
+		say(c, t, "health flaps for %s for %llds", im->name, lasting(c,
+		    r, t, k, (size_t)i, FLAP_MIN, FLAP_SPAN));
+		redeploy(c, r, t, im->name);
 		return 0;
 	case CHAOS_UPDATE:
-		if (c->nsvcs == 0)
-			return -1;
-		s = &c->svcs[below(r, c->nsvcs)];
 		b = cJSON_CreateObject();
 		cJSON_AddStringToObject(b, "service", s->name);
 		if (below(r, 2) == 0) {
@@ -484,11 +483,11 @@ fire(struct sc_chaos *c, struct sc_run *r, int64_t t, enum chaos_fault k)
 			say(c, t, "update %s: forceNewDeployment", s->name);
 		} else {
 			/* One either side of where it was, at least one. */
-			d = s->desired - 1 + (int64_t)below(r, 3);
-			cJSON_AddNumberToObject(b, "desiredCount",
-			    (double)(d < 1 ? 1 : d));
+			n = s->desired - 1 + (int64_t)below(r, 3);
+			n = n < 1 ? 1 : n;
+			cJSON_AddNumberToObject(b, "desiredCount", (double)n);
 			say(c, t, "update %s: desiredCount %lld", s->name,
-			    (long long)(d < 1 ? 1 : d));
+			    (long long)n);
 		}
 		return call(c, r, t, "UpdateService", b);
 	case CHAOS_NFAULTS:
@@ -671,7 +670,8 @@ scan(struct sc_chaos *c, struct sc_run *r)
 		ev = &r->events[c->scanned];
 		d = ev->detail;
 		name = member(d, "eventName");
-		if (strcmp(ev->detail_type, "ECS Deployment State Change") == 0) {
+		if (strcmp(ev->detail_type,
+		    "ECS Deployment State Change") == 0) {
 			if (strcmp(name, "SERVICE_DEPLOYMENT_FAILED") == 0)
 				reach(c, CHAOS_BREAKER);
 			else if (strstr(member(d, "reason"), "rolling back") !=
@@ -827,7 +827,7 @@ chaos_usage(FILE *f)
 "  --rate NAME=N     fault NAME N times an hour on average (0: never);\n"
 "                    may be repeated. Names and defaults:\n");
 	for (k = 0; k < CHAOS_NFAULTS; k++)
-		fprintf(f, "                      %-13s %g\n", chaos_fault_names[k],
+		fprintf(f, "%22s%-13s %g\n", "", chaos_fault_names[k],
 		    default_rates[k]);
 	fprintf(f,
 "  --events FILE     write every event of every seed to FILE as JSON lines\n"

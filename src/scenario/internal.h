@@ -3,6 +3,8 @@
 #ifndef ECSIM_SCENARIO_INTERNAL_H
 #define ECSIM_SCENARIO_INTERNAL_H
 
+#include <stdarg.h>
+
 #include <cjson/cJSON.h>
 
 #include "scenario/scenario.h"
@@ -156,12 +158,15 @@ int	sc_check_eval(struct sc_run *r, const struct sc_check *c, char **seen);
 char	*sc_check_text(const struct sc_check *c);
 
 /* For chaos.c: one fault in its own transaction (ending: its end), one
- * more instance of group g, and ms as HH:MM:SS. */
+ * more instance of group g, ms as HH:MM:SS. */
 int	sc_fault_apply(struct sc_run *r, const struct sc_fault *f, int ending,
 	    struct err *e);
 int	sc_register_instance(struct sc_run *r, const struct sc_instances *g,
 	    const char *name, const char *zone, struct err *e);
 void	sc_elapsed(int64_t ms, char out[32]);
+/* A --trace line: the time at, prefix, then fmt. */
+void	sc_vtrace(FILE *f, int64_t at, const char *prefix, const char *fmt,
+	    va_list ap) __attribute__((format(printf, 4, 0)));
 /*
  * Chaos, each tick of a run with o->chaos: timeline_done says the
  * timeline has run. Returns 1 while chaos goes on, 0 when it is over, with

@@ -646,18 +646,26 @@ static void
 trace_line(struct runner *ru, int64_t at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+void
+sc_vtrace(FILE *f, int64_t at, const char *prefix, const char *fmt,
+    va_list ap)
+{
+	char	when[32];
+
+	elapsed(at, when);
+	fprintf(f, "%s  %s", when, prefix);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+}
+
 static void
 trace_line(struct runner *ru, int64_t at, const char *fmt, ...)
 {
 	va_list	ap;
-	char	when[32];
 
-	elapsed(at, when);
-	fprintf(ru->o->trace, "%s  ", when);
 	va_start(ap, fmt);
-	vfprintf(ru->o->trace, fmt, ap);
+	sc_vtrace(ru->o->trace, at, "", fmt, ap);
 	va_end(ap);
-	fputc('\n', ru->o->trace);
 }
 
 static void

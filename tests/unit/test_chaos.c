@@ -178,7 +178,8 @@ START_TEST(no_convergence_fails_the_seed)
 	struct scenario		*sc;
 	struct chaos_config	 c;
 	struct err		 e;
-	char			 path[] = "/tmp/ecsim-chaos-XXXXXX", *buf = NULL;
+	char			 path[] = "/tmp/ecsim-chaos-XXXXXX";
+	char			*buf = NULL;
 	size_t			 len = 0, k;
 	FILE			*f;
 	int			 fd;
