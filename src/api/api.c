@@ -96,6 +96,16 @@ static const struct api_op {
 };
 #define API_NOPS (sizeof api_ops / sizeof api_ops[0])
 
+static api_hook_fn	 api_hook;
+static void		*api_hook_arg;
+
+void
+api_set_hook(api_hook_fn fn, void *arg)
+{
+	api_hook = fn;
+	api_hook_arg = arg;
+}
+
 const struct api_op_info *
 api_operations(size_t *n)
 {
@@ -228,7 +238,8 @@ api_handle(struct engine *eng, const char *target, const char *body,
 	struct api_ctx		 c;
 	struct err		 e;
 	cJSON			*req = NULL, *resp = NULL;
-	const char		*end = NULL;
+	const char		*end = NULL, *type;
+	int			 status;
 
 	err_clear(&e);
 	memset(reply, 0, sizeof *reply);
@@ -287,6 +298,8 @@ api_handle(struct engine *eng, const char *target, const char *body,
 		goto fail;
 	}
 	engine_after_commit(eng);
+	if (api_hook != NULL)
+		api_hook(api_hook_arg, op->name, req, c.now, NULL);
 	engine_request_id(eng, reply->request_id);
 	reply->status = 200;
 	reply->body = cJSON_PrintUnformatted(resp);
@@ -296,7 +309,11 @@ api_handle(struct engine *eng, const char *target, const char *body,
 fail:
 	if (e.code == ERR_INTERNAL)
 		log_warn("%s: %s", op ? op->name : "request", e.msg);
-	cJSON_Delete(req);
 	cJSON_Delete(resp);
 	api_err_reply(eng, &e, reply);
+	if (api_hook != NULL && op != NULL && cJSON_IsObject(req)) {
+		api_error_type(e.code, &type, &status);
+		api_hook(api_hook_arg, op->name, req, engine_now(eng), type);
+	}
+	cJSON_Delete(req);
 }

@@ -3,6 +3,7 @@
 #define ECSIM_API_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct engine;
 
@@ -31,5 +32,16 @@ struct api_op_info {
 	int		 implemented;
 };
 const struct api_op_info *api_operations(size_t *n);
+
+/*
+ * Sees every request that named a known operation and had a JSON object
+ * body, after it ran: op, the parsed body, the engine time it ran at, and
+ * NULL when it succeeded or the error __type it failed with. Set by
+ * ecsim serve --record (NULL: none); one per process.
+ */
+struct cJSON;
+typedef void (*api_hook_fn)(void *arg, const char *op,
+	    const struct cJSON *req, int64_t now, const char *error);
+void	api_set_hook(api_hook_fn fn, void *arg);
 
 #endif

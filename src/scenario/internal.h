@@ -146,6 +146,9 @@ struct sc_run {
  * not JSON) and its HTTP status. */
 cJSON	*sc_call(struct sc_run *r, const char *op, const cJSON *body,
 	    int *status);
+/* Whether op has a cluster member, so a step without one means the
+ * scenario's cluster. */
+int	 sc_takes_cluster(const char *op);
 /* The ARN of the instance the scenario calls name, or NULL. */
 const char *sc_instance_arn(const struct sc_run *r, const char *name);
 

@@ -280,10 +280,8 @@ map_names(struct sc_run *r, cJSON *body)
 			cJSON_SetValuestring(j, arn);
 }
 
-/* Whether op has a cluster member, so a step without one means the
- * scenario's cluster. */
-static int
-takes_cluster(const char *op)
+int
+sc_takes_cluster(const char *op)
 {
 	static const char *const without[] = { "CreateCluster",
 	    "ListClusters", "DescribeClusters", "RegisterTaskDefinition",
@@ -312,7 +310,8 @@ run_call(struct runner *ru, const struct sc_step *s, const char *op,
 	int		 status, pass;
 	char		*seen = NULL;
 
-	if (cJSON_GetObjectItem(body, "cluster") == NULL && takes_cluster(op))
+	if (cJSON_GetObjectItem(body, "cluster") == NULL &&
+	    sc_takes_cluster(op))
 		cJSON_AddStringToObject(body, "cluster", ru->r.sc->cluster);
 	if (strcmp(op, "RegisterTaskDefinition") == 0)
 		sc_apply_behaviours(ru->r.sc, body);
