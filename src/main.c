@@ -14,6 +14,7 @@
 #include "clock/clock.h"
 #include "engine/engine.h"
 #include "http/http.h"
+#include "scenario/record.h"
 #include "scenario/scenario.h"
 #include "store/store.h"
 #include "util/util.h"
@@ -99,6 +100,9 @@ serve_usage(FILE *f)
 "                       e.g. 500ms, 2s)\n"
 "  --time-scale X       run the engine clock X times faster than the wall\n"
 "  --seed N             seed of the PRNG behind ids and jitter (default 1)\n"
+"  --record FILE        write the calls that change state, with their times,\n"
+"                       to FILE as a scenario for 'ecsim run' (start on a\n"
+"                       fresh --db for the ARNs to replay)\n"
 "  -v, --verbose        log debug messages\n"
 "  -h, --help           show this help\n");
 }
@@ -241,6 +245,7 @@ cmd_serve(int argc, char **argv)
 		{ "step",		required_argument, NULL, 's' },
 		{ "time-scale",		required_argument, NULL, 'x' },
 		{ "seed",		required_argument, NULL, 'S' },
+		{ "record",		required_argument, NULL, 'R' },
 		{ "verbose",		no_argument,	   NULL, 'v' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -253,9 +258,11 @@ cmd_serve(int argc, char **argv)
 	struct store		*st = NULL;
 	struct engine		*eng = NULL;
 	struct http_server	*http = NULL;
+	struct recorder		*rec = NULL;
+	struct record_options	 ro;
 	const char		*listen = "127.0.0.1:4566", *port_file = NULL;
 	const char		*db = DEFAULT_DB, *cluster = "default";
-	const char		*itype = "t3.medium";
+	const char		*itype = "t3.medium", *record = NULL;
 	char			*addr = NULL, *end;
 	double			 scale = 1.0;
 	long			 ninstances = 0;
@@ -332,6 +339,9 @@ cmd_serve(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'R':
+			record = optarg;
+			break;
 		case 'v':
 			log_verbose = 1;
 			break;
@@ -363,6 +373,11 @@ cmd_serve(int argc, char **argv)
 	if (ninstances > 0 &&
 	    serve_instances(eng, cluster, ninstances, itype, &e) != 0)
 		goto out;
+	ro = (struct record_options){ cluster, ninstances, itype, cfg.seed,
+	    cfg.timings.pending, cfg.region, cfg.account };
+	if (record != NULL &&
+	    (rec = record_start(eng, record, &ro, &e)) == NULL)
+		goto out;
 	if ((http = http_new(base, eng, addr, port, &e)) == NULL)
 		goto out;
 	if (port_file != NULL &&
@@ -377,9 +392,13 @@ cmd_serve(int argc, char **argv)
 	event_base_dispatch(base);
 	log_info("stopping on signal %d", (int)stop_signal);
 	ret = 0;
+	if (record_finish(rec, &e) != 0)
+		ret = 1;
+	rec = NULL;
 out:
 	if (ret != 0)
 		fprintf(stderr, "ecsim serve: %s\n", e.msg);
+	record_finish(rec, &e);
 	if (sigterm != NULL)
 		event_free(sigterm);
 	if (sigint != NULL)
