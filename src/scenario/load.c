@@ -436,7 +436,9 @@ read_check(struct ld *l, yaml_node_t *n, int timed, struct sc_check *c)
 	};
 	yaml_node_pair_t	*p;
 	yaml_node_t		*v, *k, *found = NULL;
+	cJSON			*msg;
 	size_t			 i, j, nfound = 0;
+	int			 text;
 
 	memset(c, 0, sizeof *c);
 	c->line = (int)n->start_mark.line + 1;
@@ -510,11 +512,15 @@ read_check(struct ld *l, yaml_node_t *n, int timed, struct sc_check *c)
 		if (get(l, found, "service") == NULL)
 			return fail(l, found, "expected service: (whose events "
 			    "to count)");
-		if ((v = get(l, found, "message")) == NULL ||
-		    v->type != YAML_SCALAR_NODE || *scalar(v) == '\0')
+		v = get(l, found, "message");
+		msg = v != NULL && v->type == YAML_SCALAR_NODE ?
+		    to_json(l, v) : NULL;
+		text = cJSON_IsString(msg) && *msg->valuestring != '\0';
+		cJSON_Delete(msg);
+		if (!text)
 			return fail(l, v != NULL ? v : found, "expected "
 			    "message: (text the service event's message "
-			    "contains)");
+			    "contains; quote text that looks like a number)");
 		/* FALLTHROUGH */
 	case CHECK_DEPLOYMENTS:
 		if (want_map(l, found, "the deployments to count (service: "

@@ -489,7 +489,16 @@ START_TEST(test_service_events_errors)
 	    "count)");
 	load_fails("name: x\nexpect:\n  - service_events: {service: s}\n"
 	    "    count: 1\n", "3:21: expected message: (text the service "
-	    "event's message contains)");
+	    "event's message contains; quote text that looks like a "
+	    "number)");
+	load_fails("name: x\nexpect:\n  - service_events: {service: s, "
+	    "message: 42}\n    count: 1\n", "3:43: expected message: (text "
+	    "the service event's message contains; quote text that looks "
+	    "like a number)");
+	load_fails("name: x\nexpect:\n  - service_events: {service: s, "
+	    "message: \"\"}\n    count: 1\n", "3:43: expected message: (text "
+	    "the service event's message contains; quote text that looks "
+	    "like a number)");
 	load_fails("name: x\nexpect:\n  - service_events: {service: s, "
 	    "message: hi, reason: x}\n    count: 1\n", "3:47: unknown key "
 	    "'reason' in service_events; expected one of: service, message");
