@@ -7,7 +7,9 @@ import os
 
 def test_restart_mid_lifecycle(make_ecsim, workdir):
     db = os.path.join(workdir, "state.db")
-    args = ("--instances", "3", "--step", "2s")
+    # Steps of 10 s: the tasks are still on their way up when the first
+    # server stops, however slow the machine is.
+    args = ("--instances", "3", "--step", "10s")
     a = make_ecsim(*args, db=db)
     a.aws("create-cluster", "--cluster-name", "default")
     td = a.aws("register-task-definition", "--family", "web",
