@@ -188,7 +188,7 @@ port_taken(const cJSON *a, int port)
 }
 
 /* Host ports of one protocol on one instance: the registered reserved
- * ones and each task's, each at most once. */
+ * ones and each of its tasks' (l, n), each at most once. */
 static int
 check_ports(struct sc_inv *v, const struct instance_row *in,
     const cJSON *reserved, const struct task_load *l, size_t n,
@@ -202,9 +202,6 @@ check_ports(struct sc_inv *v, const struct instance_row *in,
 	if (seen == NULL)
 		seen = cJSON_CreateArray();
 	for (i = 0; i < n && ret == 0; i++) {
-		if (l[i].instance_arn == NULL ||
-		    strcmp(l[i].instance_arn, in->arn) != 0)
-			continue;
 		mine = udp ? l[i].ports_udp : l[i].ports;
 		cJSON_ArrayForEach(p, mine) {
 			if (port_taken(seen, (int)p->valuedouble)) {
@@ -222,14 +219,35 @@ check_ports(struct sc_inv *v, const struct instance_row *in,
 	return ret;
 }
 
+/* The loads on instance arn: store_task_loads orders them by instance
+ * ARN, so they are one run, found by bisection; *n of them. */
+static const struct task_load *
+loads_on(const struct task_load *l, size_t nl, const char *arn, size_t *n)
+{
+	size_t	lo = 0, hi = nl, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(l[mid].instance_arn, arn) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (hi = lo; hi < nl && strcmp(l[hi].instance_arn, arn) == 0; hi++)
+		;
+	*n = hi - lo;
+	return l + lo;
+}
+
 static int
 check_instances(struct sc_inv *v, struct sc_run *r, char **broke)
 {
 	struct store		*st = engine_store(r->eng);
 	struct instance_row	*in = NULL;
 	struct task_load	*l = NULL;
+	const struct task_load	*on;
 	struct err		 e;
-	size_t			 nin = 0, nl = 0, i, j;
+	size_t			 nin = 0, nl = 0, non, i, j;
 	int64_t			 cpu, mem;
 	int			 ret = 0;
 
@@ -241,12 +259,11 @@ check_instances(struct sc_inv *v, struct sc_run *r, char **broke)
 	}
 	for (i = 0; i < nin && ret == 0; i++) {
 		cpu = mem = 0;
-		for (j = 0; j < nl; j++)
-			if (l[j].instance_arn != NULL &&
-			    strcmp(l[j].instance_arn, in[i].arn) == 0) {
-				cpu += l[j].cpu;
-				mem += l[j].memory;
-			}
+		on = loads_on(l, nl, in[i].arn, &non);
+		for (j = 0; j < non; j++) {
+			cpu += on[j].cpu;
+			mem += on[j].memory;
+		}
 		if ((cpu > in[i].cpu || mem > in[i].memory) &&
 		    (ret = broken(v, INV_RESOURCES, broke, "instance %s has "
 		    "%lld CPU and %lld MiB registered but its tasks need %lld "
@@ -254,9 +271,9 @@ check_instances(struct sc_inv *v, struct sc_run *r, char **broke)
 		    (long long)in[i].memory, (long long)cpu,
 		    (long long)mem)) != 0)
 			break;
-		if ((ret = check_ports(v, &in[i], in[i].ports, l, nl, 0,
+		if ((ret = check_ports(v, &in[i], in[i].ports, on, non, 0,
 		    broke)) != 0 || (ret = check_ports(v, &in[i],
-		    in[i].ports_udp, l, nl, 1, broke)) != 0)
+		    in[i].ports_udp, on, non, 1, broke)) != 0)
 			break;
 	}
 out:

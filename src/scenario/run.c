@@ -772,6 +772,25 @@ write_event(struct runner *ru, const struct store_event *ev)
 	cJSON_Delete(j);
 }
 
+/*
+ * The run keeps every event for event checks, which match top-level
+ * members against numbers, strings and booleans only: its nested arrays
+ * and objects (containers, attributes, overrides) could never match, and
+ * in a long run they were most of the memory, so they are dropped once
+ * --events and --trace have had them.
+ */
+static void
+keep_scalars(cJSON *detail)
+{
+	cJSON	*m, *next;
+
+	for (m = detail != NULL ? detail->child : NULL; m != NULL; m = next) {
+		next = m->next;
+		if (cJSON_IsArray(m) || cJSON_IsObject(m))
+			cJSON_Delete(cJSON_DetachItemViaPointer(detail, m));
+	}
+}
+
 /* Takes the events since the last tick: to --events and --trace, into
  * the run's list, and past the invariants. */
 static int
@@ -795,6 +814,7 @@ drain_events(struct runner *ru, struct err *e)
 				trace_whys(ru, ev[i].time - SC_EPOCH);
 				trace_event(ru, &ev[i]);
 			}
+			keep_scalars(ev[i].detail);
 		}
 		if (ru->r.nevents + n > ru->r.capevents) {
 			ru->r.capevents = (ru->r.nevents + n) * 2;

@@ -1,0 +1,181 @@
+/* The resources and ports invariants: a task slipped into the store that
+ * overloads one instance, or books a port another task holds there, fails
+ * the run naming that instance and not another, however many instances
+ * and tasks the cluster has. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_run.h"
+#include "engine/engine.h"
+#include "scenario/scenario.h"
+#include "store/store.h"
+
+#ifndef ECSIM_SOURCE_DIR
+#error "tests/CMakeLists.txt defines ECSIM_SOURCE_DIR"
+#endif
+#define SMALL	ECSIM_SOURCE_DIR "/scenarios/chaos/small.yaml"
+
+/* What to slip in, and the ec2 id of the instance it went on. */
+struct slip {
+	size_t	 instance;	/* index in registration order */
+	int64_t	 cpu;
+	int	 port;		/* 0: none */
+	int	 count;
+	int	 done;
+	char	 ec2[64];
+};
+
+/* Copies a real task of the cluster as count standalone tasks on one
+ * instance, two minutes in, each with its first event, so the tick
+ * changed something. */
+static void
+slip_in(struct engine *eng, int64_t t, void *arg)
+{
+	struct slip		*sl = arg;
+	struct store		*st = engine_store(eng);
+	struct instance_row	*in = NULL;
+	struct task_row		*tasks = NULL, row;
+	struct err		 e;
+	size_t			 nin = 0, nt = 0, i;
+	cJSON			*d;
+	char			 group[] = "family:tampered";
+	int			 k;
+
+	if (sl->done || t < 120000)
+		return;
+	sl->done = 1;
+	ck_assert_int_eq(store_instance_list(st, "small", &in, &nin, &e), 0);
+	ck_assert_uint_eq(nin, 4);
+	for (i = 0; i < nin && nt == 0; i++)
+		ck_assert_int_eq(store_task_on_instance(st, in[i].arn, &tasks,
+		    &nt, &e), 0);
+	ck_assert_uint_gt(nt, 0);
+	snprintf(sl->ec2, sizeof sl->ec2, "%s", in[sl->instance].ec2_instance_id);
+	for (k = 0; k < sl->count; k++) {
+		row = tasks[0];
+		row.arn = xprintf("arn:aws:ecs:us-east-1:000000000000:"
+		    "task/small/%032d", k + 1);
+		row.id = xprintf("%032d", k + 1);
+		row.instance_arn = in[sl->instance].arn;
+		row.cpu = sl->cpu;
+		row.ports = cJSON_CreateArray();
+		if (sl->port != 0)
+			cJSON_AddItemToArray(row.ports,
+			    cJSON_CreateNumber(sl->port));
+		row.ports_udp = NULL;
+		row.version = 1;
+		/* A standalone task with nothing due: no service counts
+		 * it and the lifecycle leaves it alone. */
+		row.service_arn = NULL;
+		row.deployment_id = NULL;
+		row.group = group;
+		row.next_at = 0;
+		ck_assert_int_eq(store_task_insert(st, &row, &e), 0);
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "lastStatus", "RUNNING");
+		cJSON_AddStringToObject(d, "desiredStatus", "RUNNING");
+		cJSON_AddNumberToObject(d, "version", 1);
+		ck_assert_int_eq(store_event_append(st, engine_now(eng),
+		    "aws.ecs", "ECS Task State Change", row.arn, d, &e), 0);
+		cJSON_Delete(d);
+		cJSON_Delete(row.ports);
+		free(row.arn);
+		free(row.id);
+	}
+	task_rows_free(tasks, nt);
+	instance_rows_free(in, nin);
+}
+
+/* Runs small.yaml without faults, slipping sl in; the failing summary. */
+static char *
+run_with(struct slip *sl)
+{
+	struct scenario		*sc;
+	struct chaos_config	 c;
+	struct err		 e;
+	char			*buf = NULL;
+	size_t			 len = 0, k;
+
+	sc = scenario_load(SMALL, &e);
+	ck_assert_msg(sc != NULL, "%s", e.msg);
+	chaos_config_defaults(&c);
+	c.duration = 5 * 60 * 1000;
+	for (k = 0; k < CHAOS_NFAULTS; k++)
+		c.rates[k] = 0;
+	c.tamper = slip_in;
+	c.tamper_arg = sl;
+	c.out = open_memstream(&buf, &len);
+	ck_assert_int_eq(chaos_run_seed(sc, &c, 1, NULL, &e), 1);
+	fclose(c.out);
+	ck_assert_int_eq(sl->done, 1);
+	scenario_free(sc);
+	return buf;
+}
+
+START_TEST(overloaded_instance_is_named)
+{
+	struct slip	 sl = { .instance = 3, .cpu = 4096, .count = 1 };
+	char		*out = run_with(&sl), *want;
+
+	/* A t3.large registers 2048 CPU units. */
+	want = xprintf("invariant resources: instance %s has 2048 CPU and ",
+	    sl.ec2);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	free(want);
+	free(out);
+}
+END_TEST
+
+START_TEST(port_booked_twice_is_named)
+{
+	struct slip	 sl = { .instance = 1, .cpu = 1, .port = 8080,
+			    .count = 2 };
+	char		*out = run_with(&sl), *want;
+
+	want = xprintf("invariant ports: TCP port 8080 of instance %s is "
+	    "booked twice", sl.ec2);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	free(want);
+	free(out);
+}
+END_TEST
+
+/* One task with the port is no conflict: the run passes. */
+START_TEST(port_once_holds)
+{
+	struct scenario		*sc;
+	struct chaos_config	 c;
+	struct slip		 sl = { .instance = 2, .cpu = 1, .port = 8080,
+				    .count = 1 };
+	struct err		 e;
+	size_t			 k;
+
+	sc = scenario_load(SMALL, &e);
+	ck_assert_msg(sc != NULL, "%s", e.msg);
+	chaos_config_defaults(&c);
+	c.duration = 5 * 60 * 1000;
+	for (k = 0; k < CHAOS_NFAULTS; k++)
+		c.rates[k] = 0;
+	c.tamper = slip_in;
+	c.tamper_arg = &sl;
+	ck_assert_int_eq(chaos_run_seed(sc, &c, 1, NULL, &e), 0);
+	ck_assert_int_eq(sl.done, 1);
+	scenario_free(sc);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("invariant");
+	TCase	*tc = tcase_create("instances");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, overloaded_instance_is_named);
+	tcase_add_test(tc, port_booked_twice_is_named);
+	tcase_add_test(tc, port_once_holds);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
