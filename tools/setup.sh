@@ -14,6 +14,7 @@ PACKAGES=(
 	libsqlite3-dev libevent-dev libcjson-dev libyaml-dev	# the libraries
 	check					# unit tests (Check)
 	awscli python3 python3-pytest python3-boto3	# end-to-end tests
+	time					# /usr/bin/time -v in tools/bench/scenario-bench.sh
 )
 
 install=1
