@@ -163,6 +163,15 @@ family_of(const char *arn)
 }
 
 static void
+add_host(struct sc_chaos *c, const char *name, const struct sc_instances *g)
+{
+	c->hosts = xrealloc(c->hosts, (c->nhosts + 1) * sizeof *c->hosts);
+	memset(&c->hosts[c->nhosts], 0, sizeof *c->hosts);
+	c->hosts[c->nhosts].name = xstrdup(name);
+	c->hosts[c->nhosts++].g = g;
+}
+
+static void
 add_image(struct sc_chaos *c, const char *name, int health)
 {
 	size_t	i;
@@ -193,15 +202,9 @@ start(struct sc_chaos *c, struct sc_run *r, int64_t t)
 	c->sc = r->sc;
 	c->t0 = t;
 	c->stop = t + c->cfg->duration;
-	for (i = 0; i < r->nnames; i++) {
-		if ((g = group_of(r->sc, r->names[i].name)) == NULL)
-			continue;
-		c->hosts = xrealloc(c->hosts, (c->nhosts + 1) *
-		    sizeof *c->hosts);
-		memset(&c->hosts[c->nhosts], 0, sizeof *c->hosts);
-		c->hosts[c->nhosts].name = xstrdup(r->names[i].name);
-		c->hosts[c->nhosts++].g = g;
-	}
+	for (i = 0; i < r->nnames; i++)
+		if ((g = group_of(r->sc, r->names[i].name)) != NULL)
+			add_host(c, r->names[i].name, g);
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "cluster", r->sc->cluster);
 	cJSON_AddNumberToObject(b, "maxResults", 100);
@@ -542,13 +545,8 @@ heal(struct sc_chaos *c, struct sc_run *r, int64_t t, const struct ending *x)
 		    zone);
 		if (sc_register_instance(r, g, name, zone, &e) != 0)
 			say(c, t, "could not: %s", e.msg);
-		else {
-			c->hosts = xrealloc(c->hosts, (c->nhosts + 1) *
-			    sizeof *c->hosts);
-			memset(&c->hosts[c->nhosts], 0, sizeof *c->hosts);
-			c->hosts[c->nhosts].name = xstrdup(name);
-			c->hosts[c->nhosts++].g = g;
-		}
+		else
+			add_host(c, name, g);
 		free(name);
 		free(zone);
 		break;
