@@ -251,7 +251,7 @@ check_instances(struct sc_inv *v, struct sc_run *r, char **broke)
 	int64_t			 cpu, mem;
 	int			 ret = 0;
 
-	if (store_instance_list(st, r->sc->cluster, &in, &nin, &e) != 0 ||
+	if (store_instance_rows(st, r->sc->cluster, &in, &nin, &e) != 0 ||
 	    store_task_loads(st, r->sc->cluster, &l, &nl, &e) != 0) {
 		ret = broken(v, INV_RESOURCES, broke, "cannot read the "
 		    "cluster: %s", e.msg);

@@ -271,12 +271,12 @@ static const char SQL_INSTANCE_LIST[] =
     "WHERE cluster = ?1 AND status != 'INACTIVE' ORDER BY registered_at, rowid";
 
 int
-store_instance_list(struct store *st, const char *cluster,
+store_instance_rows(struct store *st, const char *cluster,
     struct instance_row **rows, size_t *n, struct err *e)
 {
 	sqlite3_stmt		*s = store_stmt(st, SQL_INSTANCE_LIST);
 	struct instance_row	*r, *v = NULL;
-	size_t			 i, len = 0, cap = 0;
+	size_t			 len = 0, cap = 0;
 	int			 rc;
 
 	bind_text(s, 1, cluster);
@@ -300,11 +300,23 @@ store_instance_list(struct store *st, const char *cluster,
 		instance_rows_free(v, len);
 		return store_fail(st, e, "listing container instances");
 	}
-	/* Attributes after the scan: store_stmt would reset a shared cursor. */
-	for (i = 0; i < len; i++)
-		v[i].attributes = store_attributes_of(st, cluster, v[i].arn);
 	*rows = v;
 	*n = len;
+	return 0;
+}
+
+int
+store_instance_list(struct store *st, const char *cluster,
+    struct instance_row **rows, size_t *n, struct err *e)
+{
+	size_t	i;
+
+	if (store_instance_rows(st, cluster, rows, n, e) != 0)
+		return -1;
+	/* Attributes after the scan: store_stmt would reset a shared cursor. */
+	for (i = 0; i < *n; i++)
+		(*rows)[i].attributes = store_attributes_of(st, cluster,
+		    (*rows)[i].arn);
 	return 0;
 }
 

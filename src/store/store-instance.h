@@ -24,6 +24,10 @@ void	instance_rows_free(struct instance_row *rows, size_t n);
  */
 int	store_instance_list(struct store *st, const char *cluster,
 	    struct instance_row **rows, size_t *n, struct err *e);
+/* The same without attributes (NULL), one query however many instances:
+ * for readers that look only at registered resources. */
+int	store_instance_rows(struct store *st, const char *cluster,
+	    struct instance_row **rows, size_t *n, struct err *e);
 
 /* What the cluster query language asks of one container instance. */
 struct instance_attr {
