@@ -101,7 +101,9 @@ set -e
 tail -n 1 "$DIR/out"
 wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$DIR/time")
 rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$DIR/time")
-echo "wall time $wall (target < 10 s), peak RSS $((rss / 1024)) MB (target < 500 MB)"
+user=$(sed -n 's/.*User time (seconds): //p' "$DIR/time")
+echo "wall time $wall (target < 10 s), peak RSS $((rss / 1024)) MB (target < 500 MB)," \
+    "CPU ${user} s user"
 if [ "$status" != 0 ]; then
 	echo "scenario-bench: ecsim run failed (exit $status):" >&2
 	grep -v '^  PASS' "$DIR/out" >&2
