@@ -172,3 +172,14 @@ def test_record_other_cluster_and_no_calls(make_ecsim, workdir):
     r = subprocess.run([ECSIM_BIN, "run", empty], capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_record_unwritable_file(workdir):
+    """A file --record cannot write stops the server before it serves."""
+    bad = os.path.join(workdir, "no-such-dir", "f.yaml")
+    r = subprocess.run([ECSIM_BIN, "serve", "--record", bad, "--db",
+                        ":memory:", "--listen", "127.0.0.1:0"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1
+    assert "ecsim serve: --record: cannot write %s: No such file or " \
+        "directory" % bad in r.stderr
