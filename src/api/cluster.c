@@ -251,6 +251,22 @@ add_stat(cJSON *stats, const char *name, int64_t v)
 	cJSON_AddItemToArray(stats, s);
 }
 
+/* One statistic a launch type, in cluster_counts order: the name is
+ * what, then EC2, Fargate or External, then unit. */
+static void
+add_stats(cJSON *stats, const char *what, const char *unit,
+    const int64_t by[3])
+{
+	static const char *const types[] = { "EC2", "Fargate", "External" };
+	char	name[64];
+	int	i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof name, "%s%s%s", what, types[i], unit);
+		add_stat(stats, name, by[i]);
+	}
+}
+
 static void
 copy_member(cJSON *to, const cJSON *from, const char *name)
 {
@@ -284,24 +300,11 @@ cluster_json(struct api_ctx *c, const struct cluster_row *r, int inc,
 	    (double)n.active_services);
 	stats = cJSON_AddArrayToObject(o, "statistics");
 	if (inc & INC_STATISTICS) {
-		add_stat(stats, "runningEC2TasksCount", n.running_by[0]);
-		add_stat(stats, "runningFargateTasksCount", n.running_by[1]);
-		add_stat(stats, "runningExternalTasksCount", n.running_by[2]);
-		add_stat(stats, "pendingEC2TasksCount", n.pending_by[0]);
-		add_stat(stats, "pendingFargateTasksCount", n.pending_by[1]);
-		add_stat(stats, "pendingExternalTasksCount", n.pending_by[2]);
-		add_stat(stats, "activeEC2ServiceCount",
-		    n.active_services_by[0]);
-		add_stat(stats, "activeFargateServiceCount",
-		    n.active_services_by[1]);
-		add_stat(stats, "activeExternalServiceCount",
-		    n.active_services_by[2]);
-		add_stat(stats, "drainingEC2ServiceCount",
-		    n.draining_services_by[0]);
-		add_stat(stats, "drainingFargateServiceCount",
-		    n.draining_services_by[1]);
-		add_stat(stats, "drainingExternalServiceCount",
-		    n.draining_services_by[2]);
+		add_stats(stats, "running", "TasksCount", n.running_by);
+		add_stats(stats, "pending", "TasksCount", n.pending_by);
+		add_stats(stats, "active", "ServiceCount", n.active_services_by);
+		add_stats(stats, "draining", "ServiceCount",
+		    n.draining_services_by);
 	}
 	if (inc & INC_TAGS)
 		cJSON_AddItemToObject(o, "tags", store_tags_get(c->st, r->arn));

@@ -434,6 +434,24 @@ keep_ec2_id(struct api_ctx *c, const char *arn, struct identity *id,
 	return 0;
 }
 
+/*
+ * After (de)registration: the instance's version and event, a poke (its
+ * capacity changed), and the reply's containerInstance.
+ */
+static int
+changed_reply(struct api_ctx *c, const char *arn, cJSON *resp, struct err *e)
+{
+	cJSON	*ci;
+
+	if (engine_instance_changed(c->eng, arn, e) != 0)
+		return -1;
+	engine_poke(c->eng);
+	if ((ci = store_instance_describe(c->st, arn, 1, e)) == NULL)
+		return -1;
+	cJSON_AddItemToObject(resp, "containerInstance", ci);
+	return 0;
+}
+
 int
 api_register_container_instance(struct api_ctx *c, const cJSON *req,
     cJSON *resp, struct err *e)
@@ -451,7 +469,7 @@ api_register_container_instance(struct api_ctx *c, const cJSON *req,
 	char			*cluster = NULL, *arn = NULL, id32[ID_HEX32_LEN];
 	cJSON			*ports = cJSON_CreateArray();
 	cJSON			*ports_udp = cJSON_CreateArray();
-	cJSON			*doc = cJSON_CreateObject(), *other, *vi, *ci;
+	cJSON			*doc = cJSON_CreateObject(), *other, *vi;
 	int64_t			 n;
 	int			 ret = -1;
 
@@ -515,12 +533,8 @@ api_register_container_instance(struct api_ctx *c, const cJSON *req,
 	if (tags != NULL && cJSON_GetArraySize(tags) > 0 &&
 	    store_tags_set(c->st, arn, tags, e) != 0)
 		goto out;
-	if (engine_instance_changed(c->eng, arn, e) != 0)
+	if (changed_reply(c, arn, resp, e) != 0)
 		goto out;
-	engine_poke(c->eng);
-	if ((ci = store_instance_describe(c->st, arn, 1, e)) == NULL)
-		goto out;
-	cJSON_AddItemToObject(resp, "containerInstance", ci);
 	ret = 0;
 out:
 	free(cluster);
@@ -562,7 +576,6 @@ api_deregister_container_instance(struct api_ctx *c, const cJSON *req,
 	};
 	const char	*ref, *ci_ref;
 	char		*cluster = NULL, *arn = NULL, *status = NULL;
-	cJSON		*ci;
 	int64_t		 busy;
 	int		 force = 0, ret = -1;
 
@@ -589,12 +602,8 @@ api_deregister_container_instance(struct api_ctx *c, const cJSON *req,
 	}
 	if (store_instance_set_status(c->st, arn, "INACTIVE", e) != 0 ||
 	    engine_instance_deregistered(c->eng, arn, e) != 0 ||
-	    engine_instance_changed(c->eng, arn, e) != 0)
+	    changed_reply(c, arn, resp, e) != 0)
 		goto out;
-	engine_poke(c->eng);
-	if ((ci = store_instance_describe(c->st, arn, 1, e)) == NULL)
-		goto out;
-	cJSON_AddItemToObject(resp, "containerInstance", ci);
 	ret = 0;
 out:
 	free(cluster);

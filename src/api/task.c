@@ -66,6 +66,20 @@ run_args_clear(struct run_args *a)
 	free(a->group_buf);
 }
 
+/* What RunTask and StartTask ask of every task alike. */
+static void
+run_spec(struct task_spec *spec, const char *cluster, const struct run_args *a)
+{
+	spec->cluster = cluster;
+	spec->td = a->td;
+	spec->group = a->group;
+	spec->started_by = a->started_by;
+	spec->overrides = a->overrides;
+	spec->network_configuration = a->network;
+	spec->tags = a->tags;
+	spec->placement_constraints = a->constraints;
+}
+
 static void
 add_tasks(struct api_ctx *c, cJSON *list, char **arns, size_t n,
     const char *cluster)
@@ -101,17 +115,10 @@ api_run_task(struct api_ctx *c, const cJSON *req, cJSON *resp, struct err *e)
 	    run_args_read(c, req, &a, e) != 0 ||
 	    api_launch(c, req, cluster, a.td, &l, e) != 0)
 		goto out;
+	run_spec(&rq.spec, cluster, &a);
 	rq.spec.launch_type = l.type;
 	rq.spec.strategy = l.strategy;
-	rq.spec.cluster = cluster;
-	rq.spec.td = a.td;
-	rq.spec.group = a.group;
-	rq.spec.started_by = a.started_by;
-	rq.spec.overrides = a.overrides;
-	rq.spec.network_configuration = a.network;
-	rq.spec.tags = a.tags;
 	rq.spec.placement_strategy = a.strategies;
-	rq.spec.placement_constraints = a.constraints;
 	rq.count = (int)count;
 	if (engine_run_tasks(c->eng, &rq, &rr, e) != 0)
 		goto out;
@@ -159,17 +166,10 @@ api_start_task(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	failures = cJSON_AddArrayToObject(resp, "failures");
 	cJSON_ArrayForEach(j, ids) {
 		memset(&rq, 0, sizeof rq);
-		rq.spec.cluster = cluster;
-		rq.spec.td = a.td;
-		rq.spec.launch_type = LAUNCH_EC2;
-		rq.spec.group = a.group;
-		rq.spec.started_by = a.started_by;
-		rq.spec.overrides = a.overrides;
-		rq.spec.network_configuration = a.network;
-		rq.spec.tags = a.tags;
 		/* The named instance: constraints hold, strategies have
 		 * nothing to choose between. */
-		rq.spec.placement_constraints = a.constraints;
+		run_spec(&rq.spec, cluster, &a);
+		rq.spec.launch_type = LAUNCH_EC2;
 		rq.spec.instance_arn = j->valuestring;
 		rq.count = 1;
 		if (engine_run_tasks(c->eng, &rq, &rr, e) != 0)

@@ -33,17 +33,23 @@ instance_rows_free(struct instance_row *rows, size_t n)
 	free(rows);
 }
 
+/* Both statements number their parameters as instance_write binds them
+ * (the update leaves cluster and id, ?2 and ?3, as they are). */
 static const char SQL_INSTANCE_INSERT[] =
     "INSERT INTO container_instances (arn, cluster, id, ec2_instance_id, "
     "status, agent_connected, simulated, cpu, memory, ports, ports_udp, "
     "version, registered_at, updated_at, doc) "
     "VALUES (?1, ?2, ?3, ?4, 'ACTIVE', 1, 1, ?5, ?6, ?7, ?8, 0, ?9, ?9, ?10)";
+static const char SQL_INSTANCE_UPDATE[] =
+    "UPDATE container_instances SET ec2_instance_id = ?4, agent_connected = 1, "
+    "cpu = ?5, memory = ?6, ports = ?7, ports_udp = ?8, updated_at = ?9, "
+    "doc = ?10 WHERE arn = ?1";
 
-int
-store_instance_insert(struct store *st, const struct instance_spec *sp,
-    int64_t now, struct err *e)
+static int
+instance_write(struct store *st, const char *sql,
+    const struct instance_spec *sp, int64_t now, struct err *e)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_INSERT);
+	sqlite3_stmt	*s = store_stmt(st, sql);
 
 	bind_text(s, 1, sp->arn);
 	bind_text(s, 2, sp->cluster);
@@ -58,26 +64,18 @@ store_instance_insert(struct store *st, const struct instance_spec *sp,
 	return store_exec_stmt(st, s, e);
 }
 
-static const char SQL_INSTANCE_UPDATE[] =
-    "UPDATE container_instances SET ec2_instance_id = ?2, agent_connected = 1, "
-    "cpu = ?3, memory = ?4, ports = ?5, ports_udp = ?6, updated_at = ?7, "
-    "doc = ?8 WHERE arn = ?1";
+int
+store_instance_insert(struct store *st, const struct instance_spec *sp,
+    int64_t now, struct err *e)
+{
+	return instance_write(st, SQL_INSTANCE_INSERT, sp, now, e);
+}
 
 int
 store_instance_update(struct store *st, const struct instance_spec *sp,
     int64_t now, struct err *e)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_UPDATE);
-
-	bind_text(s, 1, sp->arn);
-	bind_text(s, 2, sp->ec2_instance_id);
-	bind_int(s, 3, sp->cpu);
-	bind_int(s, 4, sp->memory);
-	bind_json(s, 5, sp->ports);
-	bind_json(s, 6, sp->ports_udp);
-	bind_int(s, 7, now);
-	bind_json(s, 8, sp->doc);
-	return store_exec_stmt(st, s, e);
+	return instance_write(st, SQL_INSTANCE_UPDATE, sp, now, e);
 }
 
 static const char SQL_INSTANCE_FIND[] =

@@ -61,8 +61,9 @@ size_unit_is(const char *unit, const char *want)
 	return 1;
 }
 
-int
-store_taskdef_parse_cpu(const char *s, int64_t *out)
+/* A whole number, or one with the unit that multiplies it by 1024. */
+static int
+parse_size(const char *s, const char *unit1024, int64_t *out)
 {
 	const char	*unit;
 	double		 num;
@@ -71,24 +72,21 @@ store_taskdef_parse_cpu(const char *s, int64_t *out)
 		return -1;
 	if (*unit == '\0')
 		return size_whole(num, 1, out);
-	if (size_unit_is(unit, "vcpu"))
+	if (size_unit_is(unit, unit1024))
 		return size_whole(num, 1024, out);
 	return -1;
 }
 
 int
+store_taskdef_parse_cpu(const char *s, int64_t *out)
+{
+	return parse_size(s, "vcpu", out);
+}
+
+int
 store_taskdef_parse_memory(const char *s, int64_t *out)
 {
-	const char	*unit;
-	double		 num;
-
-	if (s == NULL || size_split(s, &num, &unit) != 0)
-		return -1;
-	if (*unit == '\0')
-		return size_whole(num, 1, out);
-	if (size_unit_is(unit, "gb"))
-		return size_whole(num, 1024, out);
-	return -1;
+	return parse_size(s, "gb", out);
 }
 
 /*
