@@ -100,6 +100,8 @@ serve_usage(FILE *f)
 "                       e.g. 500ms, 2s)\n"
 "  --time-scale X       run the engine clock X times faster than the wall\n"
 "  --seed N             seed of the PRNG behind ids and jitter (default 1)\n"
+"  --agent-flaps N      each agent disconnects by itself N times an hour on\n"
+"                       average, for 2 to 10 s each (default 0: never)\n"
 "  --record FILE        write the calls that change state, with their times,\n"
 "                       to FILE as a scenario for 'ecsim run' (start on a\n"
 "                       fresh --db for the ARNs to replay)\n"
@@ -245,6 +247,7 @@ cmd_serve(int argc, char **argv)
 		{ "step",		required_argument, NULL, 's' },
 		{ "time-scale",		required_argument, NULL, 'x' },
 		{ "seed",		required_argument, NULL, 'S' },
+		{ "agent-flaps",	required_argument, NULL, 'G' },
 		{ "record",		required_argument, NULL, 'R' },
 		{ "verbose",		no_argument,	   NULL, 'v' },
 		{ "help",		no_argument,	   NULL, 'h' },
@@ -336,6 +339,16 @@ cmd_serve(int argc, char **argv)
 			if (*optarg == '\0' || *end != '\0') {
 				fprintf(stderr, "ecsim serve: --seed wants a "
 				    "number, got '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'G':
+			cfg.agent_flaps = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' ||
+			    !(cfg.agent_flaps >= 0) || cfg.agent_flaps > 3600) {
+				fprintf(stderr, "ecsim serve: --agent-flaps "
+				    "wants 0 to 3600 an hour, got '%s'\n",
+				    optarg);
 				return 2;
 			}
 			break;

@@ -220,7 +220,7 @@ api_error_reply(struct engine *eng, int status, const char *type,
 	cJSON_Delete(o);
 }
 
-static void
+void
 api_err_reply(struct engine *eng, const struct err *e, struct api_reply *reply)
 {
 	const char	*type = "ServerException";
@@ -230,15 +230,72 @@ api_err_reply(struct engine *eng, const struct err *e, struct api_reply *reply)
 	api_error_reply(eng, status, type, e->msg, reply);
 }
 
+cJSON *
+api_parse_body(const char *body, size_t len, struct err *e)
+{
+	const char	*end = NULL;
+	cJSON		*req;
+
+	if (len == 0)
+		return cJSON_CreateObject();
+	if ((req = cJSON_ParseWithLengthOpts(body, len, &end, 0)) == NULL) {
+		err_set(e, ERR_SERIALIZATION, "the request body is not valid "
+		    "JSON (near byte %zu)", end != NULL && end >= body ?
+		    (size_t)(end - body) : (size_t)0);
+		return NULL;
+	}
+	/* Only white space may follow the value. */
+	while (end < body + len && *end != '\0' &&
+	    strchr(" \t\r\n", *end) != NULL)
+		end++;
+	if (end < body + len) {
+		err_set(e, ERR_SERIALIZATION, "the request body has more after "
+		    "its JSON value (at byte %zu)", (size_t)(end - body));
+		cJSON_Delete(req);
+		return NULL;
+	}
+	if (!cJSON_IsObject(req)) {
+		err_set(e, ERR_SERIALIZATION, "the request body must be a JSON "
+		    "object");
+		cJSON_Delete(req);
+		return NULL;
+	}
+	return req;
+}
+
+int
+api_run(struct engine *eng, api_fn fn, const cJSON *req, cJSON *resp,
+    int64_t *now, struct err *e)
+{
+	struct api_ctx	c;
+
+	c.eng = eng;
+	c.st = engine_store(eng);
+	c.now = *now = engine_now(eng);
+	if (store_begin(c.st, e) != 0)
+		return -1;
+	if (fn(&c, req, resp, e) != 0) {
+		store_rollback(c.st);
+		engine_after_rollback(eng);
+		return -1;
+	}
+	if (store_commit(c.st, e) != 0) {
+		engine_after_rollback(eng);
+		return -1;
+	}
+	engine_after_commit(eng);
+	return 0;
+}
+
 void
 api_handle(struct engine *eng, const char *target, const char *body,
     size_t len, struct api_reply *reply)
 {
 	const struct api_op	*op = NULL;
-	struct api_ctx		 c;
 	struct err		 e;
 	cJSON			*req = NULL, *resp = NULL;
-	const char		*end = NULL, *type;
+	const char		*type;
+	int64_t			 now;
 	int			 status;
 
 	err_clear(&e);
@@ -260,46 +317,13 @@ api_handle(struct engine *eng, const char *target, const char *body,
 		    op->name);
 		goto fail;
 	}
-	if (len == 0)
-		req = cJSON_CreateObject();
-	else if ((req = cJSON_ParseWithLengthOpts(body, len, &end, 0)) == NULL) {
-		err_set(&e, ERR_SERIALIZATION, "the request body is not valid "
-		    "JSON (near byte %zu)", end != NULL && end >= body ?
-		    (size_t)(end - body) : (size_t)0);
+	if ((req = api_parse_body(body, len, &e)) == NULL)
 		goto fail;
-	}
-	/* Only white space may follow the value. */
-	while (len > 0 && end < body + len && *end != '\0' &&
-	    strchr(" \t\r\n", *end) != NULL)
-		end++;
-	if (len > 0 && end < body + len) {
-		err_set(&e, ERR_SERIALIZATION, "the request body has more after "
-		    "its JSON value (at byte %zu)", (size_t)(end - body));
-		goto fail;
-	}
-	if (!cJSON_IsObject(req)) {
-		err_set(&e, ERR_SERIALIZATION, "the request body must be a JSON "
-		    "object");
-		goto fail;
-	}
-	c.eng = eng;
-	c.st = engine_store(eng);
-	c.now = engine_now(eng);
 	resp = cJSON_CreateObject();
-	if (store_begin(c.st, &e) != 0)
+	if (api_run(eng, op->fn, req, resp, &now, &e) != 0)
 		goto fail;
-	if (op->fn(&c, req, resp, &e) != 0) {
-		store_rollback(c.st);
-		engine_after_rollback(eng);
-		goto fail;
-	}
-	if (store_commit(c.st, &e) != 0) {
-		engine_after_rollback(eng);
-		goto fail;
-	}
-	engine_after_commit(eng);
 	if (api_hook != NULL)
-		api_hook(api_hook_arg, op->name, req, c.now, NULL);
+		api_hook(api_hook_arg, op->name, req, now, NULL);
 	engine_request_id(eng, reply->request_id);
 	reply->status = 200;
 	reply->body = cJSON_PrintUnformatted(resp);

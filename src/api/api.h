@@ -22,6 +22,15 @@ struct api_reply {
 void	api_handle(struct engine *eng, const char *target, const char *body,
 	    size_t len, struct api_reply *reply);
 
+/*
+ * The control API (api/control.c; docs/control-api.md): POST
+ * /ecsim/faults/<name> with a JSON object body, one transaction calling an
+ * engine_fault_* command. Always fills reply (errors in the API's shape;
+ * an unknown name is a 404).
+ */
+void	api_control(struct engine *eng, const char *name, const char *body,
+	    size_t len, struct api_reply *reply);
+
 /* An AWS-shaped error reply without running anything (bad method, size). */
 void	api_error_reply(struct engine *eng, int status, const char *type,
 	    const char *message, struct api_reply *reply);

@@ -28,6 +28,17 @@ struct api_ctx {
 typedef int (*api_fn)(struct api_ctx *c, const cJSON *req, cJSON *resp,
     struct err *e);
 
+/* The request body as a JSON object (empty: {}), or NULL with e set
+ * (SerializationException) saying where it is not one. */
+cJSON	*api_parse_body(const char *body, size_t len, struct err *e);
+/* Runs fn on req in one transaction, rolled back when it fails (-1, e
+ * set); *now is the engine time it ran at. */
+int	api_run(struct engine *eng, api_fn fn, const cJSON *req, cJSON *resp,
+	    int64_t *now, struct err *e);
+/* The AWS-shaped error reply for e (its __type and status). */
+void	api_err_reply(struct engine *eng, const struct err *e,
+	    struct api_reply *reply);
+
 /*
  * Request readers. Each returns 0 when the member is absent (and not
  * required) or valid, setting *present when given; -1 with e set naming the

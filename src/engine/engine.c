@@ -71,6 +71,7 @@ engine_new(struct event_base *base, struct clock *clock, struct store *st,
 	if (engine_ensure_default(eng, e) != 0)
 		goto fail;
 	engine_loop_init(eng);
+	engine_agents_init(eng);
 	return eng;
 fail:
 	engine_free(eng);
@@ -83,6 +84,7 @@ engine_free(struct engine *eng)
 	if (eng == NULL)
 		return;
 	engine_loop_clear(eng);
+	engine_agents_clear(eng);
 	free(eng->region);
 	free(eng->account);
 	free(eng);

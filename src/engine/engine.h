@@ -31,6 +31,9 @@ struct engine_config {
 	const char		*account;
 	uint64_t		 seed;
 	struct engine_timings	 timings;
+	/* Disconnections an hour of each agent by itself (0: none, the
+	 * default; docs/faults.md). */
+	double			 agent_flaps;
 };
 
 /* Defaults: a few seconds a step, one hour of retention. */
@@ -89,11 +92,20 @@ int	engine_instance_deregistered(struct engine *eng, const char *arn,
  * name or ARN (NULL: default). An instance is named by its
  * container-instance ARN, its 32-hex id, or its EC2 instance id.
  */
+/* The instance a fault names, not INACTIVE: its ARN and its cluster's
+ * name (both the caller's), or -1 with the fault's error. */
+int	engine_fault_instance_arn(struct engine *eng, const char *cluster,
+	    const char *instance, char **name, char **arn, struct err *e);
 /* The agent disconnects: agentConnected false; its tasks keep running,
  * stay counted and wait (connectivity DISCONNECTED); nothing is placed
  * there. No-op when already disconnected. */
 int	engine_fault_disconnect(struct engine *eng, const char *cluster,
 	    const char *instance, struct err *e);
+/* The same, for ms above 0: the agent comes back by itself then. A
+ * disconnection for good (engine_fault_disconnect) or any other change of
+ * the agent ends the wait. */
+int	engine_fault_disconnect_for(struct engine *eng, const char *cluster,
+	    const char *instance, int64_t ms, struct err *e);
 /* The agent is back; what happened meanwhile is reported now. */
 int	engine_fault_reconnect(struct engine *eng, const char *cluster,
 	    const char *instance, struct err *e);

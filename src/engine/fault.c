@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "agent/behaviour.h"
+#include "clock/clock.h"
 #include "engine/internal.h"
+#include "store/store-clock.h"
 #include "store/store-fault.h"
 
 #define FAULT_IMAGE_MAX	255	/* as long as an image name may be */
@@ -55,6 +57,66 @@ fault_find(struct engine *eng, const char *cluster, struct instance_row *rows,
 	return NULL;
 }
 
+int
+engine_ecsim_event(struct engine *eng, const char *detail_type,
+    const char *resource, cJSON *detail, struct err *e)
+{
+	int	ret;
+
+	ret = store_event_append(eng->st, engine_now(eng), "ecsim",
+	    detail_type, resource, detail, e);
+	cJSON_Delete(detail);
+	return ret;
+}
+
+/*
+ * The fault's own "ecsim Fault Injected" event: kind, target (an ARN, a
+ * zone, an image), the cluster's ARN when it has one, the duration in
+ * seconds for a fault that ends by itself (null: for good), and what else
+ * the fault says (more, taken; NULL: nothing).
+ */
+static int
+fault_event(struct engine *eng, const char *kind, const char *cluster,
+    const char *target, int64_t duration, cJSON *more, struct err *e)
+{
+	cJSON	*d = more != NULL ? more : cJSON_CreateObject();
+	char	*arn = NULL;
+
+	cJSON_AddStringToObject(d, "kind", kind);
+	cJSON_AddStringToObject(d, "target", target);
+	if (cluster != NULL) {
+		arn = engine_arn(eng, "cluster/%s", cluster);
+		cJSON_AddStringToObject(d, "clusterArn", arn);
+	}
+	if (duration > 0)
+		cJSON_AddNumberToObject(d, "duration",
+		    (double)duration / 1000.0);
+	else if (duration == 0)
+		cJSON_AddNullToObject(d, "duration");
+	free(arn);
+	return engine_ecsim_event(eng, "ecsim Fault Injected", target, d, e);
+}
+
+int
+engine_fault_instance_arn(struct engine *eng, const char *cluster,
+    const char *instance, char **name, char **arn, struct err *e)
+{
+	struct instance_row	*rows, *r;
+	size_t			 n;
+
+	*arn = NULL;
+	if (fault_instances(eng, cluster, name, &rows, &n, e) == 0 &&
+	    (r = fault_find(eng, *name, rows, n, instance, e)) != NULL)
+		*arn = xstrdup(r->arn);
+	instance_rows_free(rows, n);
+	if (*arn == NULL) {
+		free(*name);
+		*name = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The agent of r disconnects (connected 0) or comes back (1): one instance
  * change, then one change for each of its tasks, held or let go. Capacity
@@ -78,25 +140,45 @@ agent_set(struct engine *eng, const struct instance_row *r, int connected,
 	for (i = 0; i < n && ret == 0; i++)
 		ret = engine_task_hold(eng, &tasks[i], !connected, e);
 	task_rows_free(tasks, n);
-	/* Issue 5: the fault's own ecsim event is appended here. */
 	engine_poke(eng);
 	return ret;
 }
 
-/* Disconnects or reconnects one instance. */
+/*
+ * Disconnects one instance (for ms, or for good when ms is 0) or
+ * reconnects it (ms -1). A disconnection for a time is an outage row the
+ * agents timer ends (engine/agents.c); any other change of the agent ends
+ * the outage. kind names the fault in its event ("flap" for the agents
+ * that disconnect by themselves).
+ */
 static int
 fault_agent(struct engine *eng, const char *cluster, const char *instance,
-    int connected, struct err *e)
+    int64_t ms, const char *kind, struct err *e)
 {
 	struct instance_row	*rows, *r;
 	char			*name = NULL;
 	size_t			 n;
-	int			 ret = -1;
+	int			 ret = -1, changed;
 
-	if (fault_instances(eng, cluster, &name, &rows, &n, e) != 0)
+	if (ms < -1)
+		return err_set(e, ERR_INVALID, "A disconnection lasts for a "
+		    "time above 0 or for good.");
+	if (fault_instances(eng, cluster, &name, &rows, &n, e) != 0 ||
+	    (r = fault_find(eng, name, rows, n, instance, e)) == NULL)
 		goto out;
-	if ((r = fault_find(eng, name, rows, n, instance, e)) != NULL)
-		ret = agent_set(eng, r, connected, e);
+	changed = r->agent_connected != (ms < 0);
+	if (agent_set(eng, r, ms < 0, e) != 0)
+		goto out;
+	if (ms > 0) {
+		if (store_outage_put(eng->st, r->arn, name,
+		    engine_now(eng) + ms, e) != 0)
+			goto out;
+		engine_agents_wake(eng, engine_now(eng) + ms);
+	} else if (store_outage_delete(eng->st, r->arn, e) != 0)
+		goto out;
+	/* Asking for what already is changes nothing: no event. */
+	ret = changed || ms > 0 ? fault_event(eng, kind, name, r->arn, ms, NULL,
+	    e) : 0;
 out:
 	instance_rows_free(rows, n);
 	free(name);
@@ -107,14 +189,31 @@ int
 engine_fault_disconnect(struct engine *eng, const char *cluster,
     const char *instance, struct err *e)
 {
-	return fault_agent(eng, cluster, instance, 0, e);
+	return fault_agent(eng, cluster, instance, 0, "disconnect", e);
+}
+
+int
+engine_fault_disconnect_for(struct engine *eng, const char *cluster,
+    const char *instance, int64_t ms, struct err *e)
+{
+	if (ms <= 0)
+		return err_set(e, ERR_INVALID, "A disconnection for a time "
+		    "needs a duration above 0.");
+	return fault_agent(eng, cluster, instance, ms, "disconnect", e);
+}
+
+int
+engine_agent_flap(struct engine *eng, const char *cluster,
+    const char *instance, int64_t ms, struct err *e)
+{
+	return fault_agent(eng, cluster, instance, ms, "flap", e);
 }
 
 int
 engine_fault_reconnect(struct engine *eng, const char *cluster,
     const char *instance, struct err *e)
 {
-	return fault_agent(eng, cluster, instance, 1, e);
+	return fault_agent(eng, cluster, instance, -1, "reconnect", e);
 }
 
 /*
@@ -146,8 +245,10 @@ engine_fault_terminate(struct engine *eng, const char *cluster,
 		if (engine_task_lost(eng, &tasks[i], STOP_TERMINATION_NOTICE,
 		    reason, e) != 0)
 			goto out;
-	/* Issue 5: the fault's own ecsim event is appended here. */
 	engine_poke(eng);
+	if (store_outage_delete(eng->st, r->arn, e) != 0 ||
+	    fault_event(eng, "terminate", name, r->arn, -1, NULL, e) != 0)
+		goto out;
 	ret = 0;
 out:
 	task_rows_free(tasks, nt);
@@ -162,6 +263,7 @@ engine_fault_crash_task(struct engine *eng, const char *cluster,
     const char *task, const char *container, int exit_code, struct err *e)
 {
 	struct task_row	 t;
+	cJSON		*more;
 	char		*name = NULL;
 	int		 ret = -1, found;
 
@@ -188,7 +290,12 @@ engine_fault_crash_task(struct engine *eng, const char *cluster,
 	 * back. */
 	if (!engine_task_held(&t) && engine_tasks_advance(eng, e) != 0)
 		goto out;
-	/* Issue 5: the fault's own ecsim event is appended here. */
+	more = cJSON_CreateObject();
+	if (container != NULL)
+		cJSON_AddStringToObject(more, "container", container);
+	cJSON_AddNumberToObject(more, "exitCode", exit_code);
+	if (fault_event(eng, "crash", name, t.arn, -1, more, e) != 0)
+		goto out;
 	ret = 0;
 out:
 	task_row_clear(&t);
@@ -202,6 +309,7 @@ engine_fault_image_behaviour(struct engine *eng, const char *image,
 {
 	struct behaviour	 b;
 	struct err		 why;
+	cJSON			*more;
 	const char		*star, *p;
 
 	if (image == NULL || *image == '\0' || strlen(image) > FAULT_IMAGE_MAX)
@@ -225,8 +333,15 @@ engine_fault_image_behaviour(struct engine *eng, const char *image,
 			    why.msg);
 		}
 	}
-	/* Issue 5: the fault's own ecsim event is appended here. */
-	return store_image_behaviour_set(eng->st, image, key, value, e);
+	if (store_image_behaviour_set(eng->st, image, key, value, e) != 0)
+		return -1;
+	more = cJSON_CreateObject();
+	cJSON_AddStringToObject(more, "key", key);
+	if (value != NULL)
+		cJSON_AddStringToObject(more, "value", value);
+	else
+		cJSON_AddNullToObject(more, "value");
+	return fault_event(eng, "image", NULL, image, -1, more, e);
 }
 
 /* The value of attribute name among an instance's [{name, value}]. */
@@ -245,7 +360,8 @@ attribute_value(const cJSON *attributes, const char *name)
 	return NULL;
 }
 
-/* Every instance of the cluster in zone disconnects or reconnects. */
+/* Every instance of the cluster in zone disconnects or reconnects, each
+ * for good: a zone outage ends when the zone is up. */
 static int
 fault_zone(struct engine *eng, const char *cluster, const char *zone,
     int connected, struct err *e)
@@ -267,7 +383,8 @@ fault_zone(struct engine *eng, const char *cluster, const char *zone,
 		if (z == NULL || strcmp(z, zone) != 0)
 			continue;
 		hit++;
-		if (agent_set(eng, &rows[i], connected, e) != 0)
+		if (agent_set(eng, &rows[i], connected, e) != 0 ||
+		    store_outage_delete(eng->st, rows[i].arn, e) != 0)
 			goto out;
 	}
 	if (hit == 0) {
@@ -275,7 +392,8 @@ fault_zone(struct engine *eng, const char *cluster, const char *zone,
 		    "in availability zone %s.", name, zone);
 		goto out;
 	}
-	ret = 0;
+	ret = fault_event(eng, connected ? "zone-up" : "zone-down", name, zone,
+	    connected ? -1 : 0, NULL, e);
 out:
 	instance_rows_free(rows, n);
 	free(name);

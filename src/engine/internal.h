@@ -33,6 +33,11 @@ struct engine {
 	}			*wakes;
 	size_t			 nwakes, capwakes;
 	int64_t			 wake_min;	/* earliest at, 0 when none */
+
+	/* agents.c: outages that end, agents that flap. */
+	struct clock_timer	*agents;
+	int64_t			 flap_at;	/* next flap, or its draw */
+	int			 flap_drawn;	/* flap_at is a flap */
 };
 
 /* loop.c: the tick that advances task lifecycles and reconciles. */
@@ -40,6 +45,18 @@ void	engine_loop_init(struct engine *eng);
 void	engine_loop_clear(struct engine *eng);
 /* Arms the tick for the earliest due work (or now). */
 void	engine_schedule(struct engine *eng);
+
+/* agents.c: the timer that ends agent outages and makes agents flap;
+ * wake asks it to run at (or before) at. */
+void	engine_agents_init(struct engine *eng);
+void	engine_agents_clear(struct engine *eng);
+void	engine_agents_wake(struct engine *eng, int64_t at);
+/* fault.c: an agent disconnecting by itself for ms (its event's kind is
+ * "flap"); an ecsim-own event (source "ecsim", detail taken). */
+int	engine_agent_flap(struct engine *eng, const char *cluster,
+	    const char *instance, int64_t ms, struct err *e);
+int	engine_ecsim_event(struct engine *eng, const char *detail_type,
+	    const char *resource, cJSON *detail, struct err *e);
 
 #endif
 

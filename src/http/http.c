@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "engine/engine.h"
 #include "http/http.h"
+#include "metadata/metadata.h"
 
 struct http_server {
 	struct event_base		*base;
@@ -30,9 +31,13 @@ typedef void (*http_route_fn)(struct http_server *, struct evhttp_request *);
 static void	route_api(struct http_server *, struct evhttp_request *);
 static void	route_health(struct http_server *, struct evhttp_request *);
 static void	route_reset(struct http_server *, struct evhttp_request *);
+static void	route_control(struct http_server *, struct evhttp_request *);
+static void	route_metadata(struct http_server *, struct evhttp_request *);
+static void	route_task_uris(struct http_server *, struct evhttp_request *);
 
-/* Exact paths; the method is checked by the handler so a wrong one gets an
- * AWS-shaped answer instead of libevent's HTML page. */
+/* Exact paths, or prefixes ending in '*'; the method is checked by the
+ * handler so a wrong one gets an AWS-shaped answer instead of libevent's
+ * HTML page. */
 static const struct http_route {
 	const char	*path;
 	http_route_fn	 fn;
@@ -40,6 +45,9 @@ static const struct http_route {
 	{ "/",			route_api },
 	{ "/ecsim/health",	route_health },
 	{ "/ecsim/reset",	route_reset },
+	{ "/ecsim/faults/*",	route_control },
+	{ "/ecsim/tasks/*",	route_task_uris },
+	{ "/v4/*",		route_metadata },
 };
 
 static void
@@ -127,19 +135,103 @@ route_reset(struct http_server *h, struct evhttp_request *req)
 	cJSON_Delete(o);
 }
 
+/* POST /ecsim/faults/<name>: the control API. */
+static void
+route_control(struct http_server *h, struct evhttp_request *req)
+{
+	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
+	struct api_reply	 r;
+	const char		*uri = evhttp_request_get_uri(req);
+	char			*name;
+	size_t			 len = evbuffer_get_length(in);
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		http_send(req, 405, "application/json", NULL, "{\"message\":"
+		    "\"the control API takes POST /ecsim/faults/<name> with a "
+		    "JSON body\"}");
+		return;
+	}
+	if (len > HTTP_MAX_BODY) {
+		http_send(req, 413, "application/json", NULL,
+		    "{\"message\":\"the request body is too large\"}");
+		return;
+	}
+	name = xstrndup(uri + strlen("/ecsim/faults/"),
+	    strcspn(uri + strlen("/ecsim/faults/"), "?#"));
+	api_control(h->eng, name, (const char *)evbuffer_pullup(in, -1), len,
+	    &r);
+	free(name);
+	http_send(req, r.status, "application/json", r.request_id, r.body);
+	free(r.body);
+}
+
+static void
+send_metadata(struct evhttp_request *req, struct metadata_reply *r)
+{
+	http_send(req, r->status, r->content_type, NULL, r->body);
+	free(r->body);
+}
+
+/* GET /v4/<container id>[/task|/taskWithTags|/stats|/task/stats]. */
+static void
+route_metadata(struct http_server *h, struct evhttp_request *req)
+{
+	struct metadata_reply	 r;
+	const char		*uri = evhttp_request_get_uri(req);
+	char			*rest;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		http_send(req, 405, "text/plain", NULL, "The task metadata "
+		    "endpoint answers GET only");
+		return;
+	}
+	rest = xstrndup(uri + strlen("/v4/"), strcspn(uri + strlen("/v4/"),
+	    "?#"));
+	metadata_v4(h->eng, rest, &r);
+	free(rest);
+	send_metadata(req, &r);
+}
+
+/* GET /ecsim/tasks/<task>: where its containers' metadata is. */
+static void
+route_task_uris(struct http_server *h, struct evhttp_request *req)
+{
+	struct metadata_reply	 r;
+	const char		*uri = evhttp_request_get_uri(req), *host;
+	char			*ref, *base;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		http_send(req, 405, "application/json", NULL, "{\"message\":"
+		    "\"GET /ecsim/tasks/<task ARN or id>\"}");
+		return;
+	}
+	host = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Host");
+	base = host != NULL ? xprintf("http://%s", host) :
+	    xprintf("http://127.0.0.1:%d", h->port);
+	ref = xstrndup(uri + strlen("/ecsim/tasks/"),
+	    strcspn(uri + strlen("/ecsim/tasks/"), "?#"));
+	metadata_task_uris(h->eng, ref, base, &r);
+	free(ref);
+	free(base);
+	send_metadata(req, &r);
+}
+
 static void
 http_dispatch(struct evhttp_request *req, void *arg)
 {
 	struct http_server	*h = arg;
 	struct api_reply	 r;
-	const char		*uri = evhttp_request_get_uri(req);
+	const char		*uri = evhttp_request_get_uri(req), *p;
 	char			*path;
 	size_t			 i, n;
 
 	n = strcspn(uri, "?#");
 	path = xstrndup(uri, n);
 	for (i = 0; i < sizeof http_routes / sizeof http_routes[0]; i++) {
-		if (strcmp(http_routes[i].path, path) == 0) {
+		p = http_routes[i].path;
+		if (p[strlen(p) - 1] == '*' ? strncmp(p, path,
+		    strlen(p) - 1) == 0 : strcmp(p, path) == 0) {
 			free(path);
 			http_routes[i].fn(h, req);
 			return;

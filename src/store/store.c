@@ -291,7 +291,8 @@ store_reset(struct store *st, struct err *e)
 		"DELETE FROM task_definitions",
 		"DELETE FROM task_definition_families", "DELETE FROM tags",
 		"DELETE FROM clusters", "DELETE FROM events",
-		"DELETE FROM image_behaviours",
+		"DELETE FROM image_behaviours", "DELETE FROM clocks",
+		"DELETE FROM agent_outages",
 	};
 	size_t	i;
 

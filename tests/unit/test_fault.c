@@ -254,7 +254,8 @@ START_TEST(test_disconnect_keeps_tasks)
 	/* By EC2 instance id. */
 	ck_assert_int_eq(FAULT(engine_fault_disconnect(eng, NULL, "i-aaaa",
 	    &fe)), 0);
-	ck_assert_int_eq(store_event_count(st) - events, 2);
+	/* The instance's and the task's, and the fault's own. */
+	ck_assert_int_eq(store_event_count(st) - events, 3);
 	ci = describe_instance(a);
 	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(ci, "agentConnected")));
 	ck_assert_int_eq(num(ci, "version"), ci_version + 1);
@@ -294,7 +295,7 @@ START_TEST(test_disconnect_keeps_tasks)
 	cJSON_Delete(ci);
 	events = store_event_count(st);
 	ck_assert_int_eq(FAULT(engine_fault_reconnect(eng, NULL, a, &fe)), 0);
-	ck_assert_int_eq(store_event_count(st) - events, 2);
+	ck_assert_int_eq(store_event_count(st) - events, 3);
 	ci = describe_instance(a);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(ci, "agentConnected")));
 	ck_assert_int_eq(num(ci, "version"), ci_version + 1);
@@ -432,8 +433,9 @@ START_TEST(test_terminate_replaces_elsewhere)
 
 	ck_assert_int_eq(FAULT(engine_fault_terminate(eng, "default", "i-aaaa",
 	    &fe)), 0);
-	/* The instance deregistered, the task stopped and released it. */
-	ck_assert_int_eq(store_event_count(st) - events, 3);
+	/* The instance deregistered, the task stopped and released it; the
+	 * fault's own event. */
+	ck_assert_int_eq(store_event_count(st) - events, 4);
 	ci = describe_instance(a);
 	ck_assert_str_eq(str(ci, "status"), "INACTIVE");
 	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(ci, "agentConnected")));
