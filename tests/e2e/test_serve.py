@@ -17,8 +17,8 @@ MAIN_C = os.path.join(os.path.dirname(__file__), "..", "..", "src", "main.c")
 
 SERVE_OPTIONS = ["--listen", "--port-file", "--db", "--region",
                  "--account-id", "--instances", "--cluster", "--instance-type",
-                 "--step", "--time-scale", "--seed", "--record", "--verbose",
-                 "--help"]
+                 "--step", "--time-scale", "--seed", "--agent-flaps",
+                 "--record", "--verbose", "--help"]
 
 
 def run(*args, timeout=30):

@@ -1,0 +1,308 @@
+"""The control API under /ecsim/faults/: each fault through HTTP, what the
+ECS API shows after it, the ecsim events it appends, every bad input
+refused by name without changing anything, and agents that flap by
+themselves (on with --agent-flaps, off by default)."""
+import json
+import sqlite3
+import time
+
+FAST = ("--step", "200ms")
+
+
+def fault(ecsim, name, body):
+    """POST /ecsim/faults/<name>: (status, parsed reply)."""
+    status, headers, out = ecsim.raw(None, body, path="/ecsim/faults/" + name)
+    assert headers["content-type"] == "application/json"
+    return status, out
+
+
+def ok(ecsim, name, body):
+    status, out = fault(ecsim, name, body)
+    assert status == 200, out
+    assert out["fault"] == name
+    return out
+
+
+def outbox(ecsim, detail_type=None):
+    """The server's events from its database, oldest first, as dicts with
+    the detail plus _type and _resource."""
+    db = sqlite3.connect("file:%s?mode=ro" % ecsim.db, uri=True, timeout=10)
+    rows = db.execute("SELECT source, detail_type, resource, detail FROM "
+                      "events ORDER BY seq").fetchall()
+    db.close()
+    out = []
+    for source, dt, resource, detail in rows:
+        if detail_type is not None and dt != detail_type:
+            continue
+        d = json.loads(detail)
+        d.update(_source=source, _type=dt, _resource=resource)
+        out.append(d)
+    return out
+
+
+def faults(ecsim):
+    evs = outbox(ecsim, "ecsim Fault Injected")
+    assert all(e["_source"] == "ecsim" for e in evs)
+    return evs
+
+
+def instances(ecsim):
+    arns = ecsim.call("ListContainerInstances", {})["containerInstanceArns"]
+    return ecsim.call("DescribeContainerInstances", {
+        "containerInstances": arns})["containerInstances"]
+
+
+def instance(ecsim, arn):
+    return ecsim.call("DescribeContainerInstances", {
+        "containerInstances": [arn]})["containerInstances"][0]
+
+
+def service(ecsim, name, count):
+    ecsim.aws("register-task-definition", "--family", name,
+              "--container-definitions", json.dumps([
+                  {"name": "app", "image": "app:1", "memory": 64}]))
+    ecsim.aws("create-service", "--service-name", name, "--task-definition",
+              name, "--desired-count", str(count))
+    return ecsim.wait_for(
+        lambda: ecsim.call("DescribeServices", {"services": [name]})[
+            "services"][0]["runningCount"] == count, what="tasks running")
+
+
+def test_disconnect_reconnect_and_terminate(make_ecsim):
+    ecsim = make_ecsim(*FAST, "--instances", "2")
+    service(ecsim, "web", 2)
+    a, b = [ci["containerInstanceArn"] for ci in instances(ecsim)]
+    ec2 = instance(ecsim, a)["ec2InstanceId"]
+
+    # For good, by EC2 instance id.
+    out = ok(ecsim, "disconnect", {"containerInstance": ec2})
+    assert out["containerInstanceArn"] == a
+    assert out["agentConnected"] is False and "reconnectAt" not in out
+    ci = instance(ecsim, a)
+    assert ci["agentConnected"] is False and ci["status"] == "ACTIVE"
+    assert ci["runningTasksCount"] == 1
+    out = ok(ecsim, "reconnect", {"cluster": "default",
+                                  "containerInstance": a})
+    assert out["agentConnected"] is True
+    assert instance(ecsim, a)["agentConnected"] is True
+
+    out = ok(ecsim, "terminate", {"containerInstance": b.rsplit("/", 1)[1]})
+    assert out["containerInstanceArn"] == b and out["status"] == "INACTIVE"
+    assert instance(ecsim, b)["status"] == "INACTIVE"
+    stopped = ecsim.call("ListTasks", {"desiredStatus": "STOPPED"})["taskArns"]
+    t = ecsim.call("DescribeTasks", {"tasks": stopped})["tasks"][0]
+    assert t["stopCode"] == "TerminationNotice"
+
+    evs = faults(ecsim)
+    assert [(e["kind"], e["target"]) for e in evs] == [
+        ("disconnect", a), ("reconnect", a), ("terminate", b)]
+    assert evs[0]["duration"] is None and "duration" not in evs[1]
+    assert evs[0]["clusterArn"] == \
+        "arn:aws:ecs:us-east-1:000000000000:cluster/default"
+    # The fault's event follows the ECS events of its change.
+    types = [e["_type"] for e in outbox(ecsim)]
+    i = types.index("ecsim Fault Injected")
+    assert types[i - 1] in ("ECS Task State Change",
+                            "ECS Container Instance State Change")
+
+
+def test_disconnect_for_a_time(make_ecsim):
+    ecsim = make_ecsim(*FAST, "--instances", "1", "--time-scale", "10")
+    (ci,) = instances(ecsim)
+    a = ci["containerInstanceArn"]
+    out = ok(ecsim, "disconnect", {"containerInstance": a, "for": "20s"})
+    assert out["agentConnected"] is False
+    assert abs(out["reconnectAt"] - time.time() - 20) < 20
+    assert instance(ecsim, a)["agentConnected"] is False
+    ecsim.wait_for(lambda: instance(ecsim, a)["agentConnected"], timeout=30,
+                   what="the agent back after 20 s of engine time")
+    evs = faults(ecsim)
+    assert [e["kind"] for e in evs] == ["disconnect", "reconnect"]
+    assert evs[0]["duration"] == 20
+    # "for" as a number of seconds works the same.
+    out = ok(ecsim, "disconnect", {"containerInstance": a, "for": 1.5})
+    assert "reconnectAt" in out
+    ecsim.wait_for(lambda: instance(ecsim, a)["agentConnected"], timeout=30,
+                   what="the agent back")
+
+
+def test_crash_zone_and_image(make_ecsim):
+    ecsim = make_ecsim(*FAST, "--instances", "3")
+    service(ecsim, "web", 1)
+    (arn,) = ecsim.call("ListTasks", {})["taskArns"]
+    out = ok(ecsim, "crash", {"task": arn, "exitCode": 137})
+    assert out["exitCode"] == 137
+    t = ecsim.call("DescribeTasks", {"tasks": [arn]})["tasks"][0]
+    assert t["desiredStatus"] == "STOPPED"
+    assert t["containers"][0]["exitCode"] == 137
+
+    out = ok(ecsim, "zone-down", {"zone": "us-east-1b"})
+    assert out["agentConnected"] is False
+    down = [ci for ci in instances(ecsim) if not ci["agentConnected"]]
+    assert len(down) == 1
+    ok(ecsim, "zone-up", {"zone": "us-east-1b"})
+    assert all(ci["agentConnected"] for ci in instances(ecsim))
+
+    out = ok(ecsim, "image", {"image": "app:*", "key": "ecsim.pull",
+                              "value": "fail"})
+    assert out["value"] == "fail"
+    ok(ecsim, "image", {"image": "app:*", "key": "ecsim.pull"})
+
+    evs = faults(ecsim)
+    assert [e["kind"] for e in evs] == ["crash", "zone-down", "zone-up",
+                                        "image", "image"]
+    assert evs[0]["target"] == arn and evs[0]["exitCode"] == 137
+    assert evs[1]["target"] == "us-east-1b" and evs[1]["duration"] is None
+    assert evs[3]["key"] == "ecsim.pull" and evs[4]["value"] is None
+
+
+def test_clock_faults(make_ecsim):
+    ecsim = make_ecsim(*FAST, "--instances", "1", "--time-scale", "10")
+    (ci,) = instances(ecsim)
+    a = ci["containerInstanceArn"]
+    out = ok(ecsim, "clock/lose-sync", {"containerInstance": a,
+                                        "driftRate": 0.2})
+    assert out["resource"] == a
+    d = out["ClockDrift"]
+    assert d["ClockSynchronizationStatus"] == "NOT_SYNCHRONIZED"
+    assert 0.2 <= d["ClockErrorBound"] < 0.8
+    lost_at = d["ReferenceTimestamp"]
+    out = ok(ecsim, "clock/set-bound", {"containerInstance": a,
+                                        "bound": 2.5})
+    d = out["ClockDrift"]
+    assert d["ClockSynchronizationStatus"] == "NOT_SYNCHRONIZED"
+    assert d["ClockErrorBound"] == 2.5
+    out = ok(ecsim, "clock/restore-sync", {"containerInstance": a})
+    assert out["ClockDrift"]["ClockSynchronizationStatus"] == "SYNCHRONIZED"
+    out = ok(ecsim, "clock/set-bound", {"containerInstance": a, "bound": 0.9,
+                                        "status": "SYNCHRONIZED"})
+    assert out["ClockDrift"]["ClockErrorBound"] == 0.9
+
+    evs = outbox(ecsim, "ecsim Clock Drift Change")
+    assert [e["change"] for e in evs] == ["lose-sync", "set-bound",
+                                          "restore-sync", "set-bound"]
+    assert all(e["_source"] == "ecsim" and e["_resource"] == a
+               for e in evs)
+    assert evs[0]["driftRate"] == 0.2 and evs[0]["ReferenceTimestamp"] == \
+        lost_at
+    assert evs[1]["ClockErrorBound"] == 2.5
+
+
+BAD = [
+    # (fault, body, status, __type, words in the message)
+    ("disconnect", {}, 400, "InvalidParameterException",
+     "containerInstance is required"),
+    ("disconnect", {"containerInstance": "i-nope"}, 400,
+     "InvalidParameterException", "i-nope was not found in cluster default"),
+    ("disconnect", {"cluster": "nope", "containerInstance": "i-1"}, 400,
+     "ClusterNotFoundException", "Cluster not found"),
+    ("disconnect", {"containerInstance": "@A", "for": "soon"}, 400,
+     "InvalidParameterException", "'for' must be a duration"),
+    ("disconnect", {"containerInstance": "@A", "for": -3}, 400,
+     "InvalidParameterException", "'for' must be above 0"),
+    ("disconnect", {"containerInstance": "@A", "for": "200h"}, 400,
+     "InvalidParameterException", "at most 7 days"),
+    ("disconnect", {"containerInstanc": "@A"}, 400, "SerializationException",
+     "unknown member 'containerInstanc'"),
+    ("disconnect", {"containerInstance": 7}, 400, "SerializationException",
+     "containerInstance must be a string"),
+    ("reconnect", [], 400, "SerializationException", "must be a JSON object"),
+    ("reconnect", "{", 400, "SerializationException", "not valid JSON"),
+    ("terminate", {"containerInstance": ""}, 400,
+     "InvalidParameterException", "needs the container instance"),
+    ("crash", {"task": "0" * 32}, 400, "InvalidParameterException",
+     "was not found"),
+    ("crash", {"task": "0" * 32, "exitCode": 300}, 400,
+     "InvalidParameterException", "between 0 and 255"),
+    ("zone-down", {"zone": "us-east-1z"}, 400, "InvalidParameterException",
+     "No container instance of cluster default is in availability zone"),
+    ("image", {"image": "app", "key": "ecsim.pull", "value": "maybe"}, 400,
+     "InvalidParameterException", "Invalid behaviour override"),
+    ("clock/lose-sync", {}, 400, "InvalidParameterException", "not neither"),
+    ("clock/lose-sync", {"containerInstance": "@A", "task": "x"}, 400,
+     "InvalidParameterException", "not both"),
+    ("clock/lose-sync", {"containerInstance": "@A", "driftRate": "fast"}, 400,
+     "SerializationException", "driftRate must be a number"),
+    ("clock/lose-sync", {"containerInstance": "@A", "driftRate": -1}, 400,
+     "InvalidParameterException", "drift rate must be"),
+    ("clock/set-bound", {"containerInstance": "@A"}, 400,
+     "InvalidParameterException", "bound is required"),
+    ("clock/set-bound", {"containerInstance": "@A", "bound": -1}, 400,
+     "InvalidParameterException", "error bound must be"),
+    ("clock/set-bound", {"containerInstance": "@A", "bound": 1,
+                         "status": "LOST"}, 400, "InvalidParameterException",
+     "status"),
+    ("clock/restore-sync", {"task": "0" * 32}, 400,
+     "InvalidParameterException", "was not found"),
+    ("explode", {}, 404, "UnknownOperationException", "no fault 'explode'"),
+]
+
+
+def test_bad_input_is_refused_and_changes_nothing(make_ecsim):
+    ecsim = make_ecsim(*FAST, "--instances", "1")
+    (ci,) = instances(ecsim)
+    a = ci["containerInstanceArn"]
+    before = len(outbox(ecsim))
+    for name, body, status, etype, words in BAD:
+        if isinstance(body, dict):
+            body = {k: (a if v == "@A" else v) for k, v in body.items()}
+        got, out = fault(ecsim, name, body)
+        assert got == status, (name, body, out)
+        assert out["__type"] == etype, (name, body, out)
+        assert words in out["message"], (name, body, out)
+    # A wrong method is named too.
+    status, _, out = ecsim.raw(None, method="GET",
+                               path="/ecsim/faults/disconnect")
+    assert status == 405 and "POST" in out["message"]
+    # Nothing changed: no event, the agent connected, the clock in sync.
+    assert len(outbox(ecsim)) == before
+    ci = instance(ecsim, a)
+    assert ci["agentConnected"] is True and ci["version"] == 1
+    assert ecsim.call("ListTasks", {})["taskArns"] == []
+    # The old endpoints still answer.
+    status, _, out = ecsim.raw(None, method="GET", path="/ecsim/health")
+    assert status == 200 and out["status"] == "ok"
+
+
+def test_agents_flap_when_asked(make_ecsim):
+    ecsim = make_ecsim(*FAST, "--instances", "3", "--agent-flaps", "120",
+                       "--time-scale", "20")
+    service(ecsim, "web", 3)
+    tasks = set(ecsim.call("ListTasks", {})["taskArns"])
+
+    def flapped():
+        evs = faults(ecsim)
+        flaps = [e for e in evs if e["kind"] == "flap"]
+        back = [e for e in evs if e["kind"] == "reconnect"]
+        return len(flaps) >= 3 and len(back) >= 3 and evs
+    evs = ecsim.wait_for(flapped, timeout=60, what="three flaps and returns")
+    arns = {ci["containerInstanceArn"] for ci in instances(ecsim)}
+    for e in evs:
+        assert e["target"] in arns
+        if e["kind"] == "flap":
+            assert 2 <= e["duration"] <= 10
+    # Each flap shows as ECS shows a disconnection: the instance's event
+    # with agentConnected false, then true.
+    seen = [(e["_resource"], e["agentConnected"]) for e in
+            outbox(ecsim, "ECS Container Instance State Change")]
+    first = evs[0]["target"]
+    mine = [c for r, c in seen if r == first]
+    assert False in mine and mine[mine.index(False) + 1:].count(True) >= 1
+    # Tasks kept running through it all, counted.
+    assert set(ecsim.call("ListTasks", {})["taskArns"]) == tasks
+    assert ecsim.call("ListTasks", {"desiredStatus": "STOPPED"})[
+        "taskArns"] == []
+    assert ecsim.call("DescribeServices", {"services": ["web"]})[
+        "services"][0]["runningCount"] == 3
+
+
+def test_agents_do_not_flap_by_default(make_ecsim):
+    ecsim = make_ecsim(*FAST, "--instances", "3", "--time-scale", "1000")
+    start = ecsim.call("DescribeClusters", {})
+    # Half an hour of engine time at least: several flaps an hour for
+    # each of three agents would show.
+    time.sleep(2)
+    assert faults(ecsim) == []
+    assert all(ci["agentConnected"] and ci["version"] == 1
+               for ci in instances(ecsim))
+    assert start["clusters"][0]["registeredContainerInstancesCount"] == 3
