@@ -151,6 +151,25 @@ int	engine_service_update(struct engine *eng, struct service_row *s,
 int	engine_service_needs_deployment(const cJSON *before, const cJSON *after);
 int	engine_service_delete(struct engine *eng, struct service_row *s,
 	    struct err *e);
+/*
+ * A service's bounds as its scheduler sees them now: desired, the lower
+ * bound and the healthy tasks that count toward it (engine/service.c's
+ * view of each task), the upper bound and the live tasks (desired RUNNING,
+ * not past RUNNING), whether a deployment is IN_PROGRESS and whether the
+ * service is ACTIVE. For the scenario invariants; it changes nothing.
+ */
+struct engine_floor {
+	int64_t	desired;
+	int64_t	lower;
+	int64_t	upper;
+	int64_t	healthy;
+	int64_t	live;
+	int	deploying;
+	int	active;
+	int	daemon;
+};
+int	engine_service_floor(struct engine *eng, const char *service_arn,
+	    struct engine_floor *out, struct err *e);
 cJSON	*engine_task_describe(struct engine *eng, const struct task_row *t,
 	    int with_tags);
 int	engine_task_stop_user(struct engine *eng, struct task_row *t,

@@ -541,6 +541,7 @@ struct pass {
 	struct deploy_instance	*di;
 	struct deploy_state	 state;
 	int64_t			 now;
+	int			 look_only;	/* engine_service_floor */
 };
 
 static void
@@ -719,14 +720,14 @@ view_tasks(struct pass *p)
 		if (strcmp(t->health, "UNHEALTHY") == 0) {
 			if (p->now >= started + grace)
 				d->unhealthy = 1;
-			else
+			else if (!p->look_only)
 				engine_wake_service(p->eng, p->s->arn,
 				    started + grace);
 		} else if (health_checked(p, seen, &nseen, t->task_definition))
 			d->healthy = strcmp(t->health, "HEALTHY") == 0;
 		else if (p->now >= started + DEPLOY_HEALTHY_AFTER)
 			d->healthy = 1;
-		else
+		else if (!p->look_only)
 			engine_wake_service(p->eng, p->s->arn, started +
 			    DEPLOY_HEALTHY_AFTER);
 	}
@@ -810,8 +811,10 @@ scale_in_order(struct pass *p, struct err *e)
 	return ret;
 }
 
+/* Reads the service's tasks and deployments and works out each task's
+ * view and the bounds' inputs. */
 static int
-pass_load(struct pass *p, struct err *e)
+pass_read(struct pass *p, struct err *e)
 {
 	const cJSON	*dc = cJSON_GetObjectItem(p->s->doc,
 			    "deploymentConfiguration");
@@ -835,7 +838,63 @@ pass_load(struct pass *p, struct err *e)
 	    "minimumHealthyPercent", p->daemon ? 0 : 100);
 	p->state.desired = p->daemon ? deploy_daemon_desired(&p->state) :
 	    p->s->desired_count;
+	return 0;
+}
+
+static int
+pass_load(struct pass *p, struct err *e)
+{
+	if (pass_read(p, e) != 0)
+		return -1;
 	return scale_in_order(p, e);
+}
+
+/*
+ * The lower bound as the scheduler sees it now, from the same reading a
+ * pass makes, without asking for wakes (looking must not change what the
+ * scheduler does next).
+ */
+int
+engine_service_floor(struct engine *eng, const char *service_arn,
+    struct engine_floor *out, struct err *e)
+{
+	struct service_row	 s;
+	struct deploy_bounds	 b;
+	struct pass		 p;
+	size_t			 i;
+	int			 found, ret = -1;
+
+	memset(out, 0, sizeof *out);
+	if ((found = store_service_get(eng->st, NULL, service_arn, &s,
+	    e)) <= 0)
+		return found < 0 ? -1 : err_set(e, ERR_SERVICE_NOT_FOUND,
+		    "there is no service %s", service_arn);
+	memset(&p, 0, sizeof p);
+	p.eng = eng;
+	p.s = &s;
+	p.look_only = 1;
+	if (pass_read(&p, e) != 0)
+		goto out;
+	deploy_bounds(p.state.desired, p.state.maximum_percent,
+	    p.state.minimum_healthy_percent, &b);
+	out->desired = p.state.desired;
+	out->lower = b.lower;
+	out->upper = b.upper;
+	out->daemon = p.daemon;
+	for (i = 0; i < p.nt; i++) {
+		out->healthy += p.dt[i].healthy;
+		out->live += !p.tasks[i].desired_stopped &&
+		    p.tasks[i].last_status <= TASK_RUNNING;
+	}
+	for (i = 0; i < p.nd; i++)
+		if (strcmp(p.deps[i].rollout_state, "IN_PROGRESS") == 0)
+			out->deploying = 1;
+	out->active = strcmp(s.status, "ACTIVE") == 0;
+	ret = 0;
+out:
+	pass_clear(&p);
+	service_row_clear(&s);
+	return ret;
 }
 
 /*

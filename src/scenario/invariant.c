@@ -12,20 +12,110 @@
 #include "engine/engine.h"
 #include "scenario/internal.h"
 
+/*
+ * An open-addressing table on a string key: elements of elem bytes, each
+ * beginning with its key (a char * the table owns). Keys stay where they
+ * are when the table grows, so a key can stand for its element.
+ */
+struct table {
+	char	*slots;
+	size_t	 elem, nslots, used;
+};
+
+static void
+table_init(struct table *tb, size_t elem)
+{
+	tb->elem = elem;
+	tb->nslots = 256;
+	tb->used = 0;
+	tb->slots = xcalloc(tb->nslots, elem);
+}
+
+static void *
+table_slot(const struct table *tb, size_t i)
+{
+	return tb->slots + i * tb->elem;
+}
+
+static const char *
+slot_key(const struct table *tb, size_t i)
+{
+	return *(char **)table_slot(tb, i);
+}
+
+/* The element of key; *fresh says it was not there before. */
+static void *
+table_get(struct table *tb, const char *key, int *fresh)
+{
+	char	*old, *k;
+	size_t	 i, j, n;
+
+	if ((tb->used + 1) * 2 > tb->nslots) {
+		old = tb->slots;
+		n = tb->nslots;
+		tb->nslots *= 2;
+		tb->slots = xcalloc(tb->nslots, tb->elem);
+		for (i = 0; i < n; i++) {
+			if (*(char **)(old + i * tb->elem) == NULL)
+				continue;
+			j = str_hash(*(char **)(old + i * tb->elem)) &
+			    (tb->nslots - 1);
+			while (slot_key(tb, j) != NULL)
+				j = (j + 1) & (tb->nslots - 1);
+			memcpy(table_slot(tb, j), old + i * tb->elem, tb->elem);
+		}
+		free(old);
+	}
+	i = str_hash(key) & (tb->nslots - 1);
+	while (slot_key(tb, i) != NULL) {
+		if (strcmp(slot_key(tb, i), key) == 0) {
+			*fresh = 0;
+			return table_slot(tb, i);
+		}
+		i = (i + 1) & (tb->nslots - 1);
+	}
+	tb->used++;
+	k = xstrdup(key);
+	memcpy(table_slot(tb, i), &k, sizeof k);
+	*fresh = 1;
+	return table_slot(tb, i);
+}
+
 /* What the events so far said about one task or instance. */
 struct track {
-	char	*arn;
-	int64_t	 version;
-	int	 status;		/* enum task_status */
-	char	*instance;		/* container instance, or NULL */
-	int	 desired_stopped;
+	char		*arn;
+	int64_t		 version;
+	int		 status;	/* enum task_status */
+	char		*instance;	/* container instance, or NULL */
+	int		 desired_stopped;
+	/* A service's task: */
+	const char	*service;	/* its ARN, a key of sc_inv.services */
+	int		 ran;		/* was RUNNING */
+	int		 unhealthy;	/* healthStatus UNHEALTHY */
+	int		 lost;		/* counted in its service's lost */
+};
+
+/* What the floor invariant keeps of a REPLICA service. */
+struct svc {
+	char		*arn;
+	unsigned	 mark;		/* the check that last named it */
+	int		 deploying;	/* at the last look */
+	/* While deploying: the lower bound the scheduler has reached since
+	 * the deployment began (or its healthy tasks were last at the
+	 * bound), at most the bound; and the tasks lost on their own since. */
+	int64_t		 reached;
+	int64_t		 lost;
 };
 
 struct sc_inv {
 	unsigned	 off;
 	int64_t		 last_seq;
-	struct track	*slots;		/* open addressing on the ARN */
-	size_t		 nslots, used;
+	struct table	 tracks;	/* struct track, on the ARN */
+	struct table	 services;	/* struct svc, on the ARN */
+	unsigned	 mark;		/* one a check */
+	/* What this check's events name, keys of services. */
+	const char	**named;
+	size_t		 nnamed, capnamed;
 };
 
 struct sc_inv *
@@ -34,63 +124,108 @@ sc_inv_new(unsigned off)
 	struct sc_inv	*v = xcalloc(1, sizeof *v);
 
 	v->off = off;
-	v->nslots = 256;
-	v->slots = xcalloc(v->nslots, sizeof *v->slots);
+	table_init(&v->tracks, sizeof(struct track));
+	table_init(&v->services, sizeof(struct svc));
 	return v;
 }
 
 void
 sc_inv_free(struct sc_inv *v)
 {
-	size_t	i;
+	struct track	*t;
+	size_t		 i;
 
 	if (v == NULL)
 		return;
-	for (i = 0; i < v->nslots; i++) {
-		free(v->slots[i].arn);
-		free(v->slots[i].instance);
+	for (i = 0; i < v->tracks.nslots; i++) {
+		t = table_slot(&v->tracks, i);
+		free(t->arn);
+		free(t->instance);
 	}
-	free(v->slots);
+	for (i = 0; i < v->services.nslots; i++)
+		free(((struct svc *)table_slot(&v->services, i))->arn);
+	free(v->tracks.slots);
+	free(v->services.slots);
+	free(v->named);
 	free(v);
 }
 
-/* The track of arn; *fresh says it was not seen before. */
-static struct track *
-track_of(struct sc_inv *v, const char *arn, int *fresh)
+/* The state of service arn, named by this check's events. */
+static struct svc *
+name_service(struct sc_inv *v, const char *arn)
 {
-	struct track	*old;
-	size_t		 i, n;
+	struct svc	*sv;
+	int		 fresh;
 
-	if ((v->used + 1) * 2 > v->nslots) {
-		old = v->slots;
-		n = v->nslots;
-		v->nslots *= 2;
-		v->slots = xcalloc(v->nslots, sizeof *v->slots);
-		for (i = 0; i < n; i++) {
-			struct track	*t;
-			size_t		 j;
+	sv = table_get(&v->services, arn, &fresh);
+	if (sv->mark != v->mark) {
+		sv->mark = v->mark;
+		v->named = xgrow(v->named, v->nnamed, &v->capnamed,
+		    sizeof *v->named);
+		v->named[v->nnamed++] = sv->arn;
+	}
+	return sv;
+}
 
-			if (old[i].arn == NULL)
-				continue;
-			j = str_hash(old[i].arn) & (v->nslots - 1);
-			while ((t = &v->slots[j])->arn != NULL)
-				j = (j + 1) & (v->nslots - 1);
-			*t = old[i];
-		}
-		free(old);
+/* The ARN of the service a task (arn) of group service:name belongs to:
+ * arn:...:task/CLUSTER/ID gives arn:...:service/CLUSTER/NAME. */
+static char *
+task_service(const char *arn, const char *group)
+{
+	const char	*p = strstr(arn, ":task/"), *slash = strrchr(arn, '/');
+
+	if (group == NULL || !str_has_prefix(group, "service:") || p == NULL ||
+	    slash < p + 6)
+		return NULL;
+	return xprintf("%.*s:service/%.*s/%s", (int)(p - arn), arn,
+	    (int)(slash - (p + 6)), p + 6, group + 8);
+}
+
+/*
+ * A task of a service that stopped or failed its health checks on its own
+ * (crashed, failed to start, lost with its instance, stopped by a user,
+ * stopped for failing its health checks) counts once, if it ever ran, as
+ * lost to its service: the lower bound does not hold the scheduler to it.
+ * A task that comes back HEALTHY may be lost again.
+ */
+static void
+count_lost(struct sc_inv *v, struct track *t, const struct store_event *ev,
+    int newly_stopped)
+{
+	const cJSON	*d = ev->detail;
+	const char	*health, *code, *reason;
+	char		*svc;
+	struct svc	*sv;
+	int		 fresh, own;
+
+	if (t->service == NULL) {
+		if ((svc = task_service(ev->resource, cJSON_GetStringValue(
+		    cJSON_GetObjectItem(d, "group")))) == NULL)
+			return;
+		sv = table_get(&v->services, svc, &fresh);
+		free(svc);
+		t->service = sv->arn;
 	}
-	i = str_hash(arn) & (v->nslots - 1);
-	while (v->slots[i].arn != NULL) {
-		if (strcmp(v->slots[i].arn, arn) == 0) {
-			*fresh = 0;
-			return &v->slots[i];
-		}
-		i = (i + 1) & (v->nslots - 1);
+	sv = name_service(v, t->service);
+	t->ran |= t->status == TASK_RUNNING;
+	health = cJSON_GetStringValue(cJSON_GetObjectItem(d, "healthStatus"));
+	code = cJSON_GetStringValue(cJSON_GetObjectItem(d, "stopCode"));
+	reason = cJSON_GetStringValue(cJSON_GetObjectItem(d, "stoppedReason"));
+	own = newly_stopped && ((code != NULL &&
+	    strcmp(code, "ServiceSchedulerInitiated") != 0) || (reason != NULL &&
+	    strcmp(reason, "Task failed container health checks") == 0));
+	if (health != NULL && strcmp(health, "UNHEALTHY") == 0) {
+		own |= !t->unhealthy && !t->desired_stopped;
+		t->unhealthy = 1;
+	} else if (health != NULL && strcmp(health, "HEALTHY") == 0) {
+		t->unhealthy = 0;
+		if (!t->desired_stopped)
+			t->lost = 0;
 	}
-	v->used++;
-	v->slots[i].arn = xstrdup(arn);
-	*fresh = 1;
-	return &v->slots[i];
+	if (own && t->ran && !t->lost) {
+		t->lost = 1;
+		sv->lost++;
+	}
 }
 
 static int	broken(struct sc_inv *, enum sc_invariant, char **,
@@ -121,7 +256,7 @@ check_event(struct sc_inv *v, const struct store_event *ev, char **broke)
 	const cJSON	*d = ev->detail;
 	const char	*inst, *desired;
 	int64_t		 version;
-	int		 fresh, status;
+	int		 fresh, status, stopped;
 
 	if (ev->seq != v->last_seq + 1 && broken(v, INV_OUTBOX, broke,
 	    "event %lld follows event %lld", (long long)ev->seq,
@@ -129,9 +264,13 @@ check_event(struct sc_inv *v, const struct store_event *ev, char **broke)
 		return -1;
 	v->last_seq = ev->seq;
 	if (strcmp(ev->detail_type, "ECS Task State Change") != 0 &&
-	    strcmp(ev->detail_type, "ECS Container Instance State Change") != 0)
+	    strcmp(ev->detail_type, "ECS Container Instance State Change") != 0) {
+		/* Service actions and deployment changes name their service. */
+		if (strstr(ev->resource, ":service/") != NULL)
+			name_service(v, ev->resource);
 		return 0;
-	t = track_of(v, ev->resource, &fresh);
+	}
+	t = table_get(&v->tracks, ev->resource, &fresh);
 	version = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(d,
 	    "version"));
 	if (version != (fresh ? 1 : t->version + 1) && broken(v,
@@ -157,7 +296,9 @@ check_event(struct sc_inv *v, const struct store_event *ev, char **broke)
 	    broke, "task %s wanted %s after STOPPED", ev->resource,
 	    desired) != 0)
 		return -1;
-	t->desired_stopped = desired != NULL && strcmp(desired, "STOPPED") == 0;
+	stopped = desired != NULL && strcmp(desired, "STOPPED") == 0;
+	count_lost(v, t, ev, stopped && !t->desired_stopped);
+	t->desired_stopped = stopped;
 
 	inst = cJSON_GetStringValue(cJSON_GetObjectItem(d,
 	    "containerInstanceArn"));
@@ -282,62 +423,75 @@ out:
 	return ret;
 }
 
-/* During a rollout, tasks meant to run that are not past RUNNING stay at
- * or under floor(desired × maximumPercent / 100). */
+/*
+ * A REPLICA service its events named, while a deployment is in progress.
+ * deployment-bounds: its tasks meant to run that are not past RUNNING stay
+ * at or under the upper bound, floor(desired × maximumPercent / 100).
+ * deployment-floor: the scheduler stops no healthy task (as it counts
+ * them) that would take them below the lower bound, ceil(desired ×
+ * minimumHealthyPercent / 100), or below what they had reached toward it;
+ * tasks lost on their own since then are not its doing.
+ */
+static int
+check_service(struct sc_inv *v, struct sc_run *r, struct svc *sv,
+    char **broke)
+{
+	struct engine_floor	 f;
+	struct err		 e;
+	const char		*name = strrchr(sv->arn, '/') + 1;
+	int64_t			 need;
+
+	if (engine_service_floor(r->eng, sv->arn, &f, &e) != 0) {
+		if (e.code == ERR_SERVICE_NOT_FOUND)
+			return 0;
+		return broken(v, INV_DEPLOYMENT_BOUNDS, broke, "cannot read "
+		    "service %s: %s", name, e.msg);
+	}
+	if (!f.deploying || f.daemon) {
+		sv->deploying = 0;
+		return 0;
+	}
+	if (f.live > f.upper && broken(v, INV_DEPLOYMENT_BOUNDS, broke,
+	    "service %s has %lld tasks RUNNING or PENDING during a "
+	    "deployment, above its upper bound of %lld", name,
+	    (long long)f.live, (long long)f.upper) != 0)
+		return -1;
+	if (!f.active)
+		return 0;
+	if (!sv->deploying) {
+		sv->deploying = 1;
+		sv->lost = 0;
+		sv->reached = f.healthy < f.lower ? f.healthy : f.lower;
+		return 0;
+	}
+	need = sv->reached < f.lower ? sv->reached : f.lower;
+	if (f.healthy + sv->lost < need && broken(v, INV_DEPLOYMENT_FLOOR,
+	    broke, "service %s has %lld healthy tasks during a deployment, "
+	    "below %s of %lld (%lld more were lost on their own)", name,
+	    (long long)f.healthy, need < f.lower ? "the healthy tasks it had "
+	    "reached toward its lower bound" : "its lower bound",
+	    (long long)need, (long long)sv->lost) != 0)
+		return -1;
+	if (f.healthy >= f.lower) {
+		sv->lost = 0;
+		sv->reached = f.lower;
+	} else if (f.healthy + sv->lost > sv->reached)
+		sv->reached = f.healthy + sv->lost < f.lower ?
+		    f.healthy + sv->lost : f.lower;
+	return 0;
+}
+
 static int
 check_services(struct sc_inv *v, struct sc_run *r, char **broke)
 {
-	struct store		*st = engine_store(r->eng);
-	struct service_row	*s = NULL;
-	struct deployment_row	*d = NULL;
-	struct task_row		*t = NULL;
-	struct err		 e;
-	const cJSON		*max;
-	size_t			 ns = 0, nd = 0, nt = 0, i, j;
-	int64_t			 upper, live;
-	int			 ret = 0, rolling;
+	int	 fresh;
+	size_t	 i;
 
-	if (store_service_live(st, &s, &ns, &e) != 0)
-		return broken(v, INV_DEPLOYMENT_BOUNDS, broke, "cannot read "
-		    "the services: %s", e.msg);
-	for (i = 0; i < ns && ret == 0; i++) {
-		if (strcmp(s[i].scheduling_strategy, "REPLICA") != 0)
-			continue;
-		if (store_deployment_list(st, s[i].arn, &d, &nd, &e) != 0) {
-			ret = broken(v, INV_DEPLOYMENT_BOUNDS, broke, "cannot "
-			    "read deployments: %s", e.msg);
-			break;
-		}
-		rolling = 0;
-		for (j = 0; j < nd; j++)
-			rolling |= strcmp(d[j].rollout_state, "IN_PROGRESS") == 0;
-		deployment_rows_free(d, nd);
-		d = NULL;
-		if (!rolling)
-			continue;
-		max = cJSON_GetObjectItem(cJSON_GetObjectItem(s[i].doc,
-		    "deploymentConfiguration"), "maximumPercent");
-		upper = s[i].desired_count * (cJSON_IsNumber(max) ?
-		    (int64_t)max->valuedouble : 200) / 100;
-		if (store_task_of_service(st, s[i].arn, &t, &nt, &e) != 0) {
-			ret = broken(v, INV_DEPLOYMENT_BOUNDS, broke, "cannot "
-			    "read tasks: %s", e.msg);
-			break;
-		}
-		live = 0;
-		for (j = 0; j < nt; j++)
-			live += !t[j].desired_stopped &&
-			    t[j].last_status <= TASK_RUNNING;
-		task_rows_free(t, nt);
-		t = NULL;
-		if (live > upper)
-			ret = broken(v, INV_DEPLOYMENT_BOUNDS, broke, "service "
-			    "%s has %lld tasks RUNNING or PENDING during a "
-			    "deployment, above its upper bound of %lld",
-			    s[i].name, (long long)live, (long long)upper);
-	}
-	service_rows_free(s, ns);
-	return ret;
+	for (i = 0; i < v->nnamed; i++)
+		if (check_service(v, r, table_get(&v->services, v->named[i],
+		    &fresh), broke) != 0)
+			return -1;
+	return 0;
 }
 
 int
@@ -346,6 +500,8 @@ sc_inv_check(struct sc_inv *v, struct sc_run *r, const struct store_event *ev,
 {
 	size_t	i;
 
+	v->mark++;
+	v->nnamed = 0;
 	for (i = 0; i < n; i++)
 		if (check_event(v, &ev[i], broke) != 0)
 			return -1;

@@ -16,7 +16,8 @@
 
 const char *const sc_invariant_names[INV_COUNT] = {
 	"one-instance", "resources", "ports", "status-forward",
-	"desired-status", "deployment-bounds", "versions", "outbox",
+	"desired-status", "deployment-bounds", "deployment-floor", "versions",
+	"outbox",
 };
 
 struct ld {

@@ -57,7 +57,7 @@ def test_shipped_scenarios_pass():
         assert "  FAIL  " not in r.stdout
         assert "invariants held after every tick: one-instance resources " \
             "ports status-forward desired-status deployment-bounds " \
-            "versions outbox" in r.stdout
+            "deployment-floor versions outbox" in r.stdout
 
 
 def test_summary_lists_each_expectation(tmp_path):

@@ -175,7 +175,7 @@ START_TEST(test_invariant_errors)
 	load_fails("name: x\ninvariants:\n  off: {speed: fast}\n", "3:9: "
 	    "expected an invariant name, one of: one-instance, resources, "
 	    "ports, status-forward, desired-status, deployment-bounds, "
-	    "versions, outbox");
+	    "deployment-floor, versions, outbox");
 	load_fails("name: x\ninvariants:\n  off: {ports: \"\"}\n", "3:16: "
 	    "expected the reason ports is off (a sentence)");
 }
