@@ -221,6 +221,15 @@ api_error_reply(struct engine *eng, int status, const char *type,
 }
 
 void
+api_ok_reply(struct engine *eng, cJSON *resp, struct api_reply *reply)
+{
+	engine_request_id(eng, reply->request_id);
+	reply->status = 200;
+	reply->body = cJSON_PrintUnformatted(resp);
+	cJSON_Delete(resp);
+}
+
+void
 api_err_reply(struct engine *eng, const struct err *e, struct api_reply *reply)
 {
 	const char	*type = "ServerException";
@@ -324,11 +333,8 @@ api_handle(struct engine *eng, const char *target, const char *body,
 		goto fail;
 	if (api_hook != NULL)
 		api_hook(api_hook_arg, op->name, req, now, NULL);
-	engine_request_id(eng, reply->request_id);
-	reply->status = 200;
-	reply->body = cJSON_PrintUnformatted(resp);
+	api_ok_reply(eng, resp, reply);
 	cJSON_Delete(req);
-	cJSON_Delete(resp);
 	return;
 fail:
 	if (e.code == ERR_INTERNAL)

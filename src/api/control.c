@@ -347,11 +347,8 @@ api_control(struct engine *eng, const char *name, const char *body,
 	    api_run(eng, op->fn, req, resp, &now, &e) != 0)
 		goto fail;
 	cJSON_AddStringToObject(resp, "fault", op->name);
-	engine_request_id(eng, reply->request_id);
-	reply->status = 200;
-	reply->body = cJSON_PrintUnformatted(resp);
+	api_ok_reply(eng, resp, reply);
 	cJSON_Delete(req);
-	cJSON_Delete(resp);
 	return;
 fail:
 	if (e.code == ERR_INTERNAL)

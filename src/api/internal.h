@@ -35,6 +35,8 @@ cJSON	*api_parse_body(const char *body, size_t len, struct err *e);
  * set); *now is the engine time it ran at. */
 int	api_run(struct engine *eng, api_fn fn, const cJSON *req, cJSON *resp,
 	    int64_t *now, struct err *e);
+/* A 200 reply with resp (taken) as its body and a request id. */
+void	api_ok_reply(struct engine *eng, cJSON *resp, struct api_reply *reply);
 /* The AWS-shaped error reply for e (its __type and status). */
 void	api_err_reply(struct engine *eng, const struct err *e,
 	    struct api_reply *reply);

@@ -101,4 +101,54 @@ call_free(const char *op, const char *body)
 	cJSON_Delete(call(op, body));
 }
 
+/*
+ * One engine command in its own transaction, as a front end runs it:
+ * (fixture_tx_begin(&e), fixture_tx_end(call)) is call's result, committed
+ * when 0 and rolled back otherwise, with e cleared before.
+ */
+FIXTURE_FN int
+fixture_tx_begin(struct err *e)
+{
+	err_clear(e);
+	ck_assert_int_eq(store_begin(st, e), 0);
+	return 0;
+}
+
+FIXTURE_FN int
+fixture_tx_end(int rc)
+{
+	struct err	e;
+
+	if (rc == 0) {
+		ck_assert_int_eq(store_commit(st, &e), 0);
+		engine_after_commit(eng);
+	} else {
+		store_rollback(st);
+		engine_after_rollback(eng);
+	}
+	return rc;
+}
+
+/* Registers an instance with EC2 id ec2 in zone, 2 vCPU and 1 GiB; its ARN
+ * is copied into arn (256 bytes) when arn is not NULL. */
+FIXTURE_FN void
+fixture_instance(const char *ec2, const char *zone, char *arn)
+{
+	char	 body[512];
+	cJSON	*r;
+
+	snprintf(body, sizeof body, "{\"instanceIdentityDocument\":"
+	    "\"{\\\"instanceId\\\":\\\"%s\\\",\\\"availabilityZone\\\":"
+	    "\\\"%s\\\"}\",\"totalResources\":["
+	    "{\"name\":\"CPU\",\"type\":\"INTEGER\",\"integerValue\":2048},"
+	    "{\"name\":\"MEMORY\",\"type\":\"INTEGER\",\"integerValue\":1024}]}",
+	    ec2, zone);
+	r = call("RegisterContainerInstance", body);
+	if (arn != NULL)
+		snprintf(arn, 256, "%s", cJSON_GetStringValue(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(r,
+		    "containerInstance"), "containerInstanceArn")));
+	cJSON_Delete(r);
+}
+
 #endif

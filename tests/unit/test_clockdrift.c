@@ -15,50 +15,7 @@
 
 static struct err	fe;
 
-static int
-tx_end(int rc)
-{
-	struct err	e;
-
-	if (rc == 0) {
-		ck_assert_int_eq(store_commit(st, &e), 0);
-		engine_after_commit(eng);
-	} else {
-		store_rollback(st);
-		engine_after_rollback(eng);
-	}
-	return rc;
-}
-
-static int
-tx_begin(void)
-{
-	err_clear(&fe);
-	ck_assert_int_eq(store_begin(st, &fe), 0);
-	return 0;
-}
-
-#define FAULT(call)	(tx_begin(), tx_end(call))
-
-/* Registers a 2-vCPU instance with EC2 id ec2; its ARN into arn (256). */
-static void
-instance(const char *ec2, char *arn)
-{
-	char	 body[512];
-	cJSON	*r;
-
-	snprintf(body, sizeof body, "{\"instanceIdentityDocument\":"
-	    "\"{\\\"instanceId\\\":\\\"%s\\\",\\\"availabilityZone\\\":"
-	    "\\\"us-east-1a\\\"}\",\"totalResources\":["
-	    "{\"name\":\"CPU\",\"type\":\"INTEGER\",\"integerValue\":2048},"
-	    "{\"name\":\"MEMORY\",\"type\":\"INTEGER\",\"integerValue\":1024}]}",
-	    ec2);
-	r = call("RegisterContainerInstance", body);
-	snprintf(arn, 256, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(
-	    cJSON_GetObjectItem(r, "containerInstance"),
-	    "containerInstanceArn")));
-	cJSON_Delete(r);
-}
+#define FAULT(call)	(fixture_tx_begin(&fe), fixture_tx_end(call))
 
 /* The events of detail type dt from the outbox, oldest first. */
 static cJSON *
@@ -182,7 +139,7 @@ START_TEST(test_clock_faults)
 	cJSON			*ev;
 	double			 lost;
 
-	instance("i-0aaa", a);
+	fixture_instance("i-0aaa", "us-east-1a", a);
 	ck_assert_int_eq(engine_clock_read(eng, a, &before, &fe), 0);
 	ck_assert_int_eq(before.synchronized, 1);
 	/* Reading never draws from the engine's PRNG. */
@@ -252,7 +209,7 @@ START_TEST(test_clock_fault_errors)
 	cJSON			*r;
 	int64_t			events;
 
-	instance("i-0bbb", a);
+	fixture_instance("i-0bbb", "us-east-1a", a);
 	call_free("RegisterTaskDefinition", "{\"family\":\"web\","
 	    "\"containerDefinitions\":[{\"name\":\"app\",\"image\":\"nginx\","
 	    "\"memory\":128}]}");
@@ -315,7 +272,7 @@ START_TEST(test_disconnect_for_a_time)
 	char	 a[256];
 	cJSON	*ev;
 
-	instance("i-0ccc", a);
+	fixture_instance("i-0ccc", "us-east-1a", a);
 	ck_assert_int_eq(FAULT(engine_fault_disconnect_for(eng, NULL, "i-0ccc",
 	    30 * SEC, &fe)), 0);
 	ck_assert_int_eq(connected(a), 0);
@@ -383,9 +340,9 @@ flap_run(uint64_t seed, int *flaps)
 	st = store_open(":memory:", &e);
 	eng = engine_new(base, clk, st, &c, &e);
 	ck_assert_ptr_nonnull(eng);
-	instance("i-0f01", a[0]);
-	instance("i-0f02", a[1]);
-	instance("i-0f03", a[2]);
+	fixture_instance("i-0f01", "us-east-1a", a[0]);
+	fixture_instance("i-0f02", "us-east-1a", a[1]);
+	fixture_instance("i-0f03", "us-east-1a", a[2]);
 	clock_run_until(clk, T0 + 7200 * SEC);
 	ev = events_of("ecsim Fault Injected");
 	*flaps = 0;
@@ -444,7 +401,7 @@ START_TEST(test_agents_off_by_default)
 	char	 a[256];
 	cJSON	*ev;
 
-	instance("i-0ddd", a);
+	fixture_instance("i-0ddd", "us-east-1a", a);
 	clock_run_until(clk, T0 + 7200 * SEC);
 	ck_assert_int_eq(connected(a), 1);
 	ev = events_of("ecsim Fault Injected");

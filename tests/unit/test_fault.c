@@ -10,33 +10,7 @@
 
 static struct err	fe;	/* the error of the last fault */
 
-/* Ends the fault's transaction as a front end does. */
-static int
-tx_end(int rc)
-{
-	struct err	e;
-
-	if (rc == 0) {
-		ck_assert_int_eq(store_commit(st, &e), 0);
-		engine_after_commit(eng);
-	} else {
-		store_rollback(st);
-		engine_after_rollback(eng);
-	}
-	return rc;
-}
-
-/* Opens the fault's transaction. */
-static int
-tx_begin(void)
-{
-	err_clear(&fe);
-	ck_assert_int_eq(store_begin(st, &fe), 0);
-	return 0;
-}
-
-/* Runs one fault in its own transaction; 0 or -1 with fe set. */
-#define FAULT(call)	(tx_begin(), tx_end(call))
+#define FAULT(call)	(fixture_tx_begin(&fe), fixture_tx_end(call))
 
 static const char *
 str(const cJSON *o, const char *name)
@@ -48,27 +22,6 @@ static int64_t
 num(const cJSON *o, const char *name)
 {
 	return (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(o, name));
-}
-
-/* Registers an instance with EC2 id ec2 in zone, 2 vCPU and 1 GiB; its ARN
- * is copied into arn (256 bytes) when arn is not NULL. */
-static void
-instance(const char *ec2, const char *zone, char *arn)
-{
-	char	 body[512];
-	cJSON	*r;
-
-	snprintf(body, sizeof body, "{\"instanceIdentityDocument\":"
-	    "\"{\\\"instanceId\\\":\\\"%s\\\",\\\"availabilityZone\\\":"
-	    "\\\"%s\\\"}\",\"totalResources\":["
-	    "{\"name\":\"CPU\",\"type\":\"INTEGER\",\"integerValue\":2048},"
-	    "{\"name\":\"MEMORY\",\"type\":\"INTEGER\",\"integerValue\":1024}]}",
-	    ec2, zone);
-	r = call("RegisterContainerInstance", body);
-	if (arn != NULL)
-		snprintf(arn, 256, "%s", str(cJSON_GetObjectItem(r,
-		    "containerInstance"), "containerInstanceArn"));
-	cJSON_Delete(r);
 }
 
 /* The one resource a Describe operation shows for arn; list names both
@@ -163,7 +116,7 @@ run_task(const char *family, char *arn)
 static void
 one_task(char *a, char *task)
 {
-	instance("i-aaaa", "us-east-1a", a);
+	fixture_instance("i-aaaa", "us-east-1a", a);
 	taskdef("job", "busybox", "");
 	run_task("job", task);
 }
@@ -173,8 +126,8 @@ one_task(char *a, char *task)
 static void
 web_on_two(char *a, char *b, const char *zone_b)
 {
-	instance("i-aaaa", "us-east-1a", a);
-	instance("i-bbbb", zone_b, b);
+	fixture_instance("i-aaaa", "us-east-1a", a);
+	fixture_instance("i-bbbb", zone_b, b);
 	taskdef("web", "nginx", "");
 	create_service(2);
 	clock_run_until(clk, T0 + 60 * SEC);
@@ -370,7 +323,7 @@ START_TEST(test_register_again_reconnects)
 	one_task(a, task);
 	ck_assert_int_eq(FAULT(engine_fault_disconnect(eng, NULL, a, &fe)), 0);
 	clock_run_until(clk, T0 + 30 * SEC);
-	instance("i-aaaa", "us-east-1a", again);
+	fixture_instance("i-aaaa", "us-east-1a", again);
 	ck_assert_str_eq(again, a);
 	clock_run_until(clk, T0 + 40 * SEC);
 	t = describe_task(task);
@@ -392,7 +345,7 @@ START_TEST(test_health_frozen_while_disconnected)
 	char	 a[256], task[256];
 	cJSON	*t;
 
-	instance("i-aaaa", "us-east-1a", a);
+	fixture_instance("i-aaaa", "us-east-1a", a);
 	taskdef("job", "busybox", ",\"healthCheck\":{\"command\":[\"CMD\","
 	    "\"true\"],\"interval\":5,\"timeout\":2,\"retries\":1},"
 	    "\"dockerLabels\":{\"ecsim.health\":\"unhealthy after 20s\"}");
@@ -497,7 +450,7 @@ START_TEST(test_image_pull_failure)
 	cJSON	*t, *c;
 	int	 on;
 
-	instance("i-aaaa", "us-east-1a", NULL);
+	fixture_instance("i-aaaa", "us-east-1a", NULL);
 	taskdef("web", "registry/app:v2", ",\"dockerLabels\":"
 	    "{\"ecsim.pull\":\"2s\"}");
 	ck_assert_int_eq(FAULT(engine_fault_image_behaviour(eng,
@@ -550,7 +503,7 @@ START_TEST(test_image_fault_on_service)
 {
 	cJSON	*s, *d;
 
-	instance("i-aaaa", "us-east-1a", NULL);
+	fixture_instance("i-aaaa", "us-east-1a", NULL);
 	taskdef("web", "nginx:1.27", "");
 	ck_assert_int_eq(FAULT(engine_fault_image_behaviour(eng, "nginx:1.27",
 	    "ecsim.pull", "fail", &fe)), 0);
@@ -575,7 +528,7 @@ START_TEST(test_crash_replaced)
 	cJSON	*t, *c, *s;
 	int	 on;
 
-	instance("i-aaaa", "us-east-1a", a);
+	fixture_instance("i-aaaa", "us-east-1a", a);
 	taskdef("web", "nginx", "");
 	create_service(1);
 	clock_run_until(clk, T0 + 60 * SEC);
@@ -643,9 +596,9 @@ START_TEST(test_zone_down_up)
 	cJSON	*ci;
 	int	 on;
 
-	instance("i-a1", "us-east-1a", a1);
-	instance("i-a2", "us-east-1a", a2);
-	instance("i-b1", "us-east-1b", b);
+	fixture_instance("i-a1", "us-east-1a", a1);
+	fixture_instance("i-a2", "us-east-1a", a2);
+	fixture_instance("i-b1", "us-east-1b", b);
 	ck_assert_int_eq(FAULT(engine_fault_zone_down(eng, NULL, "us-east-1a",
 	    &fe)), 0);
 	ci = describe_instance(a1);
