@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "clock/clock.h"
 #include "engine/engine.h"
+#include "events/events.h"
 #include "http/http.h"
 #include "scenario/record.h"
 #include "scenario/scenario.h"
@@ -82,7 +83,9 @@ serve_usage(FILE *f)
 	fprintf(f,
 "usage: ecsim serve [options]\n\n"
 "Serves the ECS JSON 1.1 API at POST / and ecsim's own endpoints under\n"
-"/ecsim/ (GET /ecsim/health, POST /ecsim/reset). SIGTERM or SIGINT stops it.\n\n"
+"/ecsim/ (GET /ecsim/health, POST /ecsim/reset, GET /ecsim/events: the\n"
+"events as a server-sent-events stream, GET /ecsim/sinks). SIGTERM or\n"
+"SIGINT stops it.\n\n"
 "options:\n"
 "  --listen ADDR:PORT   where to listen (default 127.0.0.1:4566; port 0 picks\n"
 "                       a free port)\n"
@@ -105,8 +108,59 @@ serve_usage(FILE *f)
 "  --record FILE        write the calls that change state, with their times,\n"
 "                       to FILE as a scenario for 'ecsim run' (start on a\n"
 "                       fresh --db for the ARNs to replay)\n"
+"  --events-file FILE   append every event to FILE as JSON lines (the\n"
+"                       EventBridge envelope); repeatable\n"
+"  --events-webhook URL POST every event to URL (http://), in order, with\n"
+"                       retries; repeatable\n"
+"  --events-pattern P   an EventBridge pattern (JSON, or @FILE) for the sink\n"
+"                       named just before it, e.g.\n"
+"                       '{\"detail-type\":[\"ECS Task State Change\"]}'\n"
+"  --events-keep N      keep at most the newest N events (default 100000;\n"
+"                       0: no count limit)\n"
+"  --events-keep-for D  keep events D of engine time (default 24h; 0: no\n"
+"                       age limit); undelivered events are always kept\n"
+"  --tick-events D      an 'ecsim Clock Tick' event every D of engine time\n"
+"                       (default 60s; 0: none)\n"
 "  -v, --verbose        log debug messages\n"
-"  -h, --help           show this help\n");
+"  -h, --help           show this help\n"
+"\nThe events, sinks and patterns are described in docs/events.md.\n");
+}
+
+/* The sinks named on the command line, with their patterns' text. */
+#define SERVE_MAX_SINKS	16
+struct serve_sink {
+	int		 webhook;
+	const char	*target;
+	const char	*pattern;
+};
+
+/* --events-pattern: JSON, or @FILE holding it. */
+static cJSON *
+read_pattern(const char *arg, struct err *e)
+{
+	FILE	*f;
+	char	*text;
+	long	 n;
+	cJSON	*p;
+
+	if (arg[0] != '@')
+		return events_pattern_parse(arg, e);
+	if ((f = fopen(arg + 1, "r")) == NULL ||
+	    fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		err_set(e, ERR_INVALID, "cannot read %s: %s", arg + 1,
+		    strerror(errno));
+		if (f != NULL)
+			fclose(f);
+		return NULL;
+	}
+	text = xcalloc(1, (size_t)n + 1);
+	if (fread(text, 1, (size_t)n, f) != (size_t)n)
+		n = 0;
+	fclose(f);
+	p = events_pattern_parse(text, e);
+	free(text);
+	return p;
 }
 
 static volatile sig_atomic_t	stop_signal;
@@ -249,6 +303,12 @@ cmd_serve(int argc, char **argv)
 		{ "seed",		required_argument, NULL, 'S' },
 		{ "agent-flaps",	required_argument, NULL, 'G' },
 		{ "record",		required_argument, NULL, 'R' },
+		{ "events-file",	required_argument, NULL, 'F' },
+		{ "events-webhook",	required_argument, NULL, 'W' },
+		{ "events-pattern",	required_argument, NULL, 'P' },
+		{ "events-keep",	required_argument, NULL, 'K' },
+		{ "events-keep-for",	required_argument, NULL, 'A' },
+		{ "tick-events",	required_argument, NULL, 'T' },
 		{ "verbose",		no_argument,	   NULL, 'v' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -263,6 +323,11 @@ cmd_serve(int argc, char **argv)
 	struct http_server	*http = NULL;
 	struct recorder		*rec = NULL;
 	struct record_options	 ro;
+	struct events_options	 eo;
+	struct events		*events = NULL;
+	struct serve_sink	 sinks[SERVE_MAX_SINKS];
+	cJSON			*patterns[SERVE_MAX_SINKS] = { NULL };
+	size_t			 nsinks = 0, i;
 	const char		*listen = "127.0.0.1:4566", *port_file = NULL;
 	const char		*db = DEFAULT_DB, *cluster = "default";
 	const char		*itype = "t3.medium", *record = NULL;
@@ -273,6 +338,7 @@ cmd_serve(int argc, char **argv)
 	int			 c, port = 0, ret = 1;
 
 	engine_config_defaults(&cfg);
+	events_options_defaults(&eo);
 	err_clear(&e);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -355,6 +421,44 @@ cmd_serve(int argc, char **argv)
 		case 'R':
 			record = optarg;
 			break;
+		case 'F':
+		case 'W':
+			if (nsinks == SERVE_MAX_SINKS) {
+				fprintf(stderr, "ecsim serve: at most %d event "
+				    "sinks\n", SERVE_MAX_SINKS);
+				return 2;
+			}
+			sinks[nsinks].webhook = c == 'W';
+			sinks[nsinks].pattern = NULL;
+			sinks[nsinks++].target = optarg;
+			break;
+		case 'P':
+			if (nsinks == 0) {
+				fprintf(stderr, "ecsim serve: --events-pattern "
+				    "follows the --events-file or "
+				    "--events-webhook it filters\n");
+				return 2;
+			}
+			sinks[nsinks - 1].pattern = optarg;
+			break;
+		case 'K':
+			eo.keep = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || eo.keep < 0) {
+				fprintf(stderr, "ecsim serve: --events-keep "
+				    "wants a count, got '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'A':
+		case 'T':
+			if (time_parse_duration(optarg, c == 'A' ?
+			    &eo.keep_for : &eo.tick, &e) != 0) {
+				fprintf(stderr, "ecsim serve: --%s: %s\n",
+				    c == 'A' ? "events-keep-for" :
+				    "tick-events", e.msg);
+				return 2;
+			}
+			break;
 		case 'v':
 			log_verbose = 1;
 			break;
@@ -376,6 +480,18 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "ecsim serve: %s\n", e.msg);
 		return 2;
 	}
+	for (i = 0; i < nsinks; i++) {
+		if (sinks[i].pattern != NULL && (patterns[i] =
+		    read_pattern(sinks[i].pattern, &e)) == NULL) {
+			fprintf(stderr, "ecsim serve: --events-pattern for "
+			    "%s: %s\n", sinks[i].target, e.msg);
+			while (i-- > 0)
+				cJSON_Delete(patterns[i]);
+			free(addr);
+			return 2;
+		}
+	}
+	eo.time_scale = scale;
 	signal(SIGPIPE, SIG_IGN);
 	base = event_base_new();
 	clk = clock_new(base, CLOCK_REAL, scale, 0);
@@ -391,8 +507,15 @@ cmd_serve(int argc, char **argv)
 	if (record != NULL &&
 	    (rec = record_start(eng, record, &ro, &e)) == NULL)
 		goto out;
+	events = events_new(base, clk, eng, &eo);
+	for (i = 0; i < nsinks; i++)
+		if ((sinks[i].webhook ? events_add_webhook(events,
+		    sinks[i].target, patterns[i], &e) : events_add_file(events,
+		    sinks[i].target, patterns[i], &e)) != 0)
+			goto out;
 	if ((http = http_new(base, eng, addr, port, &e)) == NULL)
 		goto out;
+	http_set_events(http, events);
 	if (port_file != NULL &&
 	    write_port_file(port_file, http_port(http), &e) != 0)
 		goto out;
@@ -417,6 +540,9 @@ out:
 	if (sigint != NULL)
 		event_free(sigint);
 	http_free(http);
+	events_free(events);
+	for (i = 0; i < nsinks; i++)
+		cJSON_Delete(patterns[i]);
 	engine_free(eng);
 	if (store_close(st) != 0)
 		ret = 1;

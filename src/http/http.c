@@ -15,12 +15,14 @@
 
 #include "api/api.h"
 #include "engine/engine.h"
+#include "events/events.h"
 #include "http/http.h"
 #include "metadata/metadata.h"
 
 struct http_server {
 	struct event_base		*base;
 	struct engine			*eng;
+	struct events			*events;	/* or NULL */
 	struct evhttp			*http;
 	struct evhttp_bound_socket	*sock;
 	int				 port;
@@ -31,6 +33,8 @@ typedef void (*http_route_fn)(struct http_server *, struct evhttp_request *);
 static void	route_api(struct http_server *, struct evhttp_request *);
 static void	route_health(struct http_server *, struct evhttp_request *);
 static void	route_reset(struct http_server *, struct evhttp_request *);
+static void	route_events(struct http_server *, struct evhttp_request *);
+static void	route_sinks(struct http_server *, struct evhttp_request *);
 static void	route_control(struct http_server *, struct evhttp_request *);
 static void	route_metadata(struct http_server *, struct evhttp_request *);
 static void	route_task_uris(struct http_server *, struct evhttp_request *);
@@ -45,6 +49,8 @@ static const struct http_route {
 	{ "/",			route_api },
 	{ "/ecsim/health",	route_health },
 	{ "/ecsim/reset",	route_reset },
+	{ "/ecsim/events",	route_events },
+	{ "/ecsim/sinks",	route_sinks },
 	{ "/ecsim/faults/*",	route_control },
 	{ "/ecsim/tasks/*",	route_task_uris },
 	{ "/v4/*",		route_metadata },
@@ -126,11 +132,43 @@ route_reset(struct http_server *h, struct evhttp_request *req)
 	o = cJSON_CreateObject();
 	if (engine_reset(h->eng, &e) != 0)
 		cJSON_AddStringToObject(o, "message", e.msg);
-	else
+	else {
 		cJSON_AddStringToObject(o, "status", "reset");
+		if (h->events != NULL)
+			events_reset(h->events);
+	}
 	body = cJSON_PrintUnformatted(o);
 	http_send(req, cJSON_GetObjectItem(o, "status") ? 200 : 500,
 	    "application/json", NULL, body);
+	cJSON_free(body);
+	cJSON_Delete(o);
+}
+
+static void
+route_events(struct http_server *h, struct evhttp_request *req)
+{
+	if (h->events == NULL) {
+		http_send(req, 404, "application/json", NULL,
+		    "{\"message\":\"this server has no event stream\"}");
+		return;
+	}
+	events_sse_open(h->events, req);
+}
+
+static void
+route_sinks(struct http_server *h, struct evhttp_request *req)
+{
+	cJSON	*o;
+	char	*body;
+
+	if (h->events == NULL) {
+		http_send(req, 404, "application/json", NULL,
+		    "{\"message\":\"this server has no event sinks\"}");
+		return;
+	}
+	o = events_status(h->events);
+	body = cJSON_PrintUnformatted(o);
+	http_send(req, 200, "application/json", NULL, body);
 	cJSON_free(body);
 	cJSON_Delete(o);
 }
@@ -292,6 +330,12 @@ http_free(struct http_server *h)
 	if (h->http != NULL)
 		evhttp_free(h->http);
 	free(h);
+}
+
+void
+http_set_events(struct http_server *h, struct events *ev)
+{
+	h->events = ev;
 }
 
 int

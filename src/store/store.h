@@ -66,6 +66,26 @@ void	store_events_free(struct store_event *rows, size_t n);
  * caller's (store_events_free). */
 int	store_event_after(struct store *st, int64_t after, size_t max,
 	    struct store_event **rows, size_t *n, struct err *e);
+/* The lowest and highest seq the outbox holds (0 when it is empty). */
+int64_t	store_event_first(struct store *st);
+int64_t	store_event_last(struct store *st);
+/* Event sinks' cursors (the last seq each delivered), by sink name:
+ * get returns 1 when the sink has none; reset sets every one to 0. */
+int	store_sink_cursor_get(struct store *st, const char *name,
+	    int64_t *seq, struct err *e);
+int	store_sink_cursor_set(struct store *st, const char *name, int64_t seq,
+	    int64_t now, struct err *e);
+int	store_sink_cursor_reset(struct store *st, struct err *e);
+/*
+ * Deletes the oldest events that are older than before (engine time) or
+ * have seq <= upto, but only seqs below below and never the newest event;
+ * at most limit at once. *deleted says how many went.
+ */
+struct store_prune {
+	int64_t	before, upto, below, limit;
+};
+int	store_event_prune(struct store *st, const struct store_prune *p,
+	    int64_t *deleted, struct err *e);
 
 #include "store/store-cluster.h"
 #include "store/store-taskdef.h"
