@@ -97,6 +97,7 @@ struct scenario {
 	uint64_t		 seed;
 	int64_t			 step;		/* lifecycle step, ms */
 	int64_t			 settle;	/* after the last step, ms */
+	int64_t			 agent_flaps;	/* an hour, each agent */
 	char			*region;
 	char			*cluster;
 	struct sc_instances	*instances;

@@ -771,7 +771,7 @@ read_invariants(struct ld *l, struct scenario *sc, yaml_node_t *n)
 }
 
 static const char *const top_keys[] = { "name", "description", "seed",
-    "step", "settle", "region", "cluster", "task_definitions",
+    "step", "settle", "agent_flaps", "region", "cluster", "task_definitions",
     "behaviours", "timeline", "expect", "invariants", NULL };
 
 static int
@@ -804,6 +804,10 @@ read_scenario(struct ld *l, struct scenario *sc, yaml_node_t *root)
 		return -1;
 	if ((v = get(l, root, "settle")) != NULL &&
 	    read_duration(l, v, "the settle time", &sc->settle) != 0)
+		return -1;
+	if ((v = get(l, root, "agent_flaps")) != NULL &&
+	    read_int(l, v, "agent flaps an hour", 0, 3600,
+	    &sc->agent_flaps) != 0)
 		return -1;
 	if ((v = get(l, root, "region")) != NULL &&
 	    read_str(l, v, "a region", &sc->region) != 0)

@@ -1010,6 +1010,7 @@ scenario_run(struct scenario *sc, const struct scenario_options *o,
 	engine_config_defaults(&cfg);
 	cfg.seed = o->seed;
 	cfg.region = sc->region;
+	cfg.agent_flaps = (double)sc->agent_flaps;
 	cfg.timings.provisioning = cfg.timings.pending =
 	    cfg.timings.activating = cfg.timings.deactivating =
 	    cfg.timings.stopping = cfg.timings.deprovisioning = sc->step;

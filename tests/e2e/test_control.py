@@ -1,10 +1,15 @@
 """The control API under /ecsim/faults/: each fault through HTTP, what the
 ECS API shows after it, the ecsim events it appends, every bad input
 refused by name without changing anything, and agents that flap by
-themselves (on with --agent-flaps, off by default)."""
+themselves (on with --agent-flaps or a scenario's agent_flaps, off by
+default)."""
 import json
+import os
 import sqlite3
+import subprocess
 import time
+
+from conftest import ECSIM_BIN
 
 FAST = ("--step", "200ms")
 
@@ -157,7 +162,7 @@ def test_crash_zone_and_image(make_ecsim):
 
 
 def test_clock_faults(make_ecsim):
-    ecsim = make_ecsim(*FAST, "--instances", "1", "--time-scale", "10")
+    ecsim = make_ecsim(*FAST, "--instances", "1")
     (ci,) = instances(ecsim)
     a = ci["containerInstanceArn"]
     out = ok(ecsim, "clock/lose-sync", {"containerInstance": a,
@@ -171,7 +176,8 @@ def test_clock_faults(make_ecsim):
                                         "bound": 2.5})
     d = out["ClockDrift"]
     assert d["ClockSynchronizationStatus"] == "NOT_SYNCHRONIZED"
-    assert d["ClockErrorBound"] == 2.5
+    # Out of sync it grows from 2.5 at 0.2 ms a second of engine time.
+    assert 2.5 <= d["ClockErrorBound"] < 2.6
     out = ok(ecsim, "clock/restore-sync", {"containerInstance": a})
     assert out["ClockDrift"]["ClockSynchronizationStatus"] == "SYNCHRONIZED"
     out = ok(ecsim, "clock/set-bound", {"containerInstance": a, "bound": 0.9,
@@ -306,3 +312,68 @@ def test_agents_do_not_flap_by_default(make_ecsim):
     assert all(ci["agentConnected"] and ci["version"] == 1
                for ci in instances(ecsim))
     assert start["clusters"][0]["registeredContainerInstancesCount"] == 3
+
+
+SCENARIO = """name: flaps
+seed: 5
+settle: 2h
+%s
+cluster:
+  instances:
+    - {name: host, count: 3}
+task_definitions:
+  - family: api
+    containerDefinitions:
+      - {name: app, image: "api:1", memory: 128}
+timeline:
+  - at: 0s
+    call: CreateService
+    with: {serviceName: api, taskDefinition: api, desiredCount: 3}
+expect:
+  - service: api
+    runningCount: 3
+"""
+
+
+def run_scenario(workdir, extra):
+    """ecsim run of SCENARIO with extra top-level keys: (exit status,
+    output, the events written by --events)."""
+    path = os.path.join(workdir, "flaps.yaml")
+    events = os.path.join(workdir, "events.jsonl")
+    with open(path, "w") as f:
+        f.write(SCENARIO % extra)
+    p = subprocess.run([ECSIM_BIN, "run", path, "--events", events],
+                       capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        return p.returncode, p.stdout + p.stderr, []
+    with open(events) as f:
+        return 0, p.stdout, [json.loads(line) for line in f]
+
+
+def test_scenario_agent_flaps(workdir):
+    rc, out, evs = run_scenario(workdir, "agent_flaps: 6")
+    assert rc == 0, out
+    flaps = [e for e in evs if e["detail-type"] == "ecsim Fault Injected"
+             and e["detail"]["kind"] == "flap"]
+    # 3 agents, 6 an hour each, two hours and a bit: about 36.
+    assert 15 <= len(flaps) <= 70, len(flaps)
+    assert all(e["source"] == "ecsim" for e in flaps)
+    down = [e for e in evs if e["detail-type"] ==
+            "ECS Container Instance State Change" and
+            e["detail"]["agentConnected"] is False]
+    assert len(down) == len(flaps)
+    # No task stopped for it.
+    assert not [e for e in evs if e["detail-type"] == "ECS Task State Change"
+                and e["detail"]["lastStatus"] == "STOPPED"]
+    # The same file and seed replay the same flaps.
+    rc, _, again = run_scenario(workdir, "agent_flaps: 6")
+    assert [e["time"] for e in again if e["detail-type"] ==
+            "ecsim Fault Injected"] == [e["time"] for e in evs if
+                                        e["detail-type"] ==
+                                        "ecsim Fault Injected"]
+    # Off unless asked.
+    rc, out, evs = run_scenario(workdir, "")
+    assert rc == 0, out
+    assert not [e for e in evs if e["detail-type"] == "ecsim Fault Injected"]
+    rc, out, _ = run_scenario(workdir, "agent_flaps: lots")
+    assert rc == 2 and "agent flaps an hour" in out
