@@ -62,8 +62,8 @@ START_TEST(test_unknown_top_key)
 {
 	load_fails("name: x\nseeds: 3\n", "2:1: unknown key 'seeds' in the "
 	    "scenario; expected one of: name, description, seed, step, "
-	    "settle, region, cluster, task_definitions, behaviours, "
-	    "timeline, expect, invariants");
+	    "settle, agent_flaps, region, cluster, task_definitions, "
+	    "behaviours, timeline, expect, invariants");
 }
 END_TEST
 
