@@ -81,6 +81,7 @@ fault_event(struct engine *eng, const char *kind, const char *cluster,
 {
 	cJSON	*d = more != NULL ? more : cJSON_CreateObject();
 	char	*arn = NULL;
+	int	 ret;
 
 	cJSON_AddStringToObject(d, "kind", kind);
 	cJSON_AddStringToObject(d, "target", target);
@@ -93,8 +94,13 @@ fault_event(struct engine *eng, const char *kind, const char *cluster,
 		    (double)duration / 1000.0);
 	else if (duration == 0)
 		cJSON_AddNullToObject(d, "duration");
+	/* The event is about an ARN: the target's, else (a zone) the
+	 * cluster's; an image override has none. */
+	ret = engine_ecsim_event(eng, "ecsim Fault Injected",
+	    str_has_prefix(target, "arn:") ? target : arn != NULL ? arn : "",
+	    d, e);
 	free(arn);
-	return engine_ecsim_event(eng, "ecsim Fault Injected", target, d, e);
+	return ret;
 }
 
 int

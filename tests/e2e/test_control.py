@@ -157,7 +157,10 @@ def test_crash_zone_and_image(make_ecsim):
     assert [e["kind"] for e in evs] == ["crash", "zone-down", "zone-up",
                                         "image", "image"]
     assert evs[0]["target"] == arn and evs[0]["exitCode"] == 137
+    assert evs[0]["_resource"] == arn
     assert evs[1]["target"] == "us-east-1b" and evs[1]["duration"] is None
+    assert evs[1]["_resource"] == evs[1]["clusterArn"]
+    assert evs[3]["_resource"] == "" and "clusterArn" not in evs[3]
     assert evs[3]["key"] == "ecsim.pull" and evs[4]["value"] is None
 
 
