@@ -144,8 +144,8 @@ clock_change(struct engine *eng, const char *name, const char *arn,
 	free(cluster_arn);
 	if (!r->synchronized)
 		cJSON_AddNumberToObject(detail, "driftRate", r->drift);
-	return engine_ecsim_event(eng, "ecsim Clock Drift Change", arn, detail,
-	    e);
+	return engine_event(eng, "ecsim", "ecsim Clock Drift Change", arn,
+	    detail, e);
 }
 
 /* Resolves the target, lets fn set the new row from the current reading,

@@ -141,6 +141,18 @@ engine_request_id(struct engine *eng, char out[40])
 }
 
 int
+engine_event(struct engine *eng, const char *source, const char *detail_type,
+    const char *resource, cJSON *detail, struct err *e)
+{
+	int	ret;
+
+	ret = store_event_append(eng->st, engine_now(eng), source, detail_type,
+	    resource, detail, e);
+	cJSON_Delete(detail);
+	return ret;
+}
+
+int
 engine_reset(struct engine *eng, struct err *e)
 {
 	if (store_begin(eng->st, e) != 0)

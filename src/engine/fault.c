@@ -57,18 +57,6 @@ fault_find(struct engine *eng, const char *cluster, struct instance_row *rows,
 	return NULL;
 }
 
-int
-engine_ecsim_event(struct engine *eng, const char *detail_type,
-    const char *resource, cJSON *detail, struct err *e)
-{
-	int	ret;
-
-	ret = store_event_append(eng->st, engine_now(eng), "ecsim",
-	    detail_type, resource, detail, e);
-	cJSON_Delete(detail);
-	return ret;
-}
-
 /*
  * The fault's own "ecsim Fault Injected" event: kind, target (an ARN, a
  * zone, an image), the cluster's ARN when it has one, the duration in
@@ -96,7 +84,7 @@ fault_event(struct engine *eng, const char *kind, const char *cluster,
 		cJSON_AddNullToObject(d, "duration");
 	/* The event is about an ARN: the target's, else (a zone) the
 	 * cluster's; an image override has none. */
-	ret = engine_ecsim_event(eng, "ecsim Fault Injected",
+	ret = engine_event(eng, "ecsim", "ecsim Fault Injected",
 	    str_has_prefix(target, "arn:") ? target : arn != NULL ? arn : "",
 	    d, e);
 	free(arn);

@@ -52,11 +52,14 @@ void	engine_agents_init(struct engine *eng);
 void	engine_agents_clear(struct engine *eng);
 void	engine_agents_wake(struct engine *eng, int64_t at);
 /* fault.c: an agent disconnecting by itself for ms (its event's kind is
- * "flap"); an ecsim-own event (source "ecsim", detail taken). */
+ * "flap"). */
 int	engine_agent_flap(struct engine *eng, const char *cluster,
 	    const char *instance, int64_t ms, struct err *e);
-int	engine_ecsim_event(struct engine *eng, const char *detail_type,
-	    const char *resource, cJSON *detail, struct err *e);
+/* engine.c: appends an event now to the outbox (detail taken): source
+ * "aws.ecs" for ECS's, "ecsim" for ecsim's own. */
+int	engine_event(struct engine *eng, const char *source,
+	    const char *detail_type, const char *resource, cJSON *detail,
+	    struct err *e);
 
 #endif
 

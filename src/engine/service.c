@@ -158,18 +158,6 @@ bridge_detail(const char *type, const char *name)
 	return d;
 }
 
-static int
-bridge_append(struct engine *eng, const char *service_arn,
-    const char *detail_type, cJSON *d, struct err *e)
-{
-	int	ret;
-
-	ret = store_event_append(eng->st, engine_now(eng), "aws.ecs",
-	    detail_type, service_arn, d, e);
-	cJSON_Delete(d);
-	return ret;
-}
-
 /* "ECS Service Action": steady state, start impaired, placement failed. */
 static int
 action_event(struct engine *eng, const struct service_row *s,
@@ -185,7 +173,7 @@ action_event(struct engine *eng, const struct service_row *s,
 	cJSON_AddStringToObject(d, "createdAt", when);
 	if (reason != NULL)
 		cJSON_AddStringToObject(d, "reason", reason);
-	return bridge_append(eng, s->arn, "ECS Service Action", d, e);
+	return engine_event(eng, "aws.ecs", "ECS Service Action", s->arn, d, e);
 }
 
 /* "ECS Deployment State Change" for a deployment's rollout. */
@@ -200,8 +188,8 @@ deployment_event(struct engine *eng, const struct deployment_row *d,
 	time_iso8601(engine_now(eng), 1, when);
 	cJSON_AddStringToObject(det, "updatedAt", when);
 	cJSON_AddStringToObject(det, "reason", d->rollout_reason);
-	return bridge_append(eng, d->service_arn, "ECS Deployment State Change",
-	    det, e);
+	return engine_event(eng, "aws.ecs", "ECS Deployment State Change",
+	    d->service_arn, det, e);
 }
 
 static void

@@ -30,17 +30,17 @@ def ok(ecsim, name, body):
 
 def outbox(ecsim, detail_type=None):
     """The server's events from its database, oldest first, as dicts with
-    the detail plus _type and _resource."""
+    the detail plus _source, _type, _resource and _time (engine ms)."""
     db = sqlite3.connect("file:%s?mode=ro" % ecsim.db, uri=True, timeout=10)
-    rows = db.execute("SELECT source, detail_type, resource, detail FROM "
-                      "events ORDER BY seq").fetchall()
+    rows = db.execute("SELECT source, detail_type, resource, detail, time "
+                      "FROM events ORDER BY seq").fetchall()
     db.close()
     out = []
-    for source, dt, resource, detail in rows:
+    for source, dt, resource, detail, when in rows:
         if detail_type is not None and dt != detail_type:
             continue
         d = json.loads(detail)
-        d.update(_source=source, _type=dt, _resource=resource)
+        d.update(_source=source, _type=dt, _resource=resource, _time=when)
         out.append(d)
     return out
 
@@ -129,6 +129,24 @@ def test_disconnect_for_a_time(make_ecsim):
     assert "reconnectAt" in out
     ecsim.wait_for(lambda: instance(ecsim, a)["agentConnected"], timeout=30,
                    what="the agent back")
+
+
+def test_disconnect_for_a_time_outlives_a_restart(make_ecsim, workdir):
+    db = os.path.join(workdir, "restart.db")
+    first = make_ecsim(*FAST, "--instances", "1", db=db)
+    (ci,) = instances(first)
+    a = ci["containerInstanceArn"]
+    ok(first, "disconnect", {"containerInstance": a, "for": "3s"})
+    first.stop()
+    # The first server did not bring it back: the second one does.
+    assert [e["kind"] for e in faults(first)] == ["disconnect"], \
+        "the first server took over 3 s to stop"
+    second = make_ecsim(*FAST, db=db)
+    second.wait_for(lambda: instance(second, a)["agentConnected"],
+                    timeout=30, what="the agent back after the restart")
+    evs = faults(second)
+    assert [e["kind"] for e in evs] == ["disconnect", "reconnect"]
+    assert evs[1]["_time"] - evs[0]["_time"] >= 3000
 
 
 def test_crash_zone_and_image(make_ecsim):
