@@ -483,15 +483,19 @@ cmd_serve(int argc, char **argv)
 		return 2;
 	}
 	for (i = 0; i < nsinks; i++) {
-		if (sinks[i].pattern != NULL && (patterns[i] =
-		    read_pattern(sinks[i].pattern, &e)) == NULL) {
+		if (sinks[i].webhook &&
+		    events_webhook_check(sinks[i].target, &e) != 0)
+			fprintf(stderr, "ecsim serve: %s\n", e.msg);
+		else if (sinks[i].pattern != NULL && (patterns[i] =
+		    read_pattern(sinks[i].pattern, &e)) == NULL)
 			fprintf(stderr, "ecsim serve: --events-pattern for "
 			    "%s: %s\n", sinks[i].target, e.msg);
-			while (i-- > 0)
-				cJSON_Delete(patterns[i]);
-			free(addr);
-			return 2;
-		}
+		else
+			continue;
+		while (i-- > 0)
+			cJSON_Delete(patterns[i]);
+		free(addr);
+		return 2;
 	}
 	eo.time_scale = scale;
 	signal(SIGPIPE, SIG_IGN);

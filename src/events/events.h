@@ -81,6 +81,10 @@ int	events_add_file(struct events *ev, const char *path,
 int	events_add_webhook(struct events *ev, const char *url,
 	    const cJSON *pattern, struct err *e);
 
+/* 0 when url is one events_add_webhook takes (http://host[:port][/path]);
+ * else -1 with e saying what it wants. */
+int	events_webhook_check(const char *url, struct err *e);
+
 /*
  * GET /ecsim/events: takes over req and streams the events as server-sent
  * events (id: <seq>, event: <detail-type>, data: <envelope>), from after

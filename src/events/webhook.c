@@ -36,12 +36,12 @@ struct webhook {
 
 static void	next_cb(evutil_socket_t, short, void *);
 
-struct webhook *
-webhook_new(struct sink *s, const char *url, struct err *e)
+/* The parsed URL, or NULL with e set. */
+static struct evhttp_uri *
+parse_url(const char *url, struct err *e)
 {
 	struct evhttp_uri	*u;
-	struct webhook		*wh;
-	const char		*scheme, *host, *path, *query;
+	const char		*scheme, *host;
 
 	if ((u = evhttp_uri_parse(url)) == NULL ||
 	    (scheme = evhttp_uri_get_scheme(u)) == NULL ||
@@ -53,6 +53,30 @@ webhook_new(struct sink *s, const char *url, struct err *e)
 		    "such as http://127.0.0.1:9000/events (http only)", url);
 		return NULL;
 	}
+	return u;
+}
+
+int
+events_webhook_check(const char *url, struct err *e)
+{
+	struct evhttp_uri	*u;
+
+	if ((u = parse_url(url, e)) == NULL)
+		return -1;
+	evhttp_uri_free(u);
+	return 0;
+}
+
+struct webhook *
+webhook_new(struct sink *s, const char *url, struct err *e)
+{
+	struct evhttp_uri	*u;
+	struct webhook		*wh;
+	const char		*host, *path, *query;
+
+	if ((u = parse_url(url, e)) == NULL)
+		return NULL;
+	host = evhttp_uri_get_host(u);
 	wh = xcalloc(1, sizeof *wh);
 	wh->sink = s;
 	wh->host = xstrdup(host);
