@@ -108,6 +108,21 @@ container_def(const cJSON *td, const char *name)
 	return NULL;
 }
 
+/* A detail of the task's network interface (awsvpc), or NULL. */
+static const char *
+eni_detail(const struct md *m, const char *name)
+{
+	const cJSON	*d;
+
+	cJSON_ArrayForEach(d, cJSON_GetObjectItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(m->task, "attachments"), 0), "details")) {
+		if (strcmp(str_of(d, "name") ? str_of(d, "name") : "",
+		    name) == 0)
+			return str_of(d, "value");
+	}
+	return NULL;
+}
+
 /* The Cluster field: the short name on EC2, the ARN on Fargate. */
 static const char *
 cluster_field(const struct md *m)
@@ -132,7 +147,7 @@ container_json(const struct md *m, const cJSON *c)
 	const cJSON	*def, *j;
 	cJSON		*o = cJSON_CreateObject(), *labels, *limits, *h, *nets;
 	cJSON		*net;
-	const char	*name = str_of(c, "name"), *image, *status;
+	const char	*name = str_of(c, "name"), *image, *status, *ip;
 	char		 id[65], img[65], dname[512], rev[24], *key;
 
 	def = container_def(m->td, name);
@@ -198,6 +213,10 @@ container_json(const struct md *m, const cJSON *c)
 	net = cJSON_CreateObject();
 	cJSON_AddStringToObject(net, "NetworkMode", str_of(m->td,
 	    "networkMode") ? str_of(m->td, "networkMode") : "bridge");
+	if ((ip = eni_detail(m, "privateIPv4Address")) != NULL)
+		cJSON_AddItemToObject(net, "IPv4Addresses",
+		    cJSON_CreateStringArray(&ip, 1));
+	add_string(net, "MACAddress", eni_detail(m, "macAddress"));
 	cJSON_AddItemToArray(nets, net);
 	return o;
 }

@@ -189,7 +189,11 @@ def test_fargate_task_has_its_own_clock(make_ecsim):
     assert t["Cluster"] == "arn:aws:ecs:us-east-1:000000000000:cluster/default"
     assert t["LaunchType"] == "FARGATE"
     assert t["Limits"] == {"CPU": 0.25, "Memory": 512}
-    assert t["Containers"][0]["Networks"] == [{"NetworkMode": "awsvpc"}]
+    eni = {d["name"]: d["value"] for d in
+           describe(ecsim, arn)["attachments"][0]["details"]}
+    assert t["Containers"][0]["Networks"] == [{
+        "NetworkMode": "awsvpc", "IPv4Addresses": [eni["privateIPv4Address"]],
+        "MACAddress": eni["macAddress"]}]
     assert t["Containers"][0]["Labels"]["com.amazonaws.ecs.cluster"] == \
         t["Cluster"]
     assert t["ClockDrift"]["ClockSynchronizationStatus"] == "SYNCHRONIZED"
