@@ -149,6 +149,25 @@ def test_disconnect_for_a_time_outlives_a_restart(make_ecsim, workdir):
     assert evs[1]["_time"] - evs[0]["_time"] >= 3000
 
 
+def test_reset_clears_clocks_and_outages(make_ecsim):
+    ecsim = make_ecsim(*FAST, "--instances", "1")
+    (ci,) = instances(ecsim)
+    a = ci["containerInstanceArn"]
+    ok(ecsim, "clock/lose-sync", {"containerInstance": a})
+    ok(ecsim, "disconnect", {"containerInstance": a, "for": "1h"})
+
+    def count(table):
+        db = sqlite3.connect("file:%s?mode=ro" % ecsim.db, uri=True)
+        n = db.execute("SELECT count(*) FROM " + table).fetchone()[0]
+        db.close()
+        return n
+    assert count("clocks") == 1 and count("agent_outages") == 1
+    status, _, out = ecsim.raw(None, method="POST", path="/ecsim/reset")
+    assert status == 200, out
+    assert count("clocks") == 0 and count("agent_outages") == 0
+    assert faults(ecsim) == []
+
+
 def test_crash_zone_and_image(make_ecsim):
     ecsim = make_ecsim(*FAST, "--instances", "3")
     service(ecsim, "web", 1)
