@@ -18,7 +18,9 @@ MAIN_C = os.path.join(os.path.dirname(__file__), "..", "..", "src", "main.c")
 SERVE_OPTIONS = ["--listen", "--port-file", "--db", "--region",
                  "--account-id", "--instances", "--cluster", "--instance-type",
                  "--step", "--time-scale", "--seed", "--agent-flaps",
-                 "--record", "--verbose", "--help"]
+                 "--record", "--events-file", "--events-webhook",
+                 "--events-pattern", "--events-keep", "--events-keep-for",
+                 "--tick-events", "--verbose", "--help"]
 
 
 def run(*args, timeout=30):
