@@ -144,6 +144,21 @@ file_pump(struct sink *s, int64_t last)
 	sink_save(s);
 }
 
+void
+events_poll_update(struct events *ev)
+{
+	struct timeval	tv;
+
+	/* Nobody to deliver to, no wakeups. */
+	if (ev->nsinks == 0 && ev->nclients == 0)
+		event_del(ev->poll);
+	else if (!event_pending(ev->poll, EV_TIMEOUT, NULL)) {
+		tv.tv_sec = 0;
+		tv.tv_usec = POLL_MS * 1000;
+		event_add(ev->poll, &tv);
+	}
+}
+
 static void
 poll_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -282,9 +297,6 @@ events_new(struct event_base *base, struct clock *clk, struct engine *eng,
 	ev->o = *o;
 	TAILQ_INIT(&ev->clients);
 	ev->poll = event_new(base, -1, EV_PERSIST, poll_cb, ev);
-	tv.tv_sec = 0;
-	tv.tv_usec = POLL_MS * 1000;
-	event_add(ev->poll, &tv);
 	ev->prune = event_new(base, -1, EV_PERSIST, prune_cb, ev);
 	tv.tv_sec = PRUNE_MS / 1000;
 	tv.tv_usec = 0;
@@ -376,6 +388,7 @@ sink_add(struct events *ev, enum sink_kind kind, const char *target,
 	ev->sinks = xgrow(ev->sinks, ev->nsinks, &ev->capsinks,
 	    sizeof *ev->sinks);
 	ev->sinks[ev->nsinks++] = s;
+	events_poll_update(ev);
 	return s;
 }
 

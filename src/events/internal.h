@@ -66,6 +66,8 @@ int	events_fetch(struct events *ev, int64_t after, size_t max,
 /* Writes the sink's cursor to the store when it moved (outside any
  * transaction; otherwise later). */
 void	sink_save(struct sink *s);
+/* Arms the outbox poll while there is a sink or a stream, else stops it. */
+void	events_poll_update(struct events *ev);
 /* The newest seq, or -1 while a transaction is open (nothing to read
  * until it commits). */
 int64_t	events_last(struct events *ev);

@@ -21,8 +21,10 @@ check_object(const cJSON *o, const char *path, int depth, struct err *e)
 		return err_set(e, ERR_INVALID, "event pattern: %s is an empty "
 		    "object; name the fields to match", path);
 	cJSON_ArrayForEach(m, o) {
-		snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "",
-		    m->string);
+		if (snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." :
+		    "", m->string) >= (int)sizeof sub)
+			return err_set(e, ERR_INVALID, "event pattern: the "
+			    "field names under %.40s are too long", path);
 		if (cJSON_IsObject(m)) {
 			if (check_object(m, sub, depth + 1, e) != 0)
 				return -1;

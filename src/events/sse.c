@@ -30,6 +30,7 @@ client_free(struct sse_client *c)
 {
 	TAILQ_REMOVE(&c->hub->clients, c, entry);
 	c->hub->nclients--;
+	events_poll_update(c->hub);
 	cJSON_Delete(c->pattern);
 	free(c);
 }
@@ -151,6 +152,7 @@ events_sse_open(struct events *ev, struct evhttp_request *req)
 	c->cursor = cursor;
 	TAILQ_INSERT_TAIL(&ev->clients, c, entry);
 	ev->nclients++;
+	events_poll_update(ev);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/event-stream");
 	evhttp_add_header(evhttp_request_get_output_headers(req),

@@ -144,3 +144,13 @@ store_event_prune(struct store *st, const struct store_prune *p,
 	*deleted = sqlite3_changes(st->db);
 	return 0;
 }
+
+int
+store_events_off(void)
+{
+	static int	off = -1;
+
+	if (off < 0)
+		off = getenv("ECSIM_BENCH_NO_EVENTS") != NULL;
+	return off;
+}

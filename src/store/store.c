@@ -332,8 +332,11 @@ store_event_append(struct store *st, int64_t time, const char *source,
     const char *detail_type, const char *resource, const cJSON *detail,
     struct err *e)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_EVENT_APPEND);
+	sqlite3_stmt	*s;
 
+	if (store_events_off())
+		return 0;
+	s = store_stmt(st, SQL_EVENT_APPEND);
 	bind_int(s, 1, time);
 	bind_text(s, 2, source);
 	bind_text(s, 3, detail_type);

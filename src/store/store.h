@@ -55,6 +55,9 @@ int	store_event_append(struct store *st, int64_t time, const char *source,
 	    const char *detail_type, const char *resource, const cJSON *detail,
 	    struct err *e);
 int64_t	store_event_count(struct store *st);
+/* 1 when ECSIM_BENCH_NO_EVENTS is set in the environment: appends do
+ * nothing. Only to measure what the outbox costs (docs/performance.md). */
+int	store_events_off(void);
 /* One outbox row as store_event_after reads it (store/event.c). */
 struct store_event {
 	int64_t	 seq, time;
