@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 
-from test_events import FAST, named, read_jsonl, register, wait_events
+from test_events import FAST, breaker_rollback, named
 
 NOTIFIER = os.path.join(os.path.dirname(__file__), "..", "..", "tools",
                         "monitors", "deployment_notifier.py")
@@ -45,18 +45,7 @@ def notify(*args, count):
 def test_notifier_lines(make_ecsim, workdir):
     path = os.path.join(workdir, "events.jsonl")
     ecsim = make_ecsim(*FAST, "--events-file", path)
-    v1 = register(ecsim, "web")
-    ecsim.call("CreateService", {
-        "serviceName": "web", "taskDefinition": v1, "desiredCount": 2,
-        "deploymentConfiguration": {"deploymentCircuitBreaker": {
-            "enable": True, "rollback": True}}})
-    wait_events(ecsim, path, lambda ev: named(
-        ev, "ECS Service Action", "SERVICE_STEADY_STATE"), "steady state")
-    bad = register(ecsim, "web", labels={"ecsim.exit": "1"})
-    ecsim.call("UpdateService", {"service": "web", "taskDefinition": bad})
-    events = wait_events(ecsim, path, lambda ev: len(named(
-        ev, "ECS Service Action", "SERVICE_STEADY_STATE")) >= 2,
-        "the rollback to complete", timeout=120)
+    events, _, _ = breaker_rollback(ecsim, path, "web")
 
     deps = named(events, "ECS Deployment State Change")
     d1, d2, d3 = (deps[0]["detail"]["deploymentId"],

@@ -307,23 +307,32 @@ def test_rolling_deploy(make_ecsim, workdir):
     stream.close()
 
 
-def test_circuit_breaker_rolls_back(make_ecsim, workdir):
-    path = os.path.join(workdir, "events.jsonl")
-    ecsim = make_ecsim(*FAST, "--events-file", path)
-    good = register(ecsim, "app")
+def breaker_rollback(ecsim, path, name):
+    """A service with the circuit breaker, at steady state, then updated to
+    a task definition whose container exits at once: waits until the
+    rollback reached steady state; returns (events, good, bad)."""
+    good = register(ecsim, name)
     ecsim.call("CreateService", {
-        "serviceName": "app", "taskDefinition": good, "desiredCount": 2,
+        "serviceName": name, "taskDefinition": good, "desiredCount": 2,
         "deploymentConfiguration": {"deploymentCircuitBreaker": {
             "enable": True, "rollback": True}},
     })
     wait_events(ecsim, path, lambda ev: named(
         ev, "ECS Service Action", "SERVICE_STEADY_STATE"), "steady state")
-    bad = register(ecsim, "app", labels={"ecsim.exit": "1"})
-    ecsim.call("UpdateService", {"service": "app", "taskDefinition": bad})
+    bad = register(ecsim, name, labels={"ecsim.exit": "1"})
+    ecsim.call("UpdateService", {"service": name, "taskDefinition": bad})
     events = wait_events(ecsim, path, lambda ev: len(named(
         ev, "ECS Deployment State Change",
-        "SERVICE_DEPLOYMENT_COMPLETED")) >= 2, "the rollback to complete",
-        timeout=120)
+        "SERVICE_DEPLOYMENT_COMPLETED")) >= 2 and len(named(
+            ev, "ECS Service Action", "SERVICE_STEADY_STATE")) >= 2,
+        "the rollback to complete", timeout=120)
+    return events, good, bad
+
+
+def test_circuit_breaker_rolls_back(make_ecsim, workdir):
+    path = os.path.join(workdir, "events.jsonl")
+    ecsim = make_ecsim(*FAST, "--events-file", path)
+    events, good, bad = breaker_rollback(ecsim, path, "app")
 
     check_envelopes(events)
     check_tasks(events)

@@ -206,3 +206,55 @@ def test_bad_webhook_url(workdir):
     assert p.returncode == 2
     assert "--events-webhook https://example.com/hook: want a URL such as " \
         "http://" in p.stderr
+
+
+def test_pruning_waits_for_the_webhook(make_ecsim, workdir):
+    rx = Receiver()
+    rx.stop()
+    path = os.path.join(workdir, "events.jsonl")
+    ecsim = make_ecsim(*FAST, "--events-keep", "10", "--events-file", path,
+                       "--events-webhook", rx.url)
+    td = register(ecsim, "web")
+    ecsim.call("CreateService", {"serviceName": "web", "taskDefinition": td,
+                                 "desiredCount": 4})
+    ecsim.wait_for(lambda: sinks(ecsim)["outbox"]["count"] > 15 and
+                   len(read_jsonl(path)) > 15, timeout=30,
+                   what="more events than --events-keep")
+    # The file has them, the webhook does not: none may go.
+    ecsim.wait_for(lambda: webhook_state(ecsim)["failures"] >= 3,
+                   timeout=30, what="failed deliveries")
+    out = sinks(ecsim)["outbox"]
+    assert out["first"] == 1 and out["count"] == out["last"]
+    rx.start()
+    caught_up(ecsim, rx, path)
+    check_in_order(rx.received(), path)
+    # Delivered everywhere now: pruned down to the newest 10.
+    ecsim.wait_for(lambda: sinks(ecsim)["outbox"]["count"] <= 10,
+                   timeout=30, what="the outbox to be pruned")
+    out = sinks(ecsim)["outbox"]
+    assert out["first"] == out["last"] - out["count"] + 1 > 1
+    rx.stop()
+
+
+def test_reset_starts_the_sinks_over(make_ecsim, workdir):
+    path = os.path.join(workdir, "events.jsonl")
+    ecsim = make_ecsim(*FAST, "--events-file", path)
+    ecsim.wait_for(lambda: len(read_jsonl(path)) == 2, timeout=30,
+                   what="the two instances' events")
+    status, _, body = ecsim.raw(None, {}, path="/ecsim/reset")
+    assert status == 200, body
+    td = register(ecsim, "web")
+    ecsim.call("CreateService", {"serviceName": "web", "taskDefinition": td,
+                                 "desiredCount": 0})
+    lines = None
+
+    def after_reset():
+        nonlocal lines
+        lines = read_jsonl(path)
+        return len(lines) >= 3
+    ecsim.wait_for(after_reset, timeout=30, what="events after the reset")
+    # The outbox started again at 1; the sink followed it.
+    assert lines[2]["detail-type"] == "ECS Deployment State Change"
+    assert lines[2]["resources"][0].endswith(":service/default/web")
+    state = [s for s in sinks(ecsim)["sinks"] if s["kind"] == "file"][0]
+    assert state["cursor"] == sinks(ecsim)["outbox"]["last"] <= 3

@@ -137,7 +137,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def catch_up(s, count):
+def catch_up(s):
     wait(lambda: s.sinks()["sinks"][0]["behind"] == 0, "the sink")
     return time.monotonic() - s.started
 
@@ -163,7 +163,7 @@ def main():
                   time.monotonic() - t, cpu))
 
         s = Server(o.ecsim, d, ["--events-file", os.path.join(d, "e.jsonl")])
-        secs = catch_up(s, count)
+        secs = catch_up(s)
         s.stop()
         print("file:    %7.0f events/s (%d events in %.2f s)" % (
             count / secs, count, secs))
@@ -172,7 +172,7 @@ def main():
         threading.Thread(target=rx.serve_forever, daemon=True).start()
         s = Server(o.ecsim, d, ["--events-webhook", "http://127.0.0.1:%d/"
                                 % rx.server_address[1]])
-        secs = catch_up(s, count)
+        secs = catch_up(s)
         s.stop()
         rx.shutdown()
         print("webhook: %7.0f events/s (%d events in %.2f s; one POST "
