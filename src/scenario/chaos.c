@@ -81,7 +81,7 @@ struct sc_chaos {
 	size_t				 nimages;
 	struct ending			*endings;
 	size_t				 nendings;
-	/* Paths: the events looked at so far, and DRAINING hosts. */
+	/* Paths: how many events were looked at, and DRAINING hosts. */
 	size_t				 scanned;
 	cJSON				*draining;	/* {arn: true} */
 	int				 reached[CHAOS_NPATHS];
@@ -656,49 +656,45 @@ reach(struct sc_chaos *c, enum chaos_path p)
 	c->reached[p] = 1;
 }
 
-/* The engine paths the new events show. */
-static void
-scan(struct sc_chaos *c, struct sc_run *r)
+/* The engine paths an event shows. */
+void
+sc_chaos_event(struct sc_chaos *c, const struct store_event *ev)
 {
-	const struct store_event	*ev;
-	const cJSON			*d;
-	const char			*name, *host;
+	const cJSON	*d = ev->detail;
+	const char	*name, *host;
 
-	for (; c->scanned < r->nevents; c->scanned++) {
-		ev = &r->events[c->scanned];
-		d = ev->detail;
-		name = member(d, "eventName");
-		if (strcmp(ev->detail_type,
-		    "ECS Deployment State Change") == 0) {
-			if (strcmp(name, "SERVICE_DEPLOYMENT_FAILED") == 0)
-				reach(c, CHAOS_BREAKER);
-			else if (strstr(member(d, "reason"), "rolling back") !=
-			    NULL)
-				reach(c, CHAOS_ROLLBACK);
-		} else if (strcmp(ev->detail_type, "ECS Service Action") == 0) {
-			if (strcmp(name, "SERVICE_TASK_START_IMPAIRED") == 0)
-				reach(c, CHAOS_THROTTLE);
-			else if (strcmp(name,
-			    "SERVICE_TASK_PLACEMENT_FAILURE") == 0)
-				reach(c, CHAOS_PLACEMENT);
-		} else if (strcmp(ev->detail_type,
-		    "ECS Container Instance State Change") == 0) {
-			cJSON_DeleteItemFromObject(c->draining, ev->resource);
-			if (strcmp(member(d, "status"), "DRAINING") == 0)
-				cJSON_AddTrueToObject(c->draining,
-				    ev->resource);
-		} else if (strcmp(ev->detail_type, "ECS Task State Change") ==
-		    0 && strcmp(member(d, "lastStatus"), "STOPPED") == 0 &&
-		    strncmp(member(d, "group"), "service:", 8) == 0) {
-			host = member(d, "containerInstanceArn");
-			if (strcmp(member(d, "stoppedReason"),
-			    "Task failed container health checks") == 0)
-				reach(c, CHAOS_UNHEALTHY);
-			else if (cJSON_GetObjectItem(c->draining, host) !=
-			    NULL && strcmp(member(d, "stopCode"),
-			    "ServiceSchedulerInitiated") == 0)
-				reach(c, CHAOS_DRAINED);
-		}
+	c->scanned++;
+	name = member(d, "eventName");
+	if (strcmp(ev->detail_type,
+	    "ECS Deployment State Change") == 0) {
+		if (strcmp(name, "SERVICE_DEPLOYMENT_FAILED") == 0)
+			reach(c, CHAOS_BREAKER);
+		else if (strstr(member(d, "reason"), "rolling back") !=
+		    NULL)
+			reach(c, CHAOS_ROLLBACK);
+	} else if (strcmp(ev->detail_type, "ECS Service Action") == 0) {
+		if (strcmp(name, "SERVICE_TASK_START_IMPAIRED") == 0)
+			reach(c, CHAOS_THROTTLE);
+		else if (strcmp(name,
+		    "SERVICE_TASK_PLACEMENT_FAILURE") == 0)
+			reach(c, CHAOS_PLACEMENT);
+	} else if (strcmp(ev->detail_type,
+	    "ECS Container Instance State Change") == 0) {
+		cJSON_DeleteItemFromObject(c->draining, ev->resource);
+		if (strcmp(member(d, "status"), "DRAINING") == 0)
+			cJSON_AddTrueToObject(c->draining,
+			    ev->resource);
+	} else if (strcmp(ev->detail_type, "ECS Task State Change") ==
+	    0 && strcmp(member(d, "lastStatus"), "STOPPED") == 0 &&
+	    strncmp(member(d, "group"), "service:", 8) == 0) {
+		host = member(d, "containerInstanceArn");
+		if (strcmp(member(d, "stoppedReason"),
+		    "Task failed container health checks") == 0)
+			reach(c, CHAOS_UNHEALTHY);
+		else if (cJSON_GetObjectItem(c->draining, host) !=
+		    NULL && strcmp(member(d, "stopCode"),
+		    "ServiceSchedulerInitiated") == 0)
+			reach(c, CHAOS_DRAINED);
 	}
 }
 
@@ -710,7 +706,6 @@ sc_chaos_tick(struct sc_chaos *c, struct sc_run *r, int64_t t,
 	size_t	k;
 
 	*fail = NULL;
-	scan(c, r);
 	if (!timeline_done)
 		return 1;
 	if (!c->started)

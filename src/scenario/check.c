@@ -352,6 +352,78 @@ event_matches(struct sc_run *r, const cJSON *match, const struct store_event *ev
 	return 1;
 }
 
+static void
+add_matches(struct sc_run *r, const struct sc_check *c)
+{
+	const cJSON	*m;
+
+	if (c->kind == CHECK_EVENTS) {
+		r->matches = xrealloc(r->matches, (r->nmatches + 1) *
+		    sizeof *r->matches);
+		r->matches[r->nmatches++] = c->order;
+	} else if (c->kind == CHECK_EVENT_ORDER)
+		cJSON_ArrayForEach(m, c->order) {
+			r->matches = xrealloc(r->matches, (r->nmatches + 1) *
+			    sizeof *r->matches);
+			r->matches[r->nmatches++] = m;
+		}
+}
+
+void
+sc_event_checks(struct sc_run *r)
+{
+	const struct scenario	*sc = r->sc;
+	size_t			 i, k;
+
+	for (i = 0; i < sc->nsteps; i++) {
+		if (sc->steps[i].when != NULL)
+			add_matches(r, sc->steps[i].when);
+		for (k = 0; k < sc->steps[i].nchecks; k++)
+			add_matches(r, &sc->steps[i].checks[k]);
+	}
+	for (i = 0; i < sc->nexpects; i++)
+		add_matches(r, &sc->expects[i]);
+}
+
+/*
+ * An event no match object matches now never counts: the instance names a
+ * match uses are known before the instance has events, and nothing else
+ * a match reads changes.
+ */
+int
+sc_event_wanted(struct sc_run *r, const struct store_event *ev)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nmatches; i++)
+		if (event_matches(r, r->matches[i], ev))
+			return 1;
+	return 0;
+}
+
+/* Keeps of the detail the members a match compares, and the group that
+ * service: reads. */
+void
+sc_event_trim(const struct sc_run *r, struct store_event *ev)
+{
+	cJSON	*m, *next;
+	size_t	 i;
+	int	 keep;
+
+	free(ev->source);
+	ev->source = NULL;
+	for (m = ev->detail != NULL ? ev->detail->child : NULL; m != NULL;
+	    m = next) {
+		next = m->next;
+		keep = strcmp(m->string, "group") == 0;
+		for (i = 0; i < r->nmatches && !keep; i++)
+			keep = cJSON_GetObjectItem(r->matches[i],
+			    m->string) != NULL;
+		if (!keep || cJSON_IsArray(m) || cJSON_IsObject(m))
+			cJSON_Delete(cJSON_DetachItemViaPointer(ev->detail, m));
+	}
+}
+
 static int
 count_holds(const struct sc_check *c, int64_t n, char **seen)
 {
@@ -420,13 +492,13 @@ sc_check_eval(struct sc_run *r, const struct sc_check *c, char **seen)
 		ok = count_holds(c, n, seen);
 		break;
 	case CHECK_EVENTS:
-		for (i = 0; i < r->nevents; i++)
+		for (i = 0; i < r->nkept; i++)
 			n += event_matches(r, c->order, &r->events[i]);
 		ok = count_holds(c, n, seen);
 		break;
 	case CHECK_EVENT_ORDER:
 		m = c->order->child;
-		for (i = 0; i < r->nevents && m != NULL; i++)
+		for (i = 0; i < r->nkept && m != NULL; i++)
 			if (event_matches(r, m, &r->events[i])) {
 				m = m->next;
 				n++;

@@ -139,9 +139,14 @@ struct sc_run {
 	struct engine		*eng;
 	struct sc_name		*names;
 	size_t			 nnames;
-	/* Every event so far, for event checks. */
+	size_t			 nevents;	/* so far */
+	int64_t			 last_seq;	/* drained */
+	/* The match objects of the file's event checks, and the events so
+	 * far one of them matches, with only what they look at. */
+	const cJSON		**matches;
+	size_t			 nmatches;
 	struct store_event	*events;
-	size_t			 nevents, capevents;
+	size_t			 nkept, capkept;
 };
 
 /* An API call through the dispatch table: the parsed reply (NULL when
@@ -159,6 +164,12 @@ const char *sc_instance_arn(const struct sc_run *r, const char *name);
  * saying what was found instead.
  */
 int	sc_check_eval(struct sc_run *r, const struct sc_check *c, char **seen);
+/* The match objects of every check of sc that reads events, into
+ * r->matches; then whether ev is one an event check could ever count,
+ * and ev's detail cut down to what they look at. */
+void	sc_event_checks(struct sc_run *r);
+int	sc_event_wanted(struct sc_run *r, const struct store_event *ev);
+void	sc_event_trim(const struct sc_run *r, struct store_event *ev);
 /* How the summary names c; the caller frees it. */
 char	*sc_check_text(const struct sc_check *c);
 
@@ -179,6 +190,8 @@ void	sc_vtrace(FILE *f, int64_t at, const char *prefix, const char *fmt,
  */
 int	sc_chaos_tick(struct sc_chaos *c, struct sc_run *r, int64_t t,
 	    int timeline_done, char **fail);
+/* Chaos looks at each event once, in order, for the paths it shows. */
+void	sc_chaos_event(struct sc_chaos *c, const struct store_event *ev);
 
 /* Invariants (invariant.c): reads what changed since the last call. */
 struct sc_inv;

@@ -88,6 +88,11 @@ struct track {
 	int		 status;	/* enum task_status */
 	char		*instance;	/* container instance, or NULL */
 	int		 desired_stopped;
+	/* A task counted on its instance (not STOPPED), with what it needs
+	 * there, read from the store once: */
+	int		 counted;
+	int64_t		 cpu, memory;
+	cJSON		*ports, *ports_udp;
 	/* A service's task: */
 	const char	*service;	/* its ARN, a key of sc_inv.services */
 	int		 ran;		/* was RUNNING */
@@ -107,15 +112,47 @@ struct svc {
 	int64_t		 lost;
 };
 
+/* A host port some task on an instance books, and how many do. */
+struct port_use {
+	int	port;
+	int	udp;
+	int	n;
+};
+
+/*
+ * A container instance as registered (read from the store again when an
+ * event shows registered resources the last reading did not have), and
+ * what its tasks that are not STOPPED need: each task is counted from its
+ * first event on the instance until its event says STOPPED.
+ */
+struct inst {
+	char		*arn;
+	unsigned	 mark;		/* the check that last named it */
+	int		 known;		/* in the store's reading */
+	char		*ec2;
+	int64_t		 cpu, memory;
+	cJSON		*ports, *ports_udp;	/* reserved */
+	cJSON		*registered;	/* as its last event said */
+	int64_t		 used_cpu, used_memory;
+	struct port_use	*uses;
+	size_t		 nuses, capuses;
+};
+
+/* Names of one kind (keys of a table) this check's events name. */
+struct named {
+	const char	**keys;
+	size_t		  n, cap;
+};
+
 struct sc_inv {
 	unsigned	 off;
 	int64_t		 last_seq;
 	struct table	 tracks;	/* struct track, on the ARN */
 	struct table	 services;	/* struct svc, on the ARN */
+	struct table	 instances;	/* struct inst, on the ARN */
+	int		 reread;	/* the instances, before checking */
 	unsigned	 mark;		/* one a check */
-	/* What this check's events name, keys of services. */
-	const char	**named;
-	size_t		 nnamed, capnamed;
+	struct named	 named_services, named_instances;
 };
 
 struct sc_inv *
@@ -126,13 +163,25 @@ sc_inv_new(unsigned off)
 	v->off = off;
 	table_init(&v->tracks, sizeof(struct track));
 	table_init(&v->services, sizeof(struct svc));
+	table_init(&v->instances, sizeof(struct inst));
 	return v;
+}
+
+static void
+inst_clear(struct inst *in)
+{
+	free(in->ec2);
+	cJSON_Delete(in->ports);
+	cJSON_Delete(in->ports_udp);
+	in->ec2 = NULL;
+	in->ports = in->ports_udp = NULL;
 }
 
 void
 sc_inv_free(struct sc_inv *v)
 {
 	struct track	*t;
+	struct inst	*in;
 	size_t		 i;
 
 	if (v == NULL)
@@ -141,13 +190,36 @@ sc_inv_free(struct sc_inv *v)
 		t = table_slot(&v->tracks, i);
 		free(t->arn);
 		free(t->instance);
+		cJSON_Delete(t->ports);
+		cJSON_Delete(t->ports_udp);
 	}
 	for (i = 0; i < v->services.nslots; i++)
 		free(((struct svc *)table_slot(&v->services, i))->arn);
+	for (i = 0; i < v->instances.nslots; i++) {
+		in = table_slot(&v->instances, i);
+		inst_clear(in);
+		cJSON_Delete(in->registered);
+		free(in->uses);
+		free(in->arn);
+	}
 	free(v->tracks.slots);
 	free(v->services.slots);
-	free(v->named);
+	free(v->instances.slots);
+	free(v->named_services.keys);
+	free(v->named_instances.keys);
 	free(v);
+}
+
+/* Names the element (of a table) whose mark and key are given, once a
+ * check. */
+static void
+name(struct sc_inv *v, struct named *nm, unsigned *mark, const char *key)
+{
+	if (*mark == v->mark)
+		return;
+	*mark = v->mark;
+	nm->keys = xgrow(nm->keys, nm->n, &nm->cap, sizeof *nm->keys);
+	nm->keys[nm->n++] = key;
 }
 
 /* The state of service arn, named by this check's events. */
@@ -158,13 +230,31 @@ name_service(struct sc_inv *v, const char *arn)
 	int		 fresh;
 
 	sv = table_get(&v->services, arn, &fresh);
-	if (sv->mark != v->mark) {
-		sv->mark = v->mark;
-		v->named = xgrow(v->named, v->nnamed, &v->capnamed,
-		    sizeof *v->named);
-		v->named[v->nnamed++] = sv->arn;
-	}
+	name(v, &v->named_services, &sv->mark, sv->arn);
 	return sv;
+}
+
+/*
+ * Instance arn, named by this check's events; registered: the resources
+ * an event of the instance says it registered (or NULL). New ones, and
+ * ones that registered anew, are read again before the check.
+ */
+static void
+name_instance(struct sc_inv *v, const char *arn, const cJSON *registered)
+{
+	struct inst	*in;
+	int		 fresh;
+
+	in = table_get(&v->instances, arn, &fresh);
+	name(v, &v->named_instances, &in->mark, in->arn);
+	if (fresh)
+		v->reread = 1;
+	if (registered != NULL && !cJSON_Compare(registered, in->registered,
+	    1)) {
+		cJSON_Delete(in->registered);
+		in->registered = cJSON_Duplicate(registered, 1);
+		v->reread = 1;
+	}
 }
 
 /* The ARN of the service a task (arn) of group service:name belongs to:
@@ -249,8 +339,77 @@ broken(struct sc_inv *v, enum sc_invariant which, char **broke,
 	return -1;
 }
 
+/* Adds (k 1) or takes back (k -1) the host ports a task books. */
+static void
+use_ports(struct inst *in, const cJSON *ports, int udp, int k)
+{
+	const cJSON	*p;
+	size_t		 i;
+
+	cJSON_ArrayForEach(p, ports) {
+		for (i = 0; i < in->nuses; i++)
+			if (in->uses[i].port == (int)p->valuedouble &&
+			    in->uses[i].udp == udp)
+				break;
+		if (i == in->nuses) {
+			in->uses = xgrow(in->uses, in->nuses, &in->capuses,
+			    sizeof *in->uses);
+			in->uses[in->nuses].port = (int)p->valuedouble;
+			in->uses[in->nuses].udp = udp;
+			in->uses[in->nuses++].n = 0;
+		}
+		in->uses[i].n += k;
+	}
+}
+
+/*
+ * Counts task t on its instance while it is not STOPPED: what it needs,
+ * read from the store at its first event there (a task's resources and
+ * host ports are fixed when it is placed).
+ */
 static int
-check_event(struct sc_inv *v, const struct store_event *ev, char **broke)
+count_load(struct sc_inv *v, struct sc_run *r, struct track *t, int status,
+    char **broke)
+{
+	struct task_row	 row;
+	struct inst	*in;
+	struct err	 e;
+	int		 found, fresh;
+
+	if (t->instance == NULL || t->counted == (status != TASK_STOPPED))
+		return 0;
+	in = table_get(&v->instances, t->instance, &fresh);
+	if (t->counted) {
+		in->used_cpu -= t->cpu;
+		in->used_memory -= t->memory;
+		use_ports(in, t->ports, 0, -1);
+		use_ports(in, t->ports_udp, 1, -1);
+		t->counted = 0;
+		return 0;
+	}
+	if ((found = store_task_get(engine_store(r->eng), NULL, t->arn, &row,
+	    &e)) <= 0)
+		return found == 0 ? 0 : broken(v, INV_RESOURCES, broke,
+		    "cannot read task %s: %s", t->arn, e.msg);
+	t->cpu = row.cpu;
+	t->memory = row.memory;
+	cJSON_Delete(t->ports);
+	cJSON_Delete(t->ports_udp);
+	t->ports = row.ports;
+	t->ports_udp = row.ports_udp;
+	row.ports = row.ports_udp = NULL;
+	task_row_clear(&row);
+	in->used_cpu += t->cpu;
+	in->used_memory += t->memory;
+	use_ports(in, t->ports, 0, 1);
+	use_ports(in, t->ports_udp, 1, 1);
+	t->counted = 1;
+	return 0;
+}
+
+static int
+check_event(struct sc_inv *v, struct sc_run *r, const struct store_event *ev,
+    char **broke)
 {
 	struct track	*t;
 	const cJSON	*d = ev->detail;
@@ -270,6 +429,12 @@ check_event(struct sc_inv *v, const struct store_event *ev, char **broke)
 			name_service(v, ev->resource);
 		return 0;
 	}
+	if (strcmp(ev->detail_type, "ECS Task State Change") != 0)
+		name_instance(v, ev->resource, cJSON_GetObjectItem(d,
+		    "registeredResources"));
+	else if ((inst = cJSON_GetStringValue(cJSON_GetObjectItem(d,
+	    "containerInstanceArn"))) != NULL)
+		name_instance(v, inst, NULL);
 	t = table_get(&v->tracks, ev->resource, &fresh);
 	version = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(d,
 	    "version"));
@@ -314,7 +479,7 @@ check_event(struct sc_inv *v, const struct store_event *ev, char **broke)
 		return -1;
 	if (fresh && inst != NULL)
 		t->instance = xstrdup(inst);
-	return 0;
+	return count_load(v, r, t, status, broke);
 }
 
 static int
@@ -328,99 +493,76 @@ port_taken(const cJSON *a, int port)
 	return 0;
 }
 
-/* Host ports of one protocol on one instance: the registered reserved
- * ones and each of its tasks' (l, n), each at most once. */
+/* The cluster's instances as registered, into the table. */
 static int
-check_ports(struct sc_inv *v, const struct instance_row *in,
-    const cJSON *reserved, const struct task_load *l, size_t n,
-    int udp, char **broke)
+read_instances(struct sc_inv *v, struct sc_run *r, struct err *e)
 {
-	const cJSON	*p, *mine;
-	cJSON		*seen = cJSON_Duplicate(reserved, 1);
-	size_t		 i;
-	int		 ret = 0;
+	struct instance_row	*rows = NULL;
+	struct inst		*in;
+	size_t			 n = 0, i;
+	int			 fresh;
 
-	if (seen == NULL)
-		seen = cJSON_CreateArray();
-	for (i = 0; i < n && ret == 0; i++) {
-		mine = udp ? l[i].ports_udp : l[i].ports;
-		cJSON_ArrayForEach(p, mine) {
-			if (port_taken(seen, (int)p->valuedouble)) {
-				ret = broken(v, INV_PORTS, broke, "%s port %d "
-				    "of instance %s is booked twice",
-				    udp ? "UDP" : "TCP", (int)p->valuedouble,
-				    in->ec2_instance_id);
-				break;
-			}
-			cJSON_AddItemToArray(seen,
-			    cJSON_CreateNumber(p->valuedouble));
-		}
+	if (store_instance_rows(engine_store(r->eng), r->sc->cluster, &rows,
+	    &n, e) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		in = table_get(&v->instances, rows[i].arn, &fresh);
+		inst_clear(in);
+		in->known = 1;
+		in->ec2 = xstrdup(rows[i].ec2_instance_id);
+		in->cpu = rows[i].cpu;
+		in->memory = rows[i].memory;
+		in->ports = cJSON_Duplicate(rows[i].ports, 1);
+		in->ports_udp = cJSON_Duplicate(rows[i].ports_udp, 1);
 	}
-	cJSON_Delete(seen);
-	return ret;
+	instance_rows_free(rows, n);
+	v->reread = 0;
+	return 0;
 }
 
-/* The loads on instance arn: store_task_loads orders them by instance
- * ARN, so they are one run, found by bisection; *n of them. */
-static const struct task_load *
-loads_on(const struct task_load *l, size_t nl, const char *arn, size_t *n)
+/* One instance of the scenario's cluster: its tasks that are not STOPPED
+ * need no more than it registered, and book each port once, none it
+ * reserved. */
+static int
+check_instance(struct sc_inv *v, const struct inst *in, char **broke)
 {
-	size_t	lo = 0, hi = nl, mid;
+	const struct port_use	*u;
+	size_t			 i;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (strcmp(l[mid].instance_arn, arn) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (in->used_cpu > in->cpu || in->used_memory > in->memory)
+		return broken(v, INV_RESOURCES, broke, "instance %s has %lld "
+		    "CPU and %lld MiB registered but its tasks need %lld and "
+		    "%lld", in->ec2, (long long)in->cpu, (long long)in->memory,
+		    (long long)in->used_cpu, (long long)in->used_memory);
+	for (i = 0; i < in->nuses; i++) {
+		u = &in->uses[i];
+		if (u->n + port_taken(u->udp ? in->ports_udp : in->ports,
+		    u->port) > 1)
+			return broken(v, INV_PORTS, broke, "%s port %d of "
+			    "instance %s is booked twice", u->udp ? "UDP" :
+			    "TCP", u->port, in->ec2);
 	}
-	for (hi = lo; hi < nl && strcmp(l[hi].instance_arn, arn) == 0; hi++)
-		;
-	*n = hi - lo;
-	return l + lo;
+	return 0;
 }
 
 static int
 check_instances(struct sc_inv *v, struct sc_run *r, char **broke)
 {
-	struct store		*st = engine_store(r->eng);
-	struct instance_row	*in = NULL;
-	struct task_load	*l = NULL;
-	const struct task_load	*on;
+	const struct inst	*in;
 	struct err		 e;
-	size_t			 nin = 0, nl = 0, non, i, j;
-	int64_t			 cpu, mem;
-	int			 ret = 0;
+	size_t			 i;
+	int			 fresh;
 
-	if (store_instance_rows(st, r->sc->cluster, &in, &nin, &e) != 0 ||
-	    store_task_loads(st, r->sc->cluster, &l, &nl, &e) != 0) {
-		ret = broken(v, INV_RESOURCES, broke, "cannot read the "
+	if (v->reread && read_instances(v, r, &e) != 0)
+		return broken(v, INV_RESOURCES, broke, "cannot read the "
 		    "cluster: %s", e.msg);
-		goto out;
+	for (i = 0; i < v->named_instances.n; i++) {
+		in = table_get(&v->instances, v->named_instances.keys[i],
+		    &fresh);
+		if (in->known && check_instance(v, in, broke) != 0)
+			return -1;
 	}
-	for (i = 0; i < nin && ret == 0; i++) {
-		cpu = mem = 0;
-		on = loads_on(l, nl, in[i].arn, &non);
-		for (j = 0; j < non; j++) {
-			cpu += on[j].cpu;
-			mem += on[j].memory;
-		}
-		if ((cpu > in[i].cpu || mem > in[i].memory) &&
-		    (ret = broken(v, INV_RESOURCES, broke, "instance %s has "
-		    "%lld CPU and %lld MiB registered but its tasks need %lld "
-		    "and %lld", in[i].ec2_instance_id, (long long)in[i].cpu,
-		    (long long)in[i].memory, (long long)cpu,
-		    (long long)mem)) != 0)
-			break;
-		if ((ret = check_ports(v, &in[i], in[i].ports, on, non, 0,
-		    broke)) != 0 || (ret = check_ports(v, &in[i],
-		    in[i].ports_udp, on, non, 1, broke)) != 0)
-			break;
-	}
-out:
-	instance_rows_free(in, nin);
-	task_loads_free(l, nl);
-	return ret;
+	return 0;
 }
 
 /*
@@ -487,9 +629,9 @@ check_services(struct sc_inv *v, struct sc_run *r, char **broke)
 	int	 fresh;
 	size_t	 i;
 
-	for (i = 0; i < v->nnamed; i++)
-		if (check_service(v, r, table_get(&v->services, v->named[i],
-		    &fresh), broke) != 0)
+	for (i = 0; i < v->named_services.n; i++)
+		if (check_service(v, r, table_get(&v->services,
+		    v->named_services.keys[i], &fresh), broke) != 0)
 			return -1;
 	return 0;
 }
@@ -501,9 +643,9 @@ sc_inv_check(struct sc_inv *v, struct sc_run *r, const struct store_event *ev,
 	size_t	i;
 
 	v->mark++;
-	v->nnamed = 0;
+	v->named_services.n = v->named_instances.n = 0;
 	for (i = 0; i < n; i++)
-		if (check_event(v, &ev[i], broke) != 0)
+		if (check_event(v, r, &ev[i], broke) != 0)
 			return -1;
 	if (check_instances(v, r, broke) != 0)
 		return -1;

@@ -22,6 +22,8 @@
 #define SC_TICK		1000
 /* How long a when: without within: waits. */
 #define SC_WHEN_MAX	(3600 * 1000)
+/* Drained events leave the outbox this many at a time. */
+#define PRUNE_EVERY	4096
 
 struct result {
 	int	 line;
@@ -57,6 +59,7 @@ struct runner {
 	}				*endings;
 	size_t				 nendings;
 	int64_t				 last_end;	/* of a fault */
+	int64_t				 pruned;	/* outbox seqs gone */
 	struct why {
 		int64_t			 at;
 		char			*text;
@@ -773,67 +776,81 @@ write_event(struct runner *ru, const struct store_event *ev)
 }
 
 /*
- * The run keeps every event for event checks, which match top-level
- * members against numbers, strings and booleans only: its nested arrays
- * and objects (containers, attributes, overrides) could never match, and
- * in a long run they were most of the memory, so they are dropped once
- * --events and --trace have had them.
+ * Takes the events since the last tick: to --events and --trace, past the
+ * invariants and chaos, and into the run's list only when an event check
+ * could count them, cut down to what the checks read. Then they leave the
+ * outbox (a few thousand at a time), which nothing else in a run reads, so
+ * memory stays flat however long the run; the newest stays, as pruning
+ * always leaves it.
  */
-static void
-keep_scalars(cJSON *detail)
-{
-	cJSON	*m, *next;
-
-	for (m = detail != NULL ? detail->child : NULL; m != NULL; m = next) {
-		next = m->next;
-		if (cJSON_IsArray(m) || cJSON_IsObject(m))
-			cJSON_Delete(cJSON_DetachItemViaPointer(detail, m));
-	}
-}
-
-/* Takes the events since the last tick: to --events and --trace, into
- * the run's list, and past the invariants. */
 static int
 drain_events(struct runner *ru, struct err *e)
 {
-	struct store_event	*ev;
-	size_t			 n, i, seen = ru->r.nevents;
-	int64_t			 after;
+	struct sc_run		*r = &ru->r;
+	struct store		*st = engine_store(r->eng);
+	struct store_prune	 pr;
+	struct store_event	*ev = NULL, *more;
+	size_t			 n = 0, cap = 0, got, i;
+	int64_t			 gone;
 
+	/* The tick's events, all of them: the invariants look at the
+	 * state the tick ended in, so they read every event that led to
+	 * it first. */
 	for (;;) {
-		after = ru->r.nevents ? ru->r.events[ru->r.nevents - 1].seq : 0;
-		if (store_event_after(engine_store(ru->r.eng), after, 1000,
-		    &ev, &n, e) != 0)
+		if (store_event_after(st, n ? ev[n - 1].seq : r->last_seq,
+		    1000, &more, &got, e) != 0) {
+			store_events_free(ev, n);
 			return -1;
-		if (n == 0)
+		}
+		if (got == 0)
 			break;
-		for (i = 0; i < n; i++) {
-			if (ru->o->events != NULL)
-				write_event(ru, &ev[i]);
-			if (ru->o->trace != NULL) {
-				trace_whys(ru, ev[i].time - SC_EPOCH);
-				trace_event(ru, &ev[i]);
-			}
-			keep_scalars(ev[i].detail);
+		if (n + got > cap) {
+			cap = (n + got) * 2;
+			ev = xrealloc(ev, cap * sizeof *ev);
 		}
-		if (ru->r.nevents + n > ru->r.capevents) {
-			ru->r.capevents = (ru->r.nevents + n) * 2;
-			ru->r.events = xrealloc(ru->r.events,
-			    ru->r.capevents * sizeof *ru->r.events);
+		memcpy(ev + n, more, got * sizeof *ev);
+		free(more);
+		n += got;
+	}
+	for (i = 0; i < n; i++) {
+		if (ru->o->events != NULL)
+			write_event(ru, &ev[i]);
+		if (ru->o->trace != NULL) {
+			trace_whys(ru, ev[i].time - SC_EPOCH);
+			trace_event(ru, &ev[i]);
 		}
-		memcpy(ru->r.events + ru->r.nevents, ev, n * sizeof *ev);
-		free(ev);
-		ru->r.nevents += n;
+		if (ru->o->chaos != NULL)
+			sc_chaos_event(ru->o->chaos, &ev[i]);
 	}
 	if (ru->o->trace != NULL)
 		trace_whys(ru, -1);
+	if (n == 0)
+		return 0;
 	/* Every change of state appends an event: without one, the state
 	 * invariants cannot have changed either. */
-	if (ru->r.nevents > seen && ru->broke == NULL &&
-	    sc_inv_check(ru->inv, &ru->r, ru->r.events + seen,
-	    ru->r.nevents - seen, &ru->broke) != 0)
+	if (ru->broke == NULL && sc_inv_check(ru->inv, r, ev, n,
+	    &ru->broke) != 0)
 		ru->broke_at = ru->t;
-	return 0;
+	r->nevents += n;
+	r->last_seq = ev[n - 1].seq;
+	for (i = 0; i < n; i++) {
+		if (!sc_event_wanted(r, &ev[i]))
+			continue;
+		sc_event_trim(r, &ev[i]);
+		r->events = xgrow(r->events, r->nkept, &r->capkept,
+		    sizeof *r->events);
+		r->events[r->nkept++] = ev[i];
+		memset(&ev[i], 0, sizeof ev[i]);
+	}
+	store_events_free(ev, n);
+	if (r->last_seq - ru->pruned < PRUNE_EVERY)
+		return 0;
+	memset(&pr, 0, sizeof pr);
+	pr.upto = r->last_seq;
+	pr.below = r->last_seq + 1;
+	pr.limit = r->last_seq;
+	ru->pruned = r->last_seq;
+	return store_event_prune(st, &pr, &gone, e);
 }
 
 static void
@@ -1022,6 +1039,7 @@ scenario_run(struct scenario *sc, const struct scenario_options *o,
 		goto out;
 	if (o->trace != NULL)
 		log_set_hook(trace_hook, &ru);
+	sc_event_checks(&ru.r);
 	if (setup(&ru, e) != 0 || replay(&ru, e) != 0)
 		goto out;
 	ret = summary(&ru);
@@ -1043,7 +1061,8 @@ out:
 		free(ru.r.names[i].arn);
 	}
 	free(ru.r.names);
-	store_events_free(ru.r.events, ru.r.nevents);
+	store_events_free(ru.r.events, ru.r.nkept);
+	free(ru.r.matches);
 	sc_inv_free(ru.inv);
 	engine_free(ru.r.eng);
 	if (store_close(st) != 0 && ret != -1)

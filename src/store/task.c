@@ -1,5 +1,6 @@
 /* The tasks table: insert, update, look-ups for the lifecycle, the
  * reconciler and ListTasks. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -383,22 +384,64 @@ store_task_oldest_stopped(struct store *st)
  * family name has no GLOB metacharacters (the API checks).
  */
 static const char SQL_TASK_LIST[] =
-    "SELECT arn, COUNT(*) OVER () FROM tasks WHERE cluster = ?1 "
+    "SELECT arn FROM tasks WHERE cluster = ?1 "
     "AND (?2 IS NULL OR instance_arn = ?2) "
     "AND (?3 IS NULL OR task_definition GLOB '*:task-definition/' || ?3 || ':[0-9]*') "
     "AND (?4 IS NULL OR started_by = ?4) "
     "AND (?5 IS NULL OR service_arn = ?5) "
     "AND (?6 IS NULL OR launch_type = ?6) "
     "AND desired_status = ?7 "
-    "ORDER BY created_at, arn LIMIT ?8 OFFSET ?9";
+    "ORDER BY created_at, arn";
 
-int
-store_task_list(struct store *st, const struct task_filter *f, int64_t offset,
-    int64_t limit, cJSON **arns, int64_t *total, struct err *e)
+/*
+ * The last listing in full, for the pages after its first. Every page of
+ * a listing reads and sorts every match (the order is not an index's), so
+ * a client paging through n tasks cost O(n) a page; now the first page
+ * keeps the sorted ARNs and a later page of the same listing is a slice
+ * of them, as long as nothing in the database changed since (the
+ * connection's count of rows changed says so): the same pages as reading
+ * again, in O(n) for the whole walk.
+ */
+static struct {
+	const struct store	*st;
+	sqlite3_int64		 changes;
+	char			*filter;
+	char			**arns;
+	size_t			 n, cap;
+} listing;
+
+static char *
+filter_key(const struct task_filter *f)
+{
+	const char	*v[] = { f->cluster, f->instance_arn, f->family,
+			    f->started_by, f->service_arn, f->launch_type };
+	char		*key = xstrdup(f->stopped ? "S" : "R"), *next;
+	size_t		 i;
+
+	/* A NUL-free separator, and a NULL that no value spells. */
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		next = v[i] ? xprintf("%s\x1f=%s", key, v[i]) :
+		    xprintf("%s\x1f-", key);
+		free(key);
+		key = next;
+	}
+	return key;
+}
+
+static int
+listing_read(struct store *st, const struct task_filter *f, char *key,
+    struct err *e)
 {
 	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_LIST);
+	size_t		 i;
 	int		 rc;
 
+	for (i = 0; i < listing.n; i++)
+		free(listing.arns[i]);
+	listing.n = 0;
+	free(listing.filter);
+	listing.filter = key;
+	listing.st = NULL;
 	bind_text(s, 1, f->cluster);
 	bind_text(s, 2, f->instance_arn);
 	bind_text(s, 3, f->family);
@@ -406,19 +449,37 @@ store_task_list(struct store *st, const struct task_filter *f, int64_t offset,
 	bind_text(s, 5, f->service_arn);
 	bind_text(s, 6, f->launch_type);
 	bind_text(s, 7, f->stopped ? "STOPPED" : "RUNNING");
-	bind_int(s, 8, limit);
-	bind_int(s, 9, offset);
-	*arns = cJSON_CreateArray();
-	*total = offset;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		cJSON_AddItemToArray(*arns, cJSON_CreateString(col_text(s, 0)));
-		*total = sqlite3_column_int64(s, 1);
+		listing.arns = xgrow(listing.arns, listing.n, &listing.cap,
+		    sizeof *listing.arns);
+		listing.arns[listing.n++] = col_dup(s, 0);
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		cJSON_Delete(*arns);
-		*arns = NULL;
+	if (rc != SQLITE_DONE)
 		return store_fail(st, e, "listing tasks");
-	}
+	listing.st = st;
+	listing.changes = sqlite3_total_changes64(st->db);
+	return 0;
+}
+
+int
+store_task_list(struct store *st, const struct task_filter *f, int64_t offset,
+    int64_t limit, cJSON **arns, int64_t *total, struct err *e)
+{
+	char	*key = filter_key(f);
+	int64_t	 i;
+
+	*arns = NULL;
+	if (offset > 0 && listing.st == st && listing.changes ==
+	    sqlite3_total_changes64(st->db) && strcmp(listing.filter,
+	    key) == 0)
+		free(key);
+	else if (listing_read(st, f, key, e) != 0)
+		return -1;
+	*arns = cJSON_CreateArray();
+	for (i = offset; i < offset + limit && i < (int64_t)listing.n; i++)
+		cJSON_AddItemToArray(*arns,
+		    cJSON_CreateString(listing.arns[i]));
+	*total = (int64_t)listing.n;
 	return 0;
 }

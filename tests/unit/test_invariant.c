@@ -32,8 +32,9 @@ struct slip {
 };
 
 /* Copies a real task of the cluster as count standalone tasks on one
- * instance, two minutes in, each with its first event, so the tick
- * changed something. */
+ * instance, two minutes in, each with its first event, which names the
+ * instance as a task's event does: the invariants look at the instances
+ * the tick's events name. */
 static void
 slip_in(struct engine *eng, int64_t t, void *arg)
 {
@@ -80,6 +81,8 @@ slip_in(struct engine *eng, int64_t t, void *arg)
 		d = cJSON_CreateObject();
 		cJSON_AddStringToObject(d, "lastStatus", "RUNNING");
 		cJSON_AddStringToObject(d, "desiredStatus", "RUNNING");
+		cJSON_AddStringToObject(d, "containerInstanceArn",
+		    row.instance_arn);
 		cJSON_AddNumberToObject(d, "version", 1);
 		ck_assert_int_eq(store_event_append(st, engine_now(eng),
 		    "aws.ecs", "ECS Task State Change", row.arn, d, &e), 0);
@@ -92,10 +95,12 @@ slip_in(struct engine *eng, int64_t t, void *arg)
 	instance_rows_free(in, nin);
 }
 
-/* Runs small.yaml without faults, slipping sl in; its result must be
- * want. Returns what the seed printed. */
+/* Runs small.yaml for 5 minutes of chaos without faults, with tamper
+ * called after every tick; its result must be want. Returns what the seed
+ * printed. */
 static char *
-run_with(struct slip *sl, int want)
+run_small(void (*tamper)(struct engine *, int64_t, void *), void *arg,
+    int want)
 {
 	struct scenario		*sc;
 	struct chaos_config	 c;
@@ -109,14 +114,23 @@ run_with(struct slip *sl, int want)
 	c.duration = 5 * 60 * 1000;
 	for (k = 0; k < CHAOS_NFAULTS; k++)
 		c.rates[k] = 0;
-	c.tamper = slip_in;
-	c.tamper_arg = sl;
+	c.tamper = tamper;
+	c.tamper_arg = arg;
 	c.out = open_memstream(&buf, &len);
 	ck_assert_int_eq(chaos_run_seed(sc, &c, 1, NULL, &e), want);
 	fclose(c.out);
-	ck_assert_int_eq(sl->done, 1);
 	scenario_free(sc);
 	return buf;
+}
+
+/* small.yaml with sl slipped in. */
+static char *
+run_with(struct slip *sl, int want)
+{
+	char	*out = run_small(slip_in, sl, want);
+
+	ck_assert_int_eq(sl->done, 1);
+	return out;
 }
 
 /* The run fails saying head, the slipped-onto instance's ec2 id, tail. */
@@ -248,30 +262,14 @@ deploy_then_stop(struct engine *eng, int64_t t, void *arg)
 	task_rows_free(tasks, nt);
 }
 
-/* small.yaml without faults, with ro; its result must be want. */
+/* small.yaml with ro's deploy (and stop). */
 static char *
 rollout_run(struct rollout *ro, int want)
 {
-	struct scenario		*sc;
-	struct chaos_config	 c;
-	struct err		 e;
-	char			*buf = NULL;
-	size_t			 len = 0, k;
+	char	*out = run_small(deploy_then_stop, ro, want);
 
-	sc = scenario_load(SMALL, &e);
-	ck_assert_msg(sc != NULL, "%s", e.msg);
-	chaos_config_defaults(&c);
-	c.duration = 5 * 60 * 1000;
-	for (k = 0; k < CHAOS_NFAULTS; k++)
-		c.rates[k] = 0;
-	c.tamper = deploy_then_stop;
-	c.tamper_arg = ro;
-	c.out = open_memstream(&buf, &len);
-	ck_assert_int_eq(chaos_run_seed(sc, &c, 1, NULL, &e), want);
-	fclose(c.out);
 	ck_assert_int_eq(ro->step, 2);
-	scenario_free(sc);
-	return buf;
+	return out;
 }
 
 START_TEST(floor_holds_through_a_rolling_deploy)
