@@ -54,7 +54,7 @@ close_cb(struct evhttp_connection *conn, void *arg)
 }
 
 static void
-bad_request(struct evhttp_request *req, const char *msg)
+refuse(struct evhttp_request *req, int status, const char *msg)
 {
 	cJSON	*o = cJSON_CreateObject();
 	char	*body;
@@ -64,7 +64,8 @@ bad_request(struct evhttp_request *req, const char *msg)
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json");
 	evbuffer_add(evhttp_request_get_output_buffer(req), body, strlen(body));
-	evhttp_send_reply(req, 400, "Bad Request", NULL);
+	evhttp_send_reply(req, status, status == 405 ? "Method Not Allowed" :
+	    "Bad Request", NULL);
 	cJSON_free(body);
 	cJSON_Delete(o);
 }
@@ -109,14 +110,14 @@ events_sse_open(struct events *ev, struct evhttp_request *req)
 	int64_t			 cursor, newest;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		bad_request(req, "GET /ecsim/events streams the events");
+		refuse(req, 405, "GET /ecsim/events streams the events");
 		return;
 	}
 	TAILQ_INIT(&q);
 	uri = evhttp_request_get_uri(req);
 	query = strchr(uri, '?');
 	if (query != NULL && evhttp_parse_query_str(query + 1, &q) != 0) {
-		bad_request(req, "the query string is not key=value&...");
+		refuse(req, 400, "the query string is not key=value&...");
 		return;
 	}
 	pat = evhttp_find_header(&q, "pattern");
@@ -175,7 +176,7 @@ events_sse_open(struct events *ev, struct evhttp_request *req)
 	return;
 bad:
 	evhttp_clear_headers(&q);
-	bad_request(req, msg);
+	refuse(req, 400, msg);
 }
 
 static void

@@ -511,6 +511,9 @@ def test_stream_resume_and_bad_pattern(make_ecsim, workdir):
     bad = Stream(ecsim, last_id="x")
     assert bad.status == 400
     assert "Last-Event-ID" in bad.body["message"]
+    status, _, body = ecsim.raw(None, {}, path="/ecsim/events")
+    assert status == 405
+    assert "GET /ecsim/events" in body["message"]
 
 
 @pytest.mark.parametrize("pattern,message", [
