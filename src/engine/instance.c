@@ -36,6 +36,7 @@ engine_instance_changed(struct engine *eng, const char *arn, struct err *e)
 	int64_t	 now = engine_now(eng);
 	int	 ret;
 
+	engine_view_touch(eng, arn);
 	if (store_instance_touch(eng->st, arn, now, e) != 0)
 		return -1;
 	if ((ci = store_instance_describe(eng->st, arn, 0, e)) == NULL)

@@ -263,35 +263,45 @@ store_instance_arns(struct store *st, const char *cluster, const char *status,
 	return 0;
 }
 
+#define INSTANCE_ROW_COLS \
+    "arn, id, ec2_instance_id, status, agent_connected, simulated, cpu, " \
+    "memory, ports, ports_udp, registered_at"
 static const char SQL_INSTANCE_LIST[] =
-    "SELECT arn, id, ec2_instance_id, status, agent_connected, simulated, "
-    "cpu, memory, ports, ports_udp, registered_at FROM container_instances "
+    "SELECT " INSTANCE_ROW_COLS " FROM container_instances "
     "WHERE cluster = ?1 AND status != 'INACTIVE' ORDER BY registered_at, rowid";
+static const char SQL_INSTANCE_ROW[] =
+    "SELECT " INSTANCE_ROW_COLS " FROM container_instances WHERE arn = ?1";
+
+static void
+instance_row_read(sqlite3_stmt *s, struct instance_row *r)
+{
+	memset(r, 0, sizeof *r);
+	r->arn = col_dup(s, 0);
+	r->id = col_dup(s, 1);
+	r->ec2_instance_id = col_dup(s, 2);
+	r->status = col_dup(s, 3);
+	r->agent_connected = sqlite3_column_int(s, 4);
+	r->simulated = sqlite3_column_int(s, 5);
+	r->cpu = sqlite3_column_int64(s, 6);
+	r->memory = sqlite3_column_int64(s, 7);
+	r->ports = col_json(s, 8);
+	r->ports_udp = col_json(s, 9);
+	r->registered_at = sqlite3_column_int64(s, 10);
+}
 
 int
 store_instance_rows(struct store *st, const char *cluster,
     struct instance_row **rows, size_t *n, struct err *e)
 {
 	sqlite3_stmt		*s = store_stmt(st, SQL_INSTANCE_LIST);
-	struct instance_row	*r, *v = NULL;
+	struct instance_row	*v = NULL;
 	size_t			 len = 0, cap = 0;
 	int			 rc;
 
 	bind_text(s, 1, cluster);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = xgrow(v, len, &cap, sizeof *v);
-		r = &v[len++];
-		r->arn = col_dup(s, 0);
-		r->id = col_dup(s, 1);
-		r->ec2_instance_id = col_dup(s, 2);
-		r->status = col_dup(s, 3);
-		r->agent_connected = sqlite3_column_int(s, 4);
-		r->simulated = sqlite3_column_int(s, 5);
-		r->cpu = sqlite3_column_int64(s, 6);
-		r->memory = sqlite3_column_int64(s, 7);
-		r->ports = col_json(s, 8);
-		r->ports_udp = col_json(s, 9);
-		r->registered_at = sqlite3_column_int64(s, 10);
+		instance_row_read(s, &v[len++]);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -301,6 +311,25 @@ store_instance_rows(struct store *st, const char *cluster,
 	*rows = v;
 	*n = len;
 	return 0;
+}
+
+int
+store_instance_row(struct store *st, const char *arn,
+    struct instance_row *out, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_ROW);
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	bind_text(s, 1, arn);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		instance_row_read(s, out);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(st, e, "reading a container instance");
 }
 
 int

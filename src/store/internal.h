@@ -15,6 +15,11 @@ struct store {
 		sqlite3_stmt	*stmt;
 	}		*stmts;
 	size_t		 nstmts, capstmts;
+	/* Told of every task written that is on an instance (the engine's
+	 * placement views), and counting attribute writes. */
+	void		(*task_hook)(void *, const char *);
+	void		*task_hook_arg;
+	uint64_t	 attribute_writes;
 };
 
 /*

@@ -134,11 +134,27 @@ static const char SQL_TASK_INSERT[] =
     "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
     "?22, ?23, ?24, ?25)";
 
+void
+store_set_task_hook(struct store *st, void (*fn)(void *, const char *),
+    void *arg)
+{
+	st->task_hook = fn;
+	st->task_hook_arg = arg;
+}
+
+static void
+task_told(struct store *st, const struct task_row *t)
+{
+	if (st->task_hook != NULL && t->instance_arn != NULL)
+		st->task_hook(st->task_hook_arg, t->instance_arn);
+}
+
 int
 store_task_insert(struct store *st, const struct task_row *t, struct err *e)
 {
 	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_INSERT);
 
+	task_told(st, t);
 	task_bind(s, t);
 	return store_exec_stmt(st, s, e);
 }
@@ -155,6 +171,7 @@ store_task_update(struct store *st, const struct task_row *t, struct err *e)
 {
 	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_UPDATE);
 
+	task_told(st, t);
 	task_bind(s, t);
 	return store_exec_stmt(st, s, e);
 }
@@ -279,19 +296,21 @@ static const char SQL_TASK_LOADS[] =
     "desired_status FROM tasks WHERE cluster = ?1 AND instance_arn IS NOT "
     "NULL AND last_status != 'STOPPED' ORDER BY instance_arn, created_at, "
     "arn";
+static const char SQL_TASK_LOADS_ON[] =
+    "SELECT instance_arn, grp, cpu, memory, ports, ports_udp, "
+    "desired_status FROM tasks WHERE instance_arn = ?1 AND "
+    "last_status != 'STOPPED' ORDER BY created_at, arn";
 
-int
-store_task_loads(struct store *st, const char *cluster,
-    struct task_load **rows, size_t *n, struct err *e)
+static int
+task_loads_read(struct store *st, sqlite3_stmt *s, struct task_load **rows,
+    size_t *n, struct err *e)
 {
-	sqlite3_stmt		*s = store_stmt(st, SQL_TASK_LOADS);
 	struct task_load	*t;
 	size_t			 cap = 0;
 	int			 rc;
 
 	*rows = NULL;
 	*n = 0;
-	bind_text(s, 1, cluster);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*rows = xgrow(*rows, *n, &cap, sizeof **rows);
 		t = &(*rows)[(*n)++];
@@ -311,6 +330,26 @@ store_task_loads(struct store *st, const char *cluster,
 		return store_fail(st, e, "listing the tasks on instances");
 	}
 	return 0;
+}
+
+int
+store_task_loads(struct store *st, const char *cluster,
+    struct task_load **rows, size_t *n, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_LOADS);
+
+	bind_text(s, 1, cluster);
+	return task_loads_read(st, s, rows, n, e);
+}
+
+int
+store_task_loads_on(struct store *st, const char *instance_arn,
+    struct task_load **rows, size_t *n, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_LOADS_ON);
+
+	bind_text(s, 1, instance_arn);
+	return task_loads_read(st, s, rows, n, e);
 }
 
 static const char SQL_TASK_COUNT_LIVE[] =
