@@ -4,12 +4,13 @@
  * its live tasks. Reading all of that from the store for every placement
  * pass costs a query per instance and a JSON parse per task, which in a
  * cluster of 1,000 instances and 20,000 tasks is most of a reconcile. So
- * the engine keeps the rows it read and reads again only the instances
- * that changed since: the store tells it of every task written on an
- * instance (store_set_task_hook) and engine_instance_changed of every
- * change to an instance, which the version rule makes universal. New or
- * deregistered instances, attribute writes, a rollback or a reset make it
- * read the whole cluster again. engine_view_check compares the kept rows
+ * the engine keeps what it read and follows the changes: the store shows
+ * it every task written on an instance (store_set_task_hook), which it
+ * adds, updates or, once STOPPED, removes from its instance's loads; and
+ * engine_instance_changed tells it of every change to an instance (the
+ * version rule makes that universal), whose row it reads again before the
+ * next placement. New or deregistered instances, attribute writes, a
+ * rollback or a reset make it read the whole cluster again. engine_view_check compares the kept rows
  * with a fresh read; the tests call it.
  */
 #include <stdlib.h>
@@ -110,6 +111,20 @@ by_arn_cmp(const void *a, const void *b)
 	    sort_base[*(const size_t *)b].row.arn);
 }
 
+static int
+json_same(const cJSON *a, const cJSON *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL &&
+	    cJSON_Compare(a, b, 1));
+}
+
+static int
+str_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL &&
+	    strcmp(a, b) == 0);
+}
+
 /* The cluster's view, made (empty, not valid) if the engine has none. */
 static struct engine_view *
 view_of(struct engine *eng, const char *cluster, size_t len, int make)
@@ -129,42 +144,94 @@ view_of(struct engine *eng, const char *cluster, size_t len, int make)
 	return &eng->views[eng->nviews++];
 }
 
-/*
- * Instance arn changed, or a task on it did: read it again before the
- * next placement. ARNs name their cluster
- * ("...:container-instance/<cluster>/<id>"); one that does not makes
- * every view read again.
- */
-void
-engine_view_touch(struct engine *eng, const char *arn)
+/* The view of the cluster instance ARN arn names
+ * ("...:container-instance/<cluster>/<id>"), if the engine has a valid
+ * one, and the instance's index in it; -1 when the view must be read
+ * again (the instance is new to it). */
+static struct engine_view *
+view_of_instance(struct engine *eng, const char *arn, int *idx)
 {
 	struct engine_view	*v;
 	const char		*p, *slash;
-	int			 i;
 
+	*idx = -1;
 	if (eng->nviews == 0)
-		return;
+		return NULL;
 	if ((p = strstr(arn, ":container-instance/")) == NULL ||
 	    (slash = strchr(p += strlen(":container-instance/"), '/')) ==
 	    NULL) {
 		engine_view_forget(eng);
-		return;
+		return NULL;
 	}
 	if ((v = view_of(eng, p, (size_t)(slash - p), 0)) == NULL ||
 	    !v->valid)
-		return;
-	if ((i = view_find(v, arn)) < 0)
-		v->valid = 0;	/* a new instance */
-	else {
+		return NULL;
+	if ((*idx = view_find(v, arn)) < 0)
+		v->valid = 0;
+	return v;
+}
+
+/* Instance arn changed: read its row again before the next placement. */
+void
+engine_view_touch(struct engine *eng, const char *arn)
+{
+	struct engine_view	*v;
+	int			 i;
+
+	if ((v = view_of_instance(eng, arn, &i)) != NULL && i >= 0) {
 		v->in[i].dirty = 1;
 		v->dirty = 1;
 	}
 }
 
+/* A task on an instance is being written: its load follows. */
 static void
-task_hook(void *arg, const char *instance_arn)
+task_hook(void *arg, const struct task_row *t)
 {
-	engine_view_touch(arg, instance_arn);
+	struct engine		*eng = arg;
+	struct engine_view	*v;
+	struct view_instance	*vi;
+	struct task_load	*ld;
+	size_t			 k;
+	int			 i;
+
+	if ((v = view_of_instance(eng, t->instance_arn, &i)) == NULL || i < 0)
+		return;
+	vi = &v->in[i];
+	for (k = 0; k < vi->nloads; k++)
+		if (strcmp(vi->loads[k].arn, t->arn) == 0)
+			break;
+	if (t->last_status == TASK_STOPPED) {
+		if (k < vi->nloads) {
+			task_load_clear(&vi->loads[k]);
+			memmove(&vi->loads[k], &vi->loads[k + 1],
+			    (vi->nloads - k - 1) * sizeof *vi->loads);
+			vi->nloads--;
+		}
+		return;
+	}
+	if (k == vi->nloads) {
+		vi->loads = xrealloc(vi->loads, (vi->nloads + 1) *
+		    sizeof *vi->loads);
+		ld = &vi->loads[vi->nloads++];
+		memset(ld, 0, sizeof *ld);
+		ld->arn = xstrdup(t->arn);
+		ld->instance_arn = xstrdup(t->instance_arn);
+		ld->group = xstrdup(t->group);
+		ld->cpu = t->cpu;
+		ld->memory = t->memory;
+	} else
+		ld = &vi->loads[k];
+	ld->desired_stopped = t->desired_stopped;
+	if (!json_same(ld->ports, t->ports)) {
+		cJSON_Delete(ld->ports);
+		ld->ports = t->ports ? cJSON_Duplicate(t->ports, 1) : NULL;
+	}
+	if (!json_same(ld->ports_udp, t->ports_udp)) {
+		cJSON_Delete(ld->ports_udp);
+		ld->ports_udp = t->ports_udp ?
+		    cJSON_Duplicate(t->ports_udp, 1) : NULL;
+	}
 }
 
 void
@@ -232,14 +299,12 @@ view_read(struct engine *eng, const char *cluster, struct view_instance **out,
 	return 0;
 }
 
-/* Reads one changed instance again; 1 when the whole cluster must be
- * (the instance left, or its place in the order moved). */
+/* Reads a changed instance's row again; 1 when the whole cluster must be
+ * read (the instance left, or its place in the order moved). */
 static int
 view_refresh(struct engine *eng, struct view_instance *vi, struct err *e)
 {
 	struct instance_row	 row;
-	struct task_load	*tl;
-	size_t			 ntl;
 	int			 found;
 
 	if ((found = store_instance_row(eng->st, vi->row.arn, &row, e)) < 0)
@@ -249,17 +314,10 @@ view_refresh(struct engine *eng, struct view_instance *vi, struct err *e)
 		instance_row_clear(&row);
 		return 1;
 	}
-	if (store_task_loads_on(eng->st, vi->row.arn, &tl, &ntl, e) != 0) {
-		instance_row_clear(&row);
-		return -1;
-	}
 	row.attributes = vi->row.attributes;
 	vi->row.attributes = NULL;
 	instance_row_clear(&vi->row);
 	vi->row = row;
-	task_loads_free(vi->loads, vi->nloads);
-	vi->loads = tl;
-	vi->nloads = ntl;
 	vi->dirty = 0;
 	return 0;
 }
@@ -425,25 +483,11 @@ engine_view(struct engine *eng, const char *cluster, const char *group,
 	return p;
 }
 
-static int
-json_same(const cJSON *a, const cJSON *b)
-{
-	return (a == NULL && b == NULL) || (a != NULL && b != NULL &&
-	    cJSON_Compare(a, b, 1));
-}
-
-static int
-str_same(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a != NULL && b != NULL &&
-	    strcmp(a, b) == 0);
-}
-
 /* Whether the kept instance and loads equal what the store says. */
 static int
 instance_same(const struct view_instance *a, const struct view_instance *b)
 {
-	size_t	i;
+	size_t	i, k;
 
 	if (!str_same(a->row.arn, b->row.arn) ||
 	    !str_same(a->row.status, b->row.status) ||
@@ -455,14 +499,20 @@ instance_same(const struct view_instance *a, const struct view_instance *b)
 	    !json_same(a->row.attributes, b->row.attributes) ||
 	    a->nloads != b->nloads)
 		return 0;
-	for (i = 0; i < a->nloads; i++)
-		if (!str_same(a->loads[i].group, b->loads[i].group) ||
-		    a->loads[i].cpu != b->loads[i].cpu ||
-		    a->loads[i].memory != b->loads[i].memory ||
-		    a->loads[i].desired_stopped != b->loads[i].desired_stopped ||
-		    !json_same(a->loads[i].ports, b->loads[i].ports) ||
-		    !json_same(a->loads[i].ports_udp, b->loads[i].ports_udp))
+	/* The same loads, in any order. */
+	for (i = 0; i < b->nloads; i++) {
+		for (k = 0; k < a->nloads; k++)
+			if (strcmp(a->loads[k].arn, b->loads[i].arn) == 0)
+				break;
+		if (k == a->nloads ||
+		    !str_same(a->loads[k].group, b->loads[i].group) ||
+		    a->loads[k].cpu != b->loads[i].cpu ||
+		    a->loads[k].memory != b->loads[i].memory ||
+		    a->loads[k].desired_stopped != b->loads[i].desired_stopped ||
+		    !json_same(a->loads[k].ports, b->loads[i].ports) ||
+		    !json_same(a->loads[k].ports_udp, b->loads[i].ports_udp))
 			return 0;
+	}
 	return 1;
 }
 

@@ -7,6 +7,8 @@
 
 #include "store/store.h"
 
+struct task_row;
+
 struct store {
 	sqlite3		*db;
 	int		 in_tx;
@@ -17,7 +19,7 @@ struct store {
 	size_t		 nstmts, capstmts;
 	/* Told of every task written that is on an instance (the engine's
 	 * placement views), and counting attribute writes. */
-	void		(*task_hook)(void *, const char *);
+	void		(*task_hook)(void *, const struct task_row *);
 	void		*task_hook_arg;
 	uint64_t	 attribute_writes;
 };

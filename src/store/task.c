@@ -135,8 +135,8 @@ static const char SQL_TASK_INSERT[] =
     "?22, ?23, ?24, ?25)";
 
 void
-store_set_task_hook(struct store *st, void (*fn)(void *, const char *),
-    void *arg)
+store_set_task_hook(struct store *st,
+    void (*fn)(void *, const struct task_row *), void *arg)
 {
 	st->task_hook = fn;
 	st->task_hook_arg = arg;
@@ -146,7 +146,7 @@ static void
 task_told(struct store *st, const struct task_row *t)
 {
 	if (st->task_hook != NULL && t->instance_arn != NULL)
-		st->task_hook(st->task_hook_arg, t->instance_arn);
+		st->task_hook(st->task_hook_arg, t);
 }
 
 int
@@ -278,29 +278,31 @@ store_task_on_instance(struct store *st, const char *instance_arn,
 }
 
 void
+task_load_clear(struct task_load *ld)
+{
+	free(ld->arn);
+	free(ld->instance_arn);
+	free(ld->group);
+	cJSON_Delete(ld->ports);
+	cJSON_Delete(ld->ports_udp);
+	memset(ld, 0, sizeof *ld);
+}
+
+void
 task_loads_free(struct task_load *rows, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++) {
-		free(rows[i].instance_arn);
-		free(rows[i].group);
-		cJSON_Delete(rows[i].ports);
-		cJSON_Delete(rows[i].ports_udp);
-	}
+	for (i = 0; i < n; i++)
+		task_load_clear(&rows[i]);
 	free(rows);
 }
 
 static const char SQL_TASK_LOADS[] =
     "SELECT instance_arn, grp, cpu, memory, ports, ports_udp, "
-    "desired_status FROM tasks WHERE cluster = ?1 AND instance_arn IS NOT "
+    "desired_status, arn FROM tasks WHERE cluster = ?1 AND instance_arn IS NOT "
     "NULL AND last_status != 'STOPPED' ORDER BY instance_arn, created_at, "
     "arn";
-static const char SQL_TASK_LOADS_ON[] =
-    "SELECT instance_arn, grp, cpu, memory, ports, ports_udp, "
-    "desired_status FROM tasks WHERE instance_arn = ?1 AND "
-    "last_status != 'STOPPED' ORDER BY created_at, arn";
-
 static int
 task_loads_read(struct store *st, sqlite3_stmt *s, struct task_load **rows,
     size_t *n, struct err *e)
@@ -321,6 +323,7 @@ task_loads_read(struct store *st, sqlite3_stmt *s, struct task_load **rows,
 		t->ports = col_json(s, 4);
 		t->ports_udp = col_json(s, 5);
 		t->desired_stopped = strcmp(col_text(s, 6), "STOPPED") == 0;
+		t->arn = col_dup(s, 7);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -339,16 +342,6 @@ store_task_loads(struct store *st, const char *cluster,
 	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_LOADS);
 
 	bind_text(s, 1, cluster);
-	return task_loads_read(st, s, rows, n, e);
-}
-
-int
-store_task_loads_on(struct store *st, const char *instance_arn,
-    struct task_load **rows, size_t *n, struct err *e)
-{
-	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_LOADS_ON);
-
-	bind_text(s, 1, instance_arn);
 	return task_loads_read(st, s, rows, n, e);
 }
 
