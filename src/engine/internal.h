@@ -86,6 +86,9 @@ void	engine_view_init(struct engine *eng);
 void	engine_view_clear(struct engine *eng);
 /* Instance arn, or a task on it, changed: read it again. */
 void	engine_view_touch(struct engine *eng, const char *arn);
+/* The instance's attributes as its view holds them, when it holds them
+ * up to date; else NULL. */
+const cJSON *engine_view_attributes(struct engine *eng, const char *arn);
 /* Read every cluster again (after a rollback or a reset). */
 void	engine_view_forget(struct engine *eng);
 /* The placement view of cluster for group under pol (placement_free). */

@@ -184,6 +184,18 @@ engine_view_touch(struct engine *eng, const char *arn)
 	}
 }
 
+const cJSON *
+engine_view_attributes(struct engine *eng, const char *arn)
+{
+	struct engine_view	*v;
+	int			 i;
+
+	if ((v = view_of_instance(eng, arn, &i)) == NULL || i < 0 ||
+	    v->attribute_writes != store_attribute_writes(eng->st))
+		return NULL;
+	return v->in[i].row.attributes;
+}
+
 /* A task on an instance is being written: its load follows. */
 static void
 task_hook(void *arg, const struct task_row *t)
@@ -415,6 +427,28 @@ has_member_of(const struct placement_policy *pol)
 }
 
 /*
+ * Whether placing under pol looks at attribute name: memberOf
+ * expressions may name any; otherwise only the zone (every placement
+ * reports it) and what spread strategies spread over. An instance has a
+ * dozen ecs.* attributes, and copying them all into every view was most
+ * of building it.
+ */
+static int
+attribute_wanted(const struct placement_policy *pol, int member_of,
+    const char *name)
+{
+	size_t	i;
+
+	if (member_of || strcmp(name, PLACEMENT_ZONE_ATTRIBUTE) == 0)
+		return 1;
+	for (i = 0; i < pol->nstrategies; i++)
+		if (pol->strategies[i].field == PLACEMENT_FIELD_ATTRIBUTE &&
+		    strcmp(pol->strategies[i].attribute, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
  * The placement view of a cluster for group: every instance that is not
  * INACTIVE with its attributes and reserved ports, and what its live
  * tasks hold. Agent versions, which only memberOf expressions ask about,
@@ -431,7 +465,9 @@ engine_view(struct engine *eng, const char *cluster, const char *group,
 	struct placement_need		 ld;
 	struct instance_facts		*facts = NULL;
 	const cJSON			*a;
+	const char			*name;
 	size_t				 i, k, nf = 0, f = 0;
+	int				 member_of;
 
 	if ((v = view_update(eng, cluster, e)) == NULL)
 		return NULL;
@@ -441,8 +477,9 @@ engine_view(struct engine *eng, const char *cluster, const char *group,
 		abort();
 	}
 #endif
-	if (has_member_of(pol) && store_instance_facts(eng->st, cluster,
-	    NULL, &facts, &nf, e) != 0)
+	member_of = has_member_of(pol);
+	if (member_of && store_instance_facts(eng->st, cluster, NULL, &facts,
+	    &nf, e) != 0)
 		return NULL;
 	p = placement_new(group, pol);
 	memset(&ld, 0, sizeof ld);
@@ -459,11 +496,15 @@ engine_view(struct engine *eng, const char *cluster, const char *group,
 		pi.cpu = vi->row.cpu;
 		pi.memory = vi->row.memory;
 		placement_add_instance(p, &pi);
-		cJSON_ArrayForEach(a, vi->row.attributes)
-			placement_add_attribute(p, i, cJSON_GetStringValue(
-			    cJSON_GetObjectItem(a, "name")),
-			    cJSON_GetStringValue(cJSON_GetObjectItem(a,
-			    "value")));
+		cJSON_ArrayForEach(a, vi->row.attributes) {
+			name = cJSON_GetStringValue(cJSON_GetObjectItem(a,
+			    "name"));
+			if (name != NULL && attribute_wanted(pol, member_of,
+			    name))
+				placement_add_attribute(p, i, name,
+				    cJSON_GetStringValue(cJSON_GetObjectItem(a,
+				    "value")));
+		}
 		load_of(&ld, 0, 0, vi->row.ports, vi->row.ports_udp);
 		for (k = 0; k < ld.nports; k++)
 			placement_add_reserved_port(p, i, ld.ports[k], 0);

@@ -551,13 +551,10 @@ static const char SQL_INSTANCE_GET[] =
     "ports, ports_udp, version, registered_at, doc "
     "FROM container_instances WHERE arn = ?1";
 static const char SQL_INSTANCE_USAGE[] =
-    "SELECT COALESCE(SUM(cpu), 0), COALESCE(SUM(memory), 0), "
-    "COALESCE(SUM(desired_status = 'RUNNING'), 0), "
-    "COALESCE(SUM(last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING')), 0) "
-    "FROM tasks WHERE instance_arn = ?1 AND last_status != 'STOPPED'";
-static const char SQL_INSTANCE_TASK_PORTS[] =
-    "SELECT ports, ports_udp FROM tasks WHERE instance_arn = ?1 AND "
-    "last_status != 'STOPPED' ORDER BY created_at, rowid";
+    "SELECT cpu, memory, desired_status = 'RUNNING', "
+    "last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING'), ports, "
+    "ports_udp FROM tasks WHERE instance_arn = ?1 AND "
+    "last_status != 'STOPPED' ORDER BY created_at, arn";
 
 struct instance_usage {
 	int64_t	 cpu, memory, running, pending;
@@ -572,32 +569,28 @@ instance_usage(struct store *st, const char *arn, struct instance_usage *u,
 	int		 rc;
 
 	memset(u, 0, sizeof *u);
-	bind_text(s, 1, arn);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		u->cpu = sqlite3_column_int64(s, 0);
-		u->memory = sqlite3_column_int64(s, 1);
-		u->running = sqlite3_column_int64(s, 2);
-		u->pending = sqlite3_column_int64(s, 3);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
-		return store_fail(st, e, "summing an instance's tasks");
 	u->ports = cJSON_CreateArray();
 	u->ports_udp = cJSON_CreateArray();
-	s = store_stmt(st, SQL_INSTANCE_TASK_PORTS);
 	bind_text(s, 1, arn);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		cJSON_AddItemToArray(u->ports, col_json(s, 0));
-		cJSON_AddItemToArray(u->ports_udp, col_json(s, 1));
+		u->cpu += sqlite3_column_int64(s, 0);
+		u->memory += sqlite3_column_int64(s, 1);
+		u->running += sqlite3_column_int64(s, 2);
+		u->pending += sqlite3_column_int64(s, 3);
+		cJSON_AddItemToArray(u->ports, col_json(s, 4));
+		cJSON_AddItemToArray(u->ports_udp, col_json(s, 5));
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		cJSON_Delete(u->ports);
 		cJSON_Delete(u->ports_udp);
-		return store_fail(st, e, "reading an instance's task ports");
+		return store_fail(st, e, "summing an instance's tasks");
 	}
 	return 0;
 }
+
+static cJSON	*instance_describe(struct store *, const char *, int,
+		    const cJSON *, struct err *);
 
 /* Adds registeredResources and remainingResources to ci. */
 static void
@@ -633,6 +626,20 @@ add_resources(cJSON *ci, int64_t cpu, int64_t memory, const cJSON *ports,
 cJSON *
 store_instance_describe(struct store *st, const char *arn, int with_tags,
     struct err *e)
+{
+	return instance_describe(st, arn, with_tags, NULL, e);
+}
+
+cJSON *
+store_instance_describe_with(struct store *st, const char *arn,
+    const cJSON *attributes, struct err *e)
+{
+	return instance_describe(st, arn, 0, attributes, e);
+}
+
+static cJSON *
+instance_describe(struct store *st, const char *arn, int with_tags,
+    const cJSON *attributes, struct err *e)
 {
 	sqlite3_stmt		*s = store_stmt(st, SQL_INSTANCE_GET);
 	struct instance_usage	 u;
@@ -680,7 +687,8 @@ store_instance_describe(struct store *st, const char *arn, int with_tags,
 	cJSON_AddBoolToObject(ci, "agentConnected", connected);
 	cJSON_AddNumberToObject(ci, "runningTasksCount", (double)u.running);
 	cJSON_AddNumberToObject(ci, "pendingTasksCount", (double)u.pending);
-	cJSON_AddItemToObject(ci, "attributes", store_attributes_of(st, cluster,
+	cJSON_AddItemToObject(ci, "attributes", attributes != NULL ?
+	    cJSON_Duplicate(attributes, 1) : store_attributes_of(st, cluster,
 	    arn));
 	cJSON_AddNumberToObject(ci, "registeredAt", (double)registered_at /
 	    1000.0);

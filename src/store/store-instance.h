@@ -68,6 +68,10 @@ int	store_instance_facts(struct store *st, const char *cluster,
  */
 cJSON	*store_instance_describe(struct store *st, const char *arn,
 	    int with_tags, struct err *e);
+/* The same without tags, with the instance's attributes as the caller
+ * already holds them (copied) instead of read again; NULL reads them. */
+cJSON	*store_instance_describe_with(struct store *st, const char *arn,
+	    const cJSON *attributes, struct err *e);
 
 /* Bumps version and updated_at after a change (a task placed or stopped). */
 int	store_instance_touch(struct store *st, const char *arn, int64_t now,
