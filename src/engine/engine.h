@@ -81,6 +81,10 @@ int	engine_instance_changed(struct engine *eng, const char *arn,
 	    struct err *e);
 int	engine_instance_deregistered(struct engine *eng, const char *arn,
 	    struct err *e);
+/* For tests: -1 (e says where) when what the engine keeps of cluster for
+ * placement differs from what the store holds. */
+int	engine_view_check(struct engine *eng, const char *cluster,
+	    struct err *e);
 
 
 /*

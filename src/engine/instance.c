@@ -36,9 +36,11 @@ engine_instance_changed(struct engine *eng, const char *arn, struct err *e)
 	int64_t	 now = engine_now(eng);
 	int	 ret;
 
+	engine_view_touch(eng, arn);
 	if (store_instance_touch(eng->st, arn, now, e) != 0)
 		return -1;
-	if ((ci = store_instance_describe(eng->st, arn, 0, e)) == NULL)
+	if ((ci = store_instance_describe_with(eng->st, arn,
+	    engine_view_attributes(eng, arn), e)) == NULL)
 		return -1;
 	cluster_arn = instance_cluster_arn(eng, arn);
 	time_iso8601(now, 1, when);

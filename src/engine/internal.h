@@ -18,6 +18,8 @@ struct engine {
 	char			*account;
 	struct prng		 prng;		/* ids, jitter, placement ties */
 	struct prng		 request_prng;	/* x-amzn-RequestId only */
+	struct engine_view	*views;		/* view.c: one a cluster */
+	size_t			 nviews;
 
 	struct clock_timer	*tick;		/* the reconcile/lifecycle tick */
 	int			 poked;		/* uncommitted change seen */
@@ -95,6 +97,24 @@ int	engine_tasks_advance(struct engine *eng, struct err *e);
 /* The Task shape: epoch numbers (iso 0, the API) or ISO strings (events). */
 cJSON	*engine_task_json(struct engine *eng, const struct task_row *t,
 	    int iso, int with_tags);
+
+/* view.c: what placement knows of each cluster, kept across reconciles
+ * and read again only where the store changed. */
+struct placement;
+struct placement_policy;
+void	engine_view_init(struct engine *eng);
+void	engine_view_clear(struct engine *eng);
+/* Instance arn, or a task on it, changed: read it again. */
+void	engine_view_touch(struct engine *eng, const char *arn);
+/* The instance's attributes as its view holds them, when it holds them
+ * up to date; else NULL. */
+const cJSON *engine_view_attributes(struct engine *eng, const char *arn);
+/* Read every cluster again (after a rollback or a reset). */
+void	engine_view_forget(struct engine *eng);
+/* The placement view of cluster for group under pol (placement_free). */
+struct placement *engine_view(struct engine *eng, const char *cluster,
+	    const char *group, const struct placement_policy *pol,
+	    struct err *e);
 
 /* run.c: placement. */
 /*

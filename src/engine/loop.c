@@ -103,6 +103,7 @@ void
 engine_loop_init(struct engine *eng)
 {
 	eng->tick = clock_timer_new(eng->clock, engine_tick, eng);
+	engine_view_init(eng);
 	/* After a restart, tasks mid-lifecycle and services pick up. */
 	eng->reconcile_all = 1;
 	clock_timer_at(eng->tick, engine_now(eng));
@@ -115,6 +116,7 @@ engine_loop_clear(struct engine *eng)
 
 	clock_timer_free(eng->tick);
 	eng->tick = NULL;
+	engine_view_clear(eng);
 	engine_wakes_clear(eng);
 	for (i = 0; i < eng->nmarked; i++)
 		free(eng->marked[i]);
@@ -173,6 +175,7 @@ engine_after_rollback(struct engine *eng)
 	size_t	i;
 
 	eng->poked = 0;
+	engine_view_forget(eng);
 	for (i = 0; i < eng->nmarked; i++)
 		free(eng->marked[i]);
 	eng->nmarked = 0;

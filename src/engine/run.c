@@ -1,7 +1,7 @@
-/* Placing and creating tasks: builds the placement view of a cluster from
- * the store (instances, attributes, the load of live tasks), asks the pure
- * placement library, and creates a task for each choice. Fargate tasks
- * need no instance. Also the scale-in order for services. */
+/* Placing and creating tasks: takes the placement view of a cluster
+ * (view.c), asks the pure placement library, and creates a task for each
+ * choice. Fargate tasks need no instance. Also the scale-in order for
+ * services. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,126 +20,6 @@ run_result_clear(struct run_result *r)
 	cJSON_Delete(r->failures);
 	free(r->closest_id);
 	memset(r, 0, sizeof *r);
-}
-
-static void
-add_ports(int *ports, size_t *n, const cJSON *list)
-{
-	const cJSON	*p;
-
-	cJSON_ArrayForEach(p, list) {
-		if (*n >= PLACEMENT_MAX_PORTS)
-			break;
-		if (cJSON_IsNumber(p))
-			ports[(*n)++] = (int)p->valuedouble;
-		else if (cJSON_IsString(p))
-			ports[(*n)++] = atoi(p->valuestring);
-	}
-}
-
-/* A load (or reserved ports) in placement's shape. */
-static void
-load_of(struct placement_need *ld, int64_t cpu, int64_t memory,
-    const cJSON *ports, const cJSON *ports_udp)
-{
-	memset(ld, 0, sizeof *ld);
-	ld->cpu = cpu;
-	ld->memory = memory;
-	add_ports(ld->ports, &ld->nports, ports);
-	add_ports(ld->ports_udp, &ld->nports_udp, ports_udp);
-}
-
-/* The agent version of arn in facts (the same instances in the same
- * order, so the search resumes where the last one ended). */
-static const char *
-agent_version(const struct instance_facts *facts, size_t n, size_t *k,
-    const char *arn)
-{
-	size_t	i;
-
-	for (i = *k; i < n; i++)
-		if (strcmp(facts[i].arn, arn) == 0) {
-			*k = i + 1;
-			return facts[i].agent_version;
-		}
-	return NULL;
-}
-
-static int
-has_member_of(const struct placement_policy *pol)
-{
-	size_t	i;
-
-	for (i = 0; i < pol->nconstraints; i++)
-		if (pol->constraints[i].type == PLACEMENT_MEMBER_OF)
-			return 1;
-	return 0;
-}
-
-/*
- * The placement view of a cluster for group: every instance that is not
- * INACTIVE with its attributes and reserved ports, and what its live
- * tasks hold (one query for the whole cluster). Agent versions, which
- * only memberOf expressions ask about, are read only for them.
- */
-static struct placement *
-view_new(struct engine *eng, const char *cluster, const char *group,
-    const struct placement_policy *pol, struct err *e)
-{
-	struct placement		*p;
-	struct placement_instance	 pi;
-	struct placement_need		 ld;
-	struct instance_row		*rows = NULL;
-	struct task_load		*tl = NULL;
-	struct instance_facts		*facts = NULL;
-	const cJSON			*a;
-	size_t				 i, k, n = 0, ntl = 0, nf = 0, f = 0;
-	int				 idx;
-
-	if (store_instance_list(eng->st, cluster, &rows, &n, e) != 0 ||
-	    store_task_loads(eng->st, cluster, &tl, &ntl, e) != 0 ||
-	    (has_member_of(pol) && store_instance_facts(eng->st, cluster,
-	    NULL, &facts, &nf, e) != 0)) {
-		task_loads_free(tl, ntl);
-		instance_rows_free(rows, n);
-		return NULL;
-	}
-	p = placement_new(group, pol);
-	for (i = 0; i < n; i++) {
-		memset(&pi, 0, sizeof pi);
-		pi.arn = rows[i].arn;
-		pi.id = rows[i].id;
-		pi.ec2_instance_id = rows[i].ec2_instance_id;
-		pi.agent_version = agent_version(facts, nf, &f, rows[i].arn);
-		pi.active = strcmp(rows[i].status, "ACTIVE") == 0;
-		pi.connected = rows[i].agent_connected;
-		pi.registered_at = rows[i].registered_at;
-		pi.cpu = rows[i].cpu;
-		pi.memory = rows[i].memory;
-		placement_add_instance(p, &pi);
-		cJSON_ArrayForEach(a, rows[i].attributes)
-			placement_add_attribute(p, i, cJSON_GetStringValue(
-			    cJSON_GetObjectItem(a, "name")),
-			    cJSON_GetStringValue(cJSON_GetObjectItem(a,
-			    "value")));
-		load_of(&ld, 0, 0, rows[i].ports, rows[i].ports_udp);
-		for (k = 0; k < ld.nports; k++)
-			placement_add_reserved_port(p, i, ld.ports[k], 0);
-		for (k = 0; k < ld.nports_udp; k++)
-			placement_add_reserved_port(p, i, ld.ports_udp[k], 1);
-	}
-	for (i = 0; i < ntl; i++) {
-		if ((idx = placement_find(p, tl[i].instance_arn)) < 0)
-			continue;
-		load_of(&ld, tl[i].cpu, tl[i].memory, tl[i].ports,
-		    tl[i].ports_udp);
-		placement_add_task(p, (size_t)idx, tl[i].group, &ld,
-		    !tl[i].desired_stopped);
-	}
-	instance_facts_free(facts, nf);
-	task_loads_free(tl, ntl);
-	instance_rows_free(rows, n);
-	return p;
 }
 
 /*
@@ -178,7 +58,7 @@ engine_scale_in_order(struct engine *eng, const struct task_spec *spec,
 
 	if (policy_of(spec, 1, 1, &pol, e) != 0)
 		return -1;
-	if ((p = view_new(eng, spec->cluster, spec->group, &pol, e)) == NULL) {
+	if ((p = engine_view(eng, spec->cluster, spec->group, &pol, e)) == NULL) {
 		placement_policy_clear(&pol);
 		return -1;
 	}
@@ -327,7 +207,7 @@ engine_run_tasks(struct engine *eng, const struct run_request *rq,
 	if (policy_of(&spec, spec.instance_arn == NULL, rq->service_default,
 	    &pol, e) != 0)
 		goto out;
-	if ((p = view_new(eng, spec.cluster, spec.group, &pol, e)) == NULL)
+	if ((p = engine_view(eng, spec.cluster, spec.group, &pol, e)) == NULL)
 		goto out;
 	if (placement_count(p) == 0 && spec.instance_arn == NULL) {
 		r->no_instances = 1;

@@ -403,7 +403,9 @@ placement_add_task(struct placement *p, size_t idx, const char *group,
 	assert(idx < p->n);
 	index_drop(p);		/* rebuilt by the next placement */
 	load_add(p, idx, load);
-	group_add(x, group != NULL ? group : "");
+	/* Only memberOf expressions (task:group) ask which groups run here. */
+	if (p->has_member)
+		group_add(x, group != NULL ? group : "");
 	if (running) {
 		x->running++;
 		if (group != NULL && strcmp(group, p->group) == 0)

@@ -263,35 +263,45 @@ store_instance_arns(struct store *st, const char *cluster, const char *status,
 	return 0;
 }
 
+#define INSTANCE_ROW_COLS \
+    "arn, id, ec2_instance_id, status, agent_connected, simulated, cpu, " \
+    "memory, ports, ports_udp, registered_at"
 static const char SQL_INSTANCE_LIST[] =
-    "SELECT arn, id, ec2_instance_id, status, agent_connected, simulated, "
-    "cpu, memory, ports, ports_udp, registered_at FROM container_instances "
+    "SELECT " INSTANCE_ROW_COLS " FROM container_instances "
     "WHERE cluster = ?1 AND status != 'INACTIVE' ORDER BY registered_at, rowid";
+static const char SQL_INSTANCE_ROW[] =
+    "SELECT " INSTANCE_ROW_COLS " FROM container_instances WHERE arn = ?1";
+
+static void
+instance_row_read(sqlite3_stmt *s, struct instance_row *r)
+{
+	memset(r, 0, sizeof *r);
+	r->arn = col_dup(s, 0);
+	r->id = col_dup(s, 1);
+	r->ec2_instance_id = col_dup(s, 2);
+	r->status = col_dup(s, 3);
+	r->agent_connected = sqlite3_column_int(s, 4);
+	r->simulated = sqlite3_column_int(s, 5);
+	r->cpu = sqlite3_column_int64(s, 6);
+	r->memory = sqlite3_column_int64(s, 7);
+	r->ports = col_json(s, 8);
+	r->ports_udp = col_json(s, 9);
+	r->registered_at = sqlite3_column_int64(s, 10);
+}
 
 int
 store_instance_rows(struct store *st, const char *cluster,
     struct instance_row **rows, size_t *n, struct err *e)
 {
 	sqlite3_stmt		*s = store_stmt(st, SQL_INSTANCE_LIST);
-	struct instance_row	*r, *v = NULL;
+	struct instance_row	*v = NULL;
 	size_t			 len = 0, cap = 0;
 	int			 rc;
 
 	bind_text(s, 1, cluster);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = xgrow(v, len, &cap, sizeof *v);
-		r = &v[len++];
-		r->arn = col_dup(s, 0);
-		r->id = col_dup(s, 1);
-		r->ec2_instance_id = col_dup(s, 2);
-		r->status = col_dup(s, 3);
-		r->agent_connected = sqlite3_column_int(s, 4);
-		r->simulated = sqlite3_column_int(s, 5);
-		r->cpu = sqlite3_column_int64(s, 6);
-		r->memory = sqlite3_column_int64(s, 7);
-		r->ports = col_json(s, 8);
-		r->ports_udp = col_json(s, 9);
-		r->registered_at = sqlite3_column_int64(s, 10);
+		instance_row_read(s, &v[len++]);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -301,6 +311,25 @@ store_instance_rows(struct store *st, const char *cluster,
 	*rows = v;
 	*n = len;
 	return 0;
+}
+
+int
+store_instance_row(struct store *st, const char *arn,
+    struct instance_row *out, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_ROW);
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	bind_text(s, 1, arn);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		instance_row_read(s, out);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(st, e, "reading a container instance");
 }
 
 int
@@ -522,13 +551,10 @@ static const char SQL_INSTANCE_GET[] =
     "ports, ports_udp, version, registered_at, doc "
     "FROM container_instances WHERE arn = ?1";
 static const char SQL_INSTANCE_USAGE[] =
-    "SELECT COALESCE(SUM(cpu), 0), COALESCE(SUM(memory), 0), "
-    "COALESCE(SUM(desired_status = 'RUNNING'), 0), "
-    "COALESCE(SUM(last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING')), 0) "
-    "FROM tasks WHERE instance_arn = ?1 AND last_status != 'STOPPED'";
-static const char SQL_INSTANCE_TASK_PORTS[] =
-    "SELECT ports, ports_udp FROM tasks WHERE instance_arn = ?1 AND "
-    "last_status != 'STOPPED' ORDER BY created_at, rowid";
+    "SELECT cpu, memory, desired_status = 'RUNNING', "
+    "last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING'), ports, "
+    "ports_udp FROM tasks WHERE instance_arn = ?1 AND "
+    "last_status != 'STOPPED' ORDER BY created_at, arn";
 
 struct instance_usage {
 	int64_t	 cpu, memory, running, pending;
@@ -543,32 +569,28 @@ instance_usage(struct store *st, const char *arn, struct instance_usage *u,
 	int		 rc;
 
 	memset(u, 0, sizeof *u);
-	bind_text(s, 1, arn);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		u->cpu = sqlite3_column_int64(s, 0);
-		u->memory = sqlite3_column_int64(s, 1);
-		u->running = sqlite3_column_int64(s, 2);
-		u->pending = sqlite3_column_int64(s, 3);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
-		return store_fail(st, e, "summing an instance's tasks");
 	u->ports = cJSON_CreateArray();
 	u->ports_udp = cJSON_CreateArray();
-	s = store_stmt(st, SQL_INSTANCE_TASK_PORTS);
 	bind_text(s, 1, arn);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		cJSON_AddItemToArray(u->ports, col_json(s, 0));
-		cJSON_AddItemToArray(u->ports_udp, col_json(s, 1));
+		u->cpu += sqlite3_column_int64(s, 0);
+		u->memory += sqlite3_column_int64(s, 1);
+		u->running += sqlite3_column_int64(s, 2);
+		u->pending += sqlite3_column_int64(s, 3);
+		cJSON_AddItemToArray(u->ports, col_json(s, 4));
+		cJSON_AddItemToArray(u->ports_udp, col_json(s, 5));
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		cJSON_Delete(u->ports);
 		cJSON_Delete(u->ports_udp);
-		return store_fail(st, e, "reading an instance's task ports");
+		return store_fail(st, e, "summing an instance's tasks");
 	}
 	return 0;
 }
+
+static cJSON	*instance_describe(struct store *, const char *, int,
+		    const cJSON *, struct err *);
 
 /* Adds registeredResources and remainingResources to ci. */
 static void
@@ -604,6 +626,20 @@ add_resources(cJSON *ci, int64_t cpu, int64_t memory, const cJSON *ports,
 cJSON *
 store_instance_describe(struct store *st, const char *arn, int with_tags,
     struct err *e)
+{
+	return instance_describe(st, arn, with_tags, NULL, e);
+}
+
+cJSON *
+store_instance_describe_with(struct store *st, const char *arn,
+    const cJSON *attributes, struct err *e)
+{
+	return instance_describe(st, arn, 0, attributes, e);
+}
+
+static cJSON *
+instance_describe(struct store *st, const char *arn, int with_tags,
+    const cJSON *attributes, struct err *e)
 {
 	sqlite3_stmt		*s = store_stmt(st, SQL_INSTANCE_GET);
 	struct instance_usage	 u;
@@ -651,7 +687,8 @@ store_instance_describe(struct store *st, const char *arn, int with_tags,
 	cJSON_AddBoolToObject(ci, "agentConnected", connected);
 	cJSON_AddNumberToObject(ci, "runningTasksCount", (double)u.running);
 	cJSON_AddNumberToObject(ci, "pendingTasksCount", (double)u.pending);
-	cJSON_AddItemToObject(ci, "attributes", store_attributes_of(st, cluster,
+	cJSON_AddItemToObject(ci, "attributes", attributes != NULL ?
+	    cJSON_Duplicate(attributes, 1) : store_attributes_of(st, cluster,
 	    arn));
 	cJSON_AddNumberToObject(ci, "registeredAt", (double)registered_at /
 	    1000.0);

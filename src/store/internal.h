@@ -7,6 +7,8 @@
 
 #include "store/store.h"
 
+struct task_row;
+
 struct store {
 	sqlite3		*db;
 	int		 in_tx;
@@ -15,6 +17,11 @@ struct store {
 		sqlite3_stmt	*stmt;
 	}		*stmts;
 	size_t		 nstmts, capstmts;
+	/* Told of every task written that is on an instance (the engine's
+	 * placement views), and counting attribute writes. */
+	void		(*task_hook)(void *, const struct task_row *);
+	void		*task_hook_arg;
+	uint64_t	 attribute_writes;
 };
 
 /*

@@ -28,6 +28,10 @@ int	store_instance_list(struct store *st, const char *cluster,
  * for readers that look only at registered resources. */
 int	store_instance_rows(struct store *st, const char *cluster,
 	    struct instance_row **rows, size_t *n, struct err *e);
+/* One instance's row as store_instance_rows reads it (no attributes):
+ * 1 when found, 0 when not, -1 on error. Clear with instance_row_clear. */
+int	store_instance_row(struct store *st, const char *arn,
+	    struct instance_row *out, struct err *e);
 
 /* What the cluster query language asks of one container instance. */
 struct instance_attr {
@@ -64,6 +68,10 @@ int	store_instance_facts(struct store *st, const char *cluster,
  */
 cJSON	*store_instance_describe(struct store *st, const char *arn,
 	    int with_tags, struct err *e);
+/* The same without tags, with the instance's attributes as the caller
+ * already holds them (copied) instead of read again; NULL reads them. */
+cJSON	*store_instance_describe_with(struct store *st, const char *arn,
+	    const cJSON *attributes, struct err *e);
 
 /* Bumps version and updated_at after a change (a task placed or stopped). */
 int	store_instance_touch(struct store *st, const char *arn, int64_t now,
@@ -146,6 +154,9 @@ int	store_attribute_custom_count(struct store *st, const char *cluster,
 /* [{name, value?}] of one target, in the order they were set; caller frees. */
 cJSON	*store_attributes_of(struct store *st, const char *cluster,
 	    const char *target);
+/* How many attribute writes (puts and deletes) the store has seen: a
+ * reader that keeps attributes knows when to read them again. */
+uint64_t store_attribute_writes(const struct store *st);
 /*
  * ListAttributes: appends {name, value?, targetId} of the cluster's
  * instances that are not INACTIVE, filtered by name and value when given,

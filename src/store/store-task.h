@@ -57,16 +57,25 @@ int	store_task_on_instance(struct store *st, const char *instance_arn,
  * instance: what it holds there and its group.
  */
 struct task_load {
+	char		*arn;
 	char		*instance_arn;
 	char		*group;
 	int64_t		 cpu, memory;
 	cJSON		*ports, *ports_udp;	/* host ports in use */
 	int		 desired_stopped;
 };
+void	task_load_clear(struct task_load *ld);
 void	task_loads_free(struct task_load *rows, size_t n);
 /* Every such task of a cluster, in one query, ordered by instance. */
 int	store_task_loads(struct store *st, const char *cluster,
 	    struct task_load **rows, size_t *n, struct err *e);
+/*
+ * fn(arg, task) is called for every task inserted or updated that is on
+ * an instance, before the write (inside its transaction), so that a
+ * reader keeping what instances hold can follow.
+ */
+void	store_set_task_hook(struct store *st,
+	    void (*fn)(void *, const struct task_row *), void *arg);
 /* Counts tasks of a cluster that are not STOPPED. */
 int64_t	store_task_count_live(struct store *st, const char *cluster);
 /* The details of the task's "ECS Task State Change" events in the outbox,

@@ -135,11 +135,27 @@ static const char SQL_TASK_INSERT[] =
     "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
     "?22, ?23, ?24, ?25)";
 
+void
+store_set_task_hook(struct store *st,
+    void (*fn)(void *, const struct task_row *), void *arg)
+{
+	st->task_hook = fn;
+	st->task_hook_arg = arg;
+}
+
+static void
+task_told(struct store *st, const struct task_row *t)
+{
+	if (st->task_hook != NULL && t->instance_arn != NULL)
+		st->task_hook(st->task_hook_arg, t);
+}
+
 int
 store_task_insert(struct store *st, const struct task_row *t, struct err *e)
 {
 	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_INSERT);
 
+	task_told(st, t);
 	task_bind(s, t);
 	return store_exec_stmt(st, s, e);
 }
@@ -156,6 +172,7 @@ store_task_update(struct store *st, const struct task_row *t, struct err *e)
 {
 	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_UPDATE);
 
+	task_told(st, t);
 	task_bind(s, t);
 	return store_exec_stmt(st, s, e);
 }
@@ -262,37 +279,41 @@ store_task_on_instance(struct store *st, const char *instance_arn,
 }
 
 void
+task_load_clear(struct task_load *ld)
+{
+	free(ld->arn);
+	free(ld->instance_arn);
+	free(ld->group);
+	cJSON_Delete(ld->ports);
+	cJSON_Delete(ld->ports_udp);
+	memset(ld, 0, sizeof *ld);
+}
+
+void
 task_loads_free(struct task_load *rows, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++) {
-		free(rows[i].instance_arn);
-		free(rows[i].group);
-		cJSON_Delete(rows[i].ports);
-		cJSON_Delete(rows[i].ports_udp);
-	}
+	for (i = 0; i < n; i++)
+		task_load_clear(&rows[i]);
 	free(rows);
 }
 
 static const char SQL_TASK_LOADS[] =
     "SELECT instance_arn, grp, cpu, memory, ports, ports_udp, "
-    "desired_status FROM tasks WHERE cluster = ?1 AND instance_arn IS NOT "
+    "desired_status, arn FROM tasks WHERE cluster = ?1 AND instance_arn IS NOT "
     "NULL AND last_status != 'STOPPED' ORDER BY instance_arn, created_at, "
     "arn";
-
-int
-store_task_loads(struct store *st, const char *cluster,
-    struct task_load **rows, size_t *n, struct err *e)
+static int
+task_loads_read(struct store *st, sqlite3_stmt *s, struct task_load **rows,
+    size_t *n, struct err *e)
 {
-	sqlite3_stmt		*s = store_stmt(st, SQL_TASK_LOADS);
 	struct task_load	*t;
 	size_t			 cap = 0;
 	int			 rc;
 
 	*rows = NULL;
 	*n = 0;
-	bind_text(s, 1, cluster);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*rows = xgrow(*rows, *n, &cap, sizeof **rows);
 		t = &(*rows)[(*n)++];
@@ -303,6 +324,7 @@ store_task_loads(struct store *st, const char *cluster,
 		t->ports = col_json(s, 4);
 		t->ports_udp = col_json(s, 5);
 		t->desired_stopped = strcmp(col_text(s, 6), "STOPPED") == 0;
+		t->arn = col_dup(s, 7);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -312,6 +334,16 @@ store_task_loads(struct store *st, const char *cluster,
 		return store_fail(st, e, "listing the tasks on instances");
 	}
 	return 0;
+}
+
+int
+store_task_loads(struct store *st, const char *cluster,
+    struct task_load **rows, size_t *n, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_LOADS);
+
+	bind_text(s, 1, cluster);
+	return task_loads_read(st, s, rows, n, e);
 }
 
 static const char SQL_TASK_COUNT_LIVE[] =

@@ -1,0 +1,592 @@
+/*
+ * What placement needs to know of a cluster, kept across reconciles: each
+ * instance that is not INACTIVE (its row and attributes) with the loads of
+ * its live tasks. Reading all of that from the store for every placement
+ * pass costs a query per instance and a JSON parse per task, which in a
+ * cluster of 1,000 instances and 20,000 tasks is most of a reconcile. So
+ * the engine keeps what it read and follows the changes: the store shows
+ * it every task written on an instance (store_set_task_hook), which it
+ * adds, updates or, once STOPPED, removes from its instance's loads; and
+ * engine_instance_changed tells it of every change to an instance (the
+ * version rule makes that universal), whose row it reads again before the
+ * next placement. New or deregistered instances, attribute writes, a
+ * rollback or a reset make it read the whole cluster again. engine_view_check compares the kept rows
+ * with a fresh read; the tests call it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/internal.h"
+#include "placement/placement.h"
+
+struct view_instance {
+	struct instance_row	 row;		/* with attributes */
+	struct task_load	*loads;		/* its tasks not STOPPED */
+	size_t			 nloads;
+	int			 dirty;		/* read it again */
+};
+
+struct engine_view {
+	char			*cluster;	/* name */
+	struct view_instance	*in;		/* in registration order */
+	size_t			 n;
+	size_t			*by_arn;	/* indexes into in, by ARN */
+	uint64_t		 attribute_writes;
+	int			 valid;		/* else read all again */
+	int			 dirty;		/* some instance is */
+};
+
+static void
+view_instances_free(struct view_instance *in, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		instance_row_clear(&in[i].row);
+		task_loads_free(in[i].loads, in[i].nloads);
+	}
+	free(in);
+}
+
+static void
+view_empty(struct engine_view *v)
+{
+	view_instances_free(v->in, v->n);
+	free(v->by_arn);
+	v->in = NULL;
+	v->by_arn = NULL;
+	v->n = 0;
+	v->valid = v->dirty = 0;
+}
+
+void
+engine_view_clear(struct engine *eng)
+{
+	size_t	i;
+
+	for (i = 0; i < eng->nviews; i++) {
+		view_empty(&eng->views[i]);
+		free(eng->views[i].cluster);
+	}
+	free(eng->views);
+	eng->views = NULL;
+	eng->nviews = 0;
+}
+
+void
+engine_view_forget(struct engine *eng)
+{
+	size_t	i;
+
+	for (i = 0; i < eng->nviews; i++)
+		eng->views[i].valid = 0;
+}
+
+/* The instance whose ARN is arn, by bisection, or -1. */
+static int
+view_find(const struct engine_view *v, const char *arn)
+{
+	size_t	lo = 0, hi = v->n, mid;
+	int	c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(v->in[v->by_arn[mid]].row.arn, arn);
+		if (c == 0)
+			return (int)v->by_arn[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static const struct view_instance *sort_base;
+
+static int
+by_arn_cmp(const void *a, const void *b)
+{
+	return strcmp(sort_base[*(const size_t *)a].row.arn,
+	    sort_base[*(const size_t *)b].row.arn);
+}
+
+static int
+json_same(const cJSON *a, const cJSON *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL &&
+	    cJSON_Compare(a, b, 1));
+}
+
+static int
+str_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL &&
+	    strcmp(a, b) == 0);
+}
+
+/* The cluster's view, made (empty, not valid) if the engine has none. */
+static struct engine_view *
+view_of(struct engine *eng, const char *cluster, size_t len, int make)
+{
+	size_t	i;
+
+	for (i = 0; i < eng->nviews; i++)
+		if (strlen(eng->views[i].cluster) == len &&
+		    memcmp(eng->views[i].cluster, cluster, len) == 0)
+			return &eng->views[i];
+	if (!make)
+		return NULL;
+	eng->views = xrealloc(eng->views, (eng->nviews + 1) *
+	    sizeof *eng->views);
+	memset(&eng->views[eng->nviews], 0, sizeof *eng->views);
+	eng->views[eng->nviews].cluster = xstrndup(cluster, len);
+	return &eng->views[eng->nviews++];
+}
+
+/* The view of the cluster instance ARN arn names
+ * ("...:container-instance/<cluster>/<id>"), if the engine has a valid
+ * one, and the instance's index in it; -1 when the view must be read
+ * again (the instance is new to it). */
+static struct engine_view *
+view_of_instance(struct engine *eng, const char *arn, int *idx)
+{
+	struct engine_view	*v;
+	const char		*p, *slash;
+
+	*idx = -1;
+	if (eng->nviews == 0)
+		return NULL;
+	if ((p = strstr(arn, ":container-instance/")) == NULL ||
+	    (slash = strchr(p += strlen(":container-instance/"), '/')) ==
+	    NULL) {
+		engine_view_forget(eng);
+		return NULL;
+	}
+	if ((v = view_of(eng, p, (size_t)(slash - p), 0)) == NULL ||
+	    !v->valid)
+		return NULL;
+	if ((*idx = view_find(v, arn)) < 0)
+		v->valid = 0;
+	return v;
+}
+
+/* Instance arn changed: read its row again before the next placement. */
+void
+engine_view_touch(struct engine *eng, const char *arn)
+{
+	struct engine_view	*v;
+	int			 i;
+
+	if ((v = view_of_instance(eng, arn, &i)) != NULL && i >= 0) {
+		v->in[i].dirty = 1;
+		v->dirty = 1;
+	}
+}
+
+const cJSON *
+engine_view_attributes(struct engine *eng, const char *arn)
+{
+	struct engine_view	*v;
+	int			 i;
+
+	if ((v = view_of_instance(eng, arn, &i)) == NULL || i < 0 ||
+	    v->attribute_writes != store_attribute_writes(eng->st))
+		return NULL;
+	return v->in[i].row.attributes;
+}
+
+/* A task on an instance is being written: its load follows. */
+static void
+task_hook(void *arg, const struct task_row *t)
+{
+	struct engine		*eng = arg;
+	struct engine_view	*v;
+	struct view_instance	*vi;
+	struct task_load	*ld;
+	size_t			 k;
+	int			 i;
+
+	if ((v = view_of_instance(eng, t->instance_arn, &i)) == NULL || i < 0)
+		return;
+	vi = &v->in[i];
+	for (k = 0; k < vi->nloads; k++)
+		if (strcmp(vi->loads[k].arn, t->arn) == 0)
+			break;
+	if (t->last_status == TASK_STOPPED) {
+		if (k < vi->nloads) {
+			task_load_clear(&vi->loads[k]);
+			memmove(&vi->loads[k], &vi->loads[k + 1],
+			    (vi->nloads - k - 1) * sizeof *vi->loads);
+			vi->nloads--;
+		}
+		return;
+	}
+	if (k == vi->nloads) {
+		vi->loads = xrealloc(vi->loads, (vi->nloads + 1) *
+		    sizeof *vi->loads);
+		ld = &vi->loads[vi->nloads++];
+		memset(ld, 0, sizeof *ld);
+		ld->arn = xstrdup(t->arn);
+		ld->instance_arn = xstrdup(t->instance_arn);
+		ld->group = xstrdup(t->group);
+		ld->cpu = t->cpu;
+		ld->memory = t->memory;
+	} else
+		ld = &vi->loads[k];
+	ld->desired_stopped = t->desired_stopped;
+	if (!json_same(ld->ports, t->ports)) {
+		cJSON_Delete(ld->ports);
+		ld->ports = t->ports ? cJSON_Duplicate(t->ports, 1) : NULL;
+	}
+	if (!json_same(ld->ports_udp, t->ports_udp)) {
+		cJSON_Delete(ld->ports_udp);
+		ld->ports_udp = t->ports_udp ?
+		    cJSON_Duplicate(t->ports_udp, 1) : NULL;
+	}
+}
+
+void
+engine_view_init(struct engine *eng)
+{
+	store_set_task_hook(eng->st, task_hook, eng);
+}
+
+/* n loads moved out of from into an array of their own. */
+static struct task_load *
+loads_copy(const struct task_load *from, size_t n)
+{
+	struct task_load	*to = xcalloc(n, sizeof *to);
+
+	memcpy(to, from, n * sizeof *to);
+	return to;
+}
+
+/* Reads the cluster whole: instances, attributes, every live task's load. */
+static int
+view_read(struct engine *eng, const char *cluster, struct view_instance **out,
+    size_t *nout, size_t **by_arn, struct err *e)
+{
+	struct instance_row	*rows = NULL;
+	struct task_load	*tl = NULL;
+	struct view_instance	*in;
+	struct engine_view	 tmp;
+	size_t			 n = 0, ntl = 0, i, j;
+	int			 k;
+
+	if (store_instance_list(eng->st, cluster, &rows, &n, e) != 0)
+		return -1;
+	if (store_task_loads(eng->st, cluster, &tl, &ntl, e) != 0) {
+		instance_rows_free(rows, n);
+		return -1;
+	}
+	in = xcalloc(n ? n : 1, sizeof *in);
+	for (i = 0; i < n; i++)
+		in[i].row = rows[i];
+	free(rows);
+	memset(&tmp, 0, sizeof tmp);
+	tmp.in = in;
+	tmp.n = n;
+	tmp.by_arn = xcalloc(n ? n : 1, sizeof *tmp.by_arn);
+	for (i = 0; i < n; i++)
+		tmp.by_arn[i] = i;
+	sort_base = in;
+	qsort(tmp.by_arn, n, sizeof *tmp.by_arn, by_arn_cmp);
+	/* Loads come ordered by instance: each run goes to its instance. */
+	for (i = 0; i < ntl; i = j) {
+		for (j = i + 1; j < ntl && strcmp(tl[j].instance_arn,
+		    tl[i].instance_arn) == 0; j++)
+			;
+		if ((k = view_find(&tmp, tl[i].instance_arn)) < 0) {
+			task_loads_free(loads_copy(&tl[i], j - i), j - i);
+			continue;
+		}
+		in[k].loads = loads_copy(&tl[i], j - i);
+		in[k].nloads = j - i;
+	}
+	free(tl);
+	*out = in;
+	*nout = n;
+	*by_arn = tmp.by_arn;
+	return 0;
+}
+
+/* Reads a changed instance's row again; 1 when the whole cluster must be
+ * read (the instance left, or its place in the order moved). */
+static int
+view_refresh(struct engine *eng, struct view_instance *vi, struct err *e)
+{
+	struct instance_row	 row;
+	int			 found;
+
+	if ((found = store_instance_row(eng->st, vi->row.arn, &row, e)) < 0)
+		return -1;
+	if (!found || strcmp(row.status, "INACTIVE") == 0 ||
+	    row.registered_at != vi->row.registered_at) {
+		instance_row_clear(&row);
+		return 1;
+	}
+	row.attributes = vi->row.attributes;
+	vi->row.attributes = NULL;
+	instance_row_clear(&vi->row);
+	vi->row = row;
+	vi->dirty = 0;
+	return 0;
+}
+
+/* The view of cluster brought up to date with the store. */
+static struct engine_view *
+view_update(struct engine *eng, const char *cluster, struct err *e)
+{
+	struct engine_view	*v;
+	uint64_t		 writes = store_attribute_writes(eng->st);
+	size_t			 i;
+	int			 r;
+
+	v = view_of(eng, cluster, strlen(cluster), 1);
+	if (v->valid && v->attribute_writes != writes)
+		v->valid = 0;
+	for (i = 0; v->valid && v->dirty && i < v->n; i++) {
+		if (!v->in[i].dirty)
+			continue;
+		if ((r = view_refresh(eng, &v->in[i], e)) < 0) {
+			view_empty(v);
+			return NULL;
+		}
+		if (r > 0)
+			v->valid = 0;
+	}
+	v->dirty = 0;
+	if (!v->valid) {
+		view_empty(v);
+		if (view_read(eng, cluster, &v->in, &v->n, &v->by_arn, e) != 0)
+			return NULL;
+		v->valid = 1;
+		v->attribute_writes = writes;
+	}
+	return v;
+}
+
+#ifdef ECSIM_CHECK_VIEWS
+static int	view_compare(struct engine *, const struct engine_view *,
+		    const char *, struct err *);
+#endif
+
+/* A load (or reserved ports) in placement's shape. */
+static void
+add_ports(int *ports, size_t *n, const cJSON *list)
+{
+	const cJSON	*p;
+
+	cJSON_ArrayForEach(p, list) {
+		if (*n >= PLACEMENT_MAX_PORTS)
+			break;
+		if (cJSON_IsNumber(p))
+			ports[(*n)++] = (int)p->valuedouble;
+		else if (cJSON_IsString(p))
+			ports[(*n)++] = atoi(p->valuestring);
+	}
+}
+
+static void
+load_of(struct placement_need *ld, int64_t cpu, int64_t memory,
+    const cJSON *ports, const cJSON *ports_udp)
+{
+	ld->cpu = cpu;
+	ld->memory = memory;
+	ld->nports = ld->nports_udp = 0;
+	add_ports(ld->ports, &ld->nports, ports);
+	add_ports(ld->ports_udp, &ld->nports_udp, ports_udp);
+}
+
+/* The agent version of arn in facts (the same instances in the same
+ * order, so the search resumes where the last one ended). */
+static const char *
+agent_version(const struct instance_facts *facts, size_t n, size_t *k,
+    const char *arn)
+{
+	size_t	i;
+
+	for (i = *k; i < n; i++)
+		if (strcmp(facts[i].arn, arn) == 0) {
+			*k = i + 1;
+			return facts[i].agent_version;
+		}
+	return NULL;
+}
+
+static int
+has_member_of(const struct placement_policy *pol)
+{
+	size_t	i;
+
+	for (i = 0; i < pol->nconstraints; i++)
+		if (pol->constraints[i].type == PLACEMENT_MEMBER_OF)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether placing under pol looks at attribute name: memberOf
+ * expressions may name any; otherwise only the zone (every placement
+ * reports it) and what spread strategies spread over. An instance has a
+ * dozen ecs.* attributes, and copying them all into every view was most
+ * of building it.
+ */
+static int
+attribute_wanted(const struct placement_policy *pol, int member_of,
+    const char *name)
+{
+	size_t	i;
+
+	if (member_of || strcmp(name, PLACEMENT_ZONE_ATTRIBUTE) == 0)
+		return 1;
+	for (i = 0; i < pol->nstrategies; i++)
+		if (pol->strategies[i].field == PLACEMENT_FIELD_ATTRIBUTE &&
+		    strcmp(pol->strategies[i].attribute, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The placement view of a cluster for group: every instance that is not
+ * INACTIVE with its attributes and reserved ports, and what its live
+ * tasks hold. Agent versions, which only memberOf expressions ask about,
+ * are read from the store only for them.
+ */
+struct placement *
+engine_view(struct engine *eng, const char *cluster, const char *group,
+    const struct placement_policy *pol, struct err *e)
+{
+	struct engine_view		*v;
+	struct view_instance		*vi;
+	struct placement		*p;
+	struct placement_instance	 pi;
+	struct placement_need		 ld;
+	struct instance_facts		*facts = NULL;
+	const cJSON			*a;
+	const char			*name;
+	size_t				 i, k, nf = 0, f = 0;
+	int				 member_of;
+
+	if ((v = view_update(eng, cluster, e)) == NULL)
+		return NULL;
+#ifdef ECSIM_CHECK_VIEWS
+	if (view_compare(eng, v, cluster, e) != 0) {
+		log_warn("%s", e->msg);
+		abort();
+	}
+#endif
+	member_of = has_member_of(pol);
+	if (member_of && store_instance_facts(eng->st, cluster, NULL, &facts,
+	    &nf, e) != 0)
+		return NULL;
+	p = placement_new(group, pol);
+	memset(&ld, 0, sizeof ld);
+	for (i = 0; i < v->n; i++) {
+		vi = &v->in[i];
+		memset(&pi, 0, sizeof pi);
+		pi.arn = vi->row.arn;
+		pi.id = vi->row.id;
+		pi.ec2_instance_id = vi->row.ec2_instance_id;
+		pi.agent_version = agent_version(facts, nf, &f, vi->row.arn);
+		pi.active = strcmp(vi->row.status, "ACTIVE") == 0;
+		pi.connected = vi->row.agent_connected;
+		pi.registered_at = vi->row.registered_at;
+		pi.cpu = vi->row.cpu;
+		pi.memory = vi->row.memory;
+		placement_add_instance(p, &pi);
+		cJSON_ArrayForEach(a, vi->row.attributes) {
+			name = cJSON_GetStringValue(cJSON_GetObjectItem(a,
+			    "name"));
+			if (name != NULL && attribute_wanted(pol, member_of,
+			    name))
+				placement_add_attribute(p, i, name,
+				    cJSON_GetStringValue(cJSON_GetObjectItem(a,
+				    "value")));
+		}
+		load_of(&ld, 0, 0, vi->row.ports, vi->row.ports_udp);
+		for (k = 0; k < ld.nports; k++)
+			placement_add_reserved_port(p, i, ld.ports[k], 0);
+		for (k = 0; k < ld.nports_udp; k++)
+			placement_add_reserved_port(p, i, ld.ports_udp[k], 1);
+	}
+	for (i = 0; i < v->n; i++) {
+		vi = &v->in[i];
+		for (k = 0; k < vi->nloads; k++) {
+			load_of(&ld, vi->loads[k].cpu, vi->loads[k].memory,
+			    vi->loads[k].ports, vi->loads[k].ports_udp);
+			placement_add_task(p, i, vi->loads[k].group, &ld,
+			    !vi->loads[k].desired_stopped);
+		}
+	}
+	instance_facts_free(facts, nf);
+	return p;
+}
+
+/* Whether the kept instance and loads equal what the store says. */
+static int
+instance_same(const struct view_instance *a, const struct view_instance *b)
+{
+	size_t	i, k;
+
+	if (!str_same(a->row.arn, b->row.arn) ||
+	    !str_same(a->row.status, b->row.status) ||
+	    a->row.agent_connected != b->row.agent_connected ||
+	    a->row.cpu != b->row.cpu || a->row.memory != b->row.memory ||
+	    a->row.registered_at != b->row.registered_at ||
+	    !json_same(a->row.ports, b->row.ports) ||
+	    !json_same(a->row.ports_udp, b->row.ports_udp) ||
+	    !json_same(a->row.attributes, b->row.attributes) ||
+	    a->nloads != b->nloads)
+		return 0;
+	/* The same loads, in any order. */
+	for (i = 0; i < b->nloads; i++) {
+		for (k = 0; k < a->nloads; k++)
+			if (strcmp(a->loads[k].arn, b->loads[i].arn) == 0)
+				break;
+		if (k == a->nloads ||
+		    !str_same(a->loads[k].group, b->loads[i].group) ||
+		    a->loads[k].cpu != b->loads[i].cpu ||
+		    a->loads[k].memory != b->loads[i].memory ||
+		    a->loads[k].desired_stopped != b->loads[i].desired_stopped ||
+		    !json_same(a->loads[k].ports, b->loads[i].ports) ||
+		    !json_same(a->loads[k].ports_udp, b->loads[i].ports_udp))
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether what v keeps is what the store holds; -1 says where not. */
+static int
+view_compare(struct engine *eng, const struct engine_view *v,
+    const char *cluster, struct err *e)
+{
+	struct view_instance	*fresh;
+	size_t			 n, i, *by_arn;
+	int			 ret = 0;
+
+	if (view_read(eng, cluster, &fresh, &n, &by_arn, e) != 0)
+		return -1;
+	if (n != v->n)
+		ret = err_set(e, ERR_INTERNAL, "the placement view of %s keeps "
+		    "%zu instances; the store has %zu", cluster, v->n, n);
+	for (i = 0; ret == 0 && i < n; i++)
+		if (!instance_same(&v->in[i], &fresh[i]))
+			ret = err_set(e, ERR_INTERNAL, "the placement view of "
+			    "%s is out of date for %s", cluster,
+			    fresh[i].row.arn);
+	view_instances_free(fresh, n);
+	free(by_arn);
+	return ret;
+}
+
+int
+engine_view_check(struct engine *eng, const char *cluster, struct err *e)
+{
+	struct engine_view	*v;
+
+	if ((v = view_update(eng, cluster, e)) == NULL)
+		return -1;
+	return view_compare(eng, v, cluster, e);
+}
