@@ -67,6 +67,8 @@ static const char SQL_SINK_SET[] =
     "INSERT INTO sink_cursors (name, seq, updated_at) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (name) DO UPDATE SET seq = ?2, updated_at = ?3";
 static const char SQL_SINK_RESET[] = "UPDATE sink_cursors SET seq = 0";
+static const char SQL_EVENT_OLDEST[] =
+    "SELECT time FROM events ORDER BY seq LIMIT 1";
 static const char SQL_EVENT_PRUNE[] =
     "DELETE FROM events WHERE seq BETWEEN ?1 AND ?2 "
     "AND (time < ?3 OR seq <= ?4)";
@@ -133,6 +135,11 @@ store_event_prune(struct store *st, const struct store_prune *p,
 	if (first + p->limit - 1 < hi)
 		hi = first + p->limit - 1;
 	if (first == 0 || hi < first)
+		return 0;
+	/* The oldest event is neither too old nor over the count: nothing
+	 * is (events come in time order), and the range need not be read. */
+	if (first > p->upto &&
+	    store_int_query(st, SQL_EVENT_OLDEST, NULL) >= p->before)
 		return 0;
 	s = store_stmt(st, SQL_EVENT_PRUNE);
 	bind_int(s, 1, first);
