@@ -717,6 +717,9 @@ static const char SQL_INSTANCE_PURGE_ATTRIBUTES[] =
 static const char SQL_INSTANCE_PURGE_TAGS[] =
     "DELETE FROM tags WHERE resource_arn IN (SELECT arn FROM "
     "container_instances WHERE status = 'INACTIVE' AND updated_at <= ?1)";
+static const char SQL_INSTANCE_PURGE_CLOCKS[] =
+    "DELETE FROM clocks WHERE resource IN (SELECT arn FROM "
+    "container_instances WHERE status = 'INACTIVE' AND updated_at <= ?1)";
 static const char SQL_INSTANCE_PURGE[] =
     "DELETE FROM container_instances WHERE status = 'INACTIVE' AND "
     "updated_at <= ?1";
@@ -725,17 +728,10 @@ int
 store_instance_purge(struct store *st, int64_t before, struct err *e)
 {
 	static const char *const sql[] = { SQL_INSTANCE_PURGE_ATTRIBUTES,
-	    SQL_INSTANCE_PURGE_TAGS, SQL_INSTANCE_PURGE };
-	sqlite3_stmt	*s;
-	size_t		 i;
+	    SQL_INSTANCE_PURGE_TAGS, SQL_INSTANCE_PURGE_CLOCKS,
+	    SQL_INSTANCE_PURGE };
 
-	for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-		s = store_stmt(st, sql[i]);
-		bind_int(s, 1, before);
-		if (store_exec_stmt(st, s, e) != 0)
-			return -1;
-	}
-	return 0;
+	return store_purge_rows(st, sql, sizeof sql / sizeof sql[0], before, e);
 }
 
 static const char SQL_INSTANCE_OLDEST_INACTIVE[] =

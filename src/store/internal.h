@@ -44,6 +44,11 @@ int	store_fail(struct store *st, struct err *e, const char *what);
  * 0 when it answers no row or NULL. For counts and earliest times. */
 int64_t	store_int_query(struct store *st, const char *sql, const char *arg);
 
+/* Runs each of the n deletions in sql with ?1 bound to before: what a
+ * resource leaves behind (tags, attributes, clocks), then its rows. */
+int	store_purge_rows(struct store *st, const char *const *sql, size_t n,
+	    int64_t before, struct err *e);
+
 /* Column helpers: copies (caller frees); NULL for SQL NULL. */
 char	*col_dup(sqlite3_stmt *s, int i);
 cJSON	*col_json(sqlite3_stmt *s, int i);

@@ -283,6 +283,22 @@ store_rollback(struct store *st)
 }
 
 int
+store_purge_rows(struct store *st, const char *const *sql, size_t n,
+    int64_t before, struct err *e)
+{
+	sqlite3_stmt	*s;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		s = store_stmt(st, sql[i]);
+		bind_int(s, 1, before);
+		if (store_exec_stmt(st, s, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
 store_in_transaction(const struct store *st)
 {
 	return st->in_tx;

@@ -385,20 +385,19 @@ store_task_events(struct store *st, const char *arn, cJSON **out,
 static const char SQL_TASK_PURGE_TAGS[] =
     "DELETE FROM tags WHERE resource_arn IN (SELECT arn FROM tasks WHERE "
     "stopped_at IS NOT NULL AND stopped_at <= ?1)";
+static const char SQL_TASK_PURGE_CLOCKS[] =
+    "DELETE FROM clocks WHERE resource IN (SELECT arn FROM tasks WHERE "
+    "stopped_at IS NOT NULL AND stopped_at <= ?1)";
 static const char SQL_TASK_PURGE[] =
     "DELETE FROM tasks WHERE stopped_at IS NOT NULL AND stopped_at <= ?1";
 
 int
 store_task_purge(struct store *st, int64_t before, struct err *e)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_PURGE_TAGS);
+	static const char *const sql[] = { SQL_TASK_PURGE_TAGS,
+	    SQL_TASK_PURGE_CLOCKS, SQL_TASK_PURGE };
 
-	bind_int(s, 1, before);
-	if (store_exec_stmt(st, s, e) != 0)
-		return -1;
-	s = store_stmt(st, SQL_TASK_PURGE);
-	bind_int(s, 1, before);
-	return store_exec_stmt(st, s, e);
+	return store_purge_rows(st, sql, sizeof sql / sizeof sql[0], before, e);
 }
 
 static const char SQL_TASK_OLDEST_STOPPED[] =

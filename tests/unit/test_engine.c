@@ -5,6 +5,7 @@
 #include "engine/deploy.h"
 #include "fixture.h"
 #include "check_run.h"
+#include "store/store-clock.h"
 
 /* cJSON_GetStringValue of a path of object members, ending in NULL. */
 static const char *
@@ -192,6 +193,27 @@ END_TEST
  * task stops; a deregistered instance and a stopped task stay describable
  * for an hour, then are purged.
  */
+/* Gives resource a clock a fault changed (a row in clocks). */
+static void
+clock_fault(const char *resource)
+{
+	struct clock_row	c = { 0, 1, 5.0, T0, 0.05 };
+	struct err		e;
+
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	ck_assert_int_eq(store_clock_put(st, resource, "default", &c, &e), 0);
+	ck_assert_int_eq(store_commit(st, &e), 0);
+}
+
+static int
+has_clock(const char *resource)
+{
+	struct clock_row	c;
+	struct err		e;
+
+	return store_clock_get(st, resource, &c, &e);
+}
+
 START_TEST(test_housekeeping)
 {
 	cJSON	*r;
@@ -207,6 +229,8 @@ START_TEST(test_housekeeping)
 	snprintf(ci, sizeof ci, "%s", str_at(r, "tasks", "0",
 	    "containerInstanceArn", NULL));
 	cJSON_Delete(r);
+	clock_fault(task);
+	clock_fault(ci);
 	call_free("DeregisterTaskDefinition", "{\"taskDefinition\":\"job:1\"}");
 	r = call("DeleteTaskDefinitions", "{\"taskDefinitions\":[\"job:1\"]}");
 	ck_assert_str_eq(str_at(r, "taskDefinitions", "0", "status", NULL),
@@ -246,7 +270,12 @@ START_TEST(test_housekeeping)
 	    "STOPPED");
 	cJSON_Delete(r);
 
+	ck_assert_int_eq(has_clock(task), 1);
+	ck_assert_int_eq(has_clock(ci), 1);
 	clock_run_until(clk, T0 + 62 * 60000);
+	/* Their clocks go with them. */
+	ck_assert_int_eq(has_clock(task), 0);
+	ck_assert_int_eq(has_clock(ci), 0);
 	r = call("DescribeTasks", body);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "tasks")), 0);
 	ck_assert_str_eq(str_at(r, "failures", "0", "reason", NULL),
