@@ -9,6 +9,16 @@
 
 struct task_row;
 
+/* The last ListTasks listing, for its later pages (store/task.c). */
+struct task_listing {
+	int		 valid;
+	sqlite3_int64	 changes;	/* the connection's, when read */
+	char		*filter;	/* which listing */
+	char		**arns;
+	size_t		 n, cap;
+};
+void	task_listing_clear(struct task_listing *l);
+
 struct store {
 	sqlite3		*db;
 	int		 in_tx;
@@ -22,6 +32,7 @@ struct store {
 	void		(*task_hook)(void *, const struct task_row *);
 	void		*task_hook_arg;
 	uint64_t	 attribute_writes;
+	struct task_listing listing;
 };
 
 /*

@@ -124,6 +124,8 @@ store_close(struct store *st)
 	for (i = 0; i < st->nstmts; i++)
 		sqlite3_finalize(st->stmts[i].stmt);
 	free(st->stmts);
+	task_listing_clear(&st->listing);
+	free(st->listing.arns);
 	rc = sqlite3_close(st->db);
 	if (rc != SQLITE_OK)
 		log_warn("closing the database: %s (a statement leaked)",

@@ -431,15 +431,22 @@ static const char SQL_TASK_LIST[] =
  * keeps the sorted ARNs and a later page of the same listing is a slice
  * of them, as long as nothing in the database changed since (the
  * connection's count of rows changed says so): the same pages as reading
- * again, in O(n) for the whole walk.
+ * again, in O(n) for the whole walk. Each store keeps its own
+ * (struct task_listing), freed when it closes.
  */
-static struct {
-	const struct store	*st;
-	sqlite3_int64		 changes;
-	char			*filter;
-	char			**arns;
-	size_t			 n, cap;
-} listing;
+
+void
+task_listing_clear(struct task_listing *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->arns[i]);
+	l->n = 0;
+	free(l->filter);
+	l->filter = NULL;
+	l->valid = 0;
+}
 
 static char *
 filter_key(const struct task_filter *f)
@@ -463,16 +470,12 @@ static int
 listing_read(struct store *st, const struct task_filter *f, char *key,
     struct err *e)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_LIST);
-	size_t		 i;
-	int		 rc;
+	struct task_listing	*l = &st->listing;
+	sqlite3_stmt		*s = store_stmt(st, SQL_TASK_LIST);
+	int			 rc;
 
-	for (i = 0; i < listing.n; i++)
-		free(listing.arns[i]);
-	listing.n = 0;
-	free(listing.filter);
-	listing.filter = key;
-	listing.st = NULL;
+	task_listing_clear(l);
+	l->filter = key;
 	bind_text(s, 1, f->cluster);
 	bind_text(s, 2, f->instance_arn);
 	bind_text(s, 3, f->family);
@@ -481,15 +484,14 @@ listing_read(struct store *st, const struct task_filter *f, char *key,
 	bind_text(s, 6, f->launch_type);
 	bind_text(s, 7, f->stopped ? "STOPPED" : "RUNNING");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		listing.arns = xgrow(listing.arns, listing.n, &listing.cap,
-		    sizeof *listing.arns);
-		listing.arns[listing.n++] = col_dup(s, 0);
+		l->arns = xgrow(l->arns, l->n, &l->cap, sizeof *l->arns);
+		l->arns[l->n++] = col_dup(s, 0);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return store_fail(st, e, "listing tasks");
-	listing.st = st;
-	listing.changes = sqlite3_total_changes64(st->db);
+	l->valid = 1;
+	l->changes = sqlite3_total_changes64(st->db);
 	return 0;
 }
 
@@ -497,20 +499,19 @@ int
 store_task_list(struct store *st, const struct task_filter *f, int64_t offset,
     int64_t limit, cJSON **arns, int64_t *total, struct err *e)
 {
-	char	*key = filter_key(f);
-	int64_t	 i;
+	struct task_listing	*l = &st->listing;
+	char			*key = filter_key(f);
+	int64_t			 i;
 
 	*arns = NULL;
-	if (offset > 0 && listing.st == st && listing.changes ==
-	    sqlite3_total_changes64(st->db) && strcmp(listing.filter,
-	    key) == 0)
+	if (offset > 0 && l->valid && l->changes ==
+	    sqlite3_total_changes64(st->db) && strcmp(l->filter, key) == 0)
 		free(key);
 	else if (listing_read(st, f, key, e) != 0)
 		return -1;
 	*arns = cJSON_CreateArray();
-	for (i = offset; i < offset + limit && i < (int64_t)listing.n; i++)
-		cJSON_AddItemToArray(*arns,
-		    cJSON_CreateString(listing.arns[i]));
-	*total = (int64_t)listing.n;
+	for (i = offset; i < offset + limit && i < (int64_t)l->n; i++)
+		cJSON_AddItemToArray(*arns, cJSON_CreateString(l->arns[i]));
+	*total = (int64_t)l->n;
 	return 0;
 }
