@@ -244,50 +244,6 @@ instance_view(struct sc_run *r, const char *name)
 	return ci;
 }
 
-/* Every task of the cluster that DescribeTasks still shows. */
-static cJSON *
-all_tasks(struct sc_run *r)
-{
-	static const char *const desired[] = { "RUNNING", "STOPPED" };
-	cJSON		*out = cJSON_CreateArray(), *b, *reply, *arns, *t;
-	const char	*token;
-	size_t		 i;
-	int		 status;
-
-	for (i = 0; i < 2; i++) {
-		token = NULL;
-		reply = NULL;
-		do {
-			b = cluster_body(r);
-			cJSON_AddStringToObject(b, "desiredStatus", desired[i]);
-			cJSON_AddNumberToObject(b, "maxResults", 100);
-			if (token != NULL)
-				cJSON_AddStringToObject(b, "nextToken", token);
-			cJSON_Delete(reply);
-			reply = sc_call(r, "ListTasks", b, &status);
-			cJSON_Delete(b);
-			arns = cJSON_GetObjectItem(reply, "taskArns");
-			if (cJSON_GetArraySize(arns) > 0) {
-				b = cluster_body(r);
-				cJSON_AddItemToObject(b, "tasks",
-				    cJSON_Duplicate(arns, 1));
-				t = sc_call(r, "DescribeTasks", b, &status);
-				cJSON_Delete(b);
-				while (cJSON_GetArraySize(cJSON_GetObjectItem(t,
-				    "tasks")) > 0)
-					cJSON_AddItemToArray(out,
-					    cJSON_DetachItemFromArray(
-					    cJSON_GetObjectItem(t, "tasks"), 0));
-				cJSON_Delete(t);
-			}
-			token = cJSON_GetStringValue(cJSON_GetObjectItem(reply,
-			    "nextToken"));
-		} while (token != NULL);
-		cJSON_Delete(reply);
-	}
-	return out;
-}
-
 /* service: and instance: in a match name the task's group and instance. */
 static int
 task_matches(struct sc_run *r, const cJSON *match, const cJSON *t)
@@ -310,6 +266,50 @@ task_matches(struct sc_run *r, const cJSON *match, const cJSON *t)
 			return 0;
 	}
 	return match_members(match, t, 1, NULL);
+}
+
+/* How many of the tasks DescribeTasks still shows match, a page at a
+ * time: the whole cluster at once is hundreds of megabytes of JSON at
+ * 20,000 tasks and an hour of stopped ones. */
+static size_t
+count_tasks(struct sc_run *r, const cJSON *match)
+{
+	static const char *const desired[] = { "RUNNING", "STOPPED" };
+	cJSON		*b, *reply, *arns, *t, *task;
+	const char	*token;
+	size_t		 i, n = 0;
+	int		 status;
+
+	for (i = 0; i < 2; i++) {
+		token = NULL;
+		reply = NULL;
+		do {
+			b = cluster_body(r);
+			cJSON_AddStringToObject(b, "desiredStatus", desired[i]);
+			cJSON_AddNumberToObject(b, "maxResults", 100);
+			if (token != NULL)
+				cJSON_AddStringToObject(b, "nextToken", token);
+			cJSON_Delete(reply);
+			reply = sc_call(r, "ListTasks", b, &status);
+			cJSON_Delete(b);
+			arns = cJSON_GetObjectItem(reply, "taskArns");
+			if (cJSON_GetArraySize(arns) > 0) {
+				b = cluster_body(r);
+				cJSON_AddItemToObject(b, "tasks",
+				    cJSON_Duplicate(arns, 1));
+				t = sc_call(r, "DescribeTasks", b, &status);
+				cJSON_Delete(b);
+				cJSON_ArrayForEach(task, cJSON_GetObjectItem(t,
+				    "tasks"))
+					n += task_matches(r, match, task);
+				cJSON_Delete(t);
+			}
+			token = cJSON_GetStringValue(cJSON_GetObjectItem(reply,
+			    "nextToken"));
+		} while (token != NULL);
+		cJSON_Delete(reply);
+	}
+	return n;
 }
 
 /* detail-type: and service: in a match name the event's type and the
@@ -464,9 +464,7 @@ sc_check_eval(struct sc_run *r, const struct sc_check *c, char **seen)
 		ok = match_members(c->want, view, 0, seen);
 		break;
 	case CHECK_TASKS:
-		view = all_tasks(r);
-		cJSON_ArrayForEach(t, view)
-			n += task_matches(r, c->order, t);
+		n = count_tasks(r, c->order);
 		ok = count_holds(c, n, seen);
 		break;
 	case CHECK_DEPLOYMENTS:
