@@ -648,18 +648,39 @@ check_services(struct sc_inv *v, struct sc_run *r, char **broke)
 	return 0;
 }
 
+void
+sc_inv_begin(struct sc_inv *v)
+{
+	v->mark++;
+	v->named_services.n = v->named_instances.n = 0;
+}
+
 int
-sc_inv_check(struct sc_inv *v, struct sc_run *r, const struct store_event *ev,
+sc_inv_events(struct sc_inv *v, struct sc_run *r, const struct store_event *ev,
     size_t n, char **broke)
 {
 	size_t	i;
 
-	v->mark++;
-	v->named_services.n = v->named_instances.n = 0;
 	for (i = 0; i < n; i++)
 		if (check_event(v, r, &ev[i], broke) != 0)
 			return -1;
+	return 0;
+}
+
+int
+sc_inv_state(struct sc_inv *v, struct sc_run *r, char **broke)
+{
 	if (check_instances(v, r, broke) != 0)
 		return -1;
 	return check_services(v, r, broke);
+}
+
+int
+sc_inv_check(struct sc_inv *v, struct sc_run *r, const struct store_event *ev,
+    size_t n, char **broke)
+{
+	sc_inv_begin(v);
+	if (sc_inv_events(v, r, ev, n, broke) != 0)
+		return -1;
+	return sc_inv_state(v, r, broke);
 }

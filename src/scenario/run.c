@@ -24,6 +24,7 @@
 #define SC_WHEN_MAX	(3600 * 1000)
 /* Drained events leave the outbox this many at a time. */
 #define PRUNE_EVERY	4096
+#define DRAIN_BATCH	256	/* events read and parsed at a time */
 
 struct result {
 	int	 line;
@@ -789,60 +790,57 @@ drain_events(struct runner *ru, struct err *e)
 	struct sc_run		*r = &ru->r;
 	struct store		*st = engine_store(r->eng);
 	struct store_prune	 pr;
-	struct store_event	*ev = NULL, *more;
-	size_t			 n = 0, cap = 0, got, i;
+	struct store_event	*ev;
+	size_t			 n, i, total = 0;
 	int64_t			 gone;
 
-	/* The tick's events, all of them: the invariants look at the
-	 * state the tick ended in, so they read every event that led to
-	 * it first. */
+	/* The tick's events, a batch at a time (the first tick of a large
+	 * cluster has tens of thousands, and parsed at once they were the
+	 * run's peak of memory); the invariants read every event that led
+	 * to the state the tick ended in, then that state. */
+	if (ru->broke == NULL)
+		sc_inv_begin(ru->inv);
 	for (;;) {
-		if (store_event_after(st, n ? ev[n - 1].seq : r->last_seq,
-		    1000, &more, &got, e) != 0) {
-			store_events_free(ev, n);
+		if (store_event_after(st, r->last_seq, DRAIN_BATCH, &ev, &n,
+		    e) != 0)
 			return -1;
-		}
-		if (got == 0)
+		if (n == 0)
 			break;
-		if (n + got > cap) {
-			cap = (n + got) * 2;
-			ev = xrealloc(ev, cap * sizeof *ev);
+		for (i = 0; i < n; i++) {
+			if (ru->o->events != NULL)
+				write_event(ru, &ev[i]);
+			if (ru->o->trace != NULL) {
+				trace_whys(ru, ev[i].time - SC_EPOCH);
+				trace_event(ru, &ev[i]);
+			}
+			if (ru->o->chaos != NULL)
+				sc_chaos_event(ru->o->chaos, &ev[i]);
 		}
-		memcpy(ev + n, more, got * sizeof *ev);
-		free(more);
-		n += got;
-	}
-	for (i = 0; i < n; i++) {
-		if (ru->o->events != NULL)
-			write_event(ru, &ev[i]);
-		if (ru->o->trace != NULL) {
-			trace_whys(ru, ev[i].time - SC_EPOCH);
-			trace_event(ru, &ev[i]);
+		if (ru->broke == NULL && sc_inv_events(ru->inv, r, ev, n,
+		    &ru->broke) != 0)
+			ru->broke_at = ru->t;
+		r->nevents += n;
+		r->last_seq = ev[n - 1].seq;
+		total += n;
+		for (i = 0; i < n; i++) {
+			if (!sc_event_wanted(r, &ev[i]))
+				continue;
+			sc_event_trim(r, &ev[i]);
+			r->events = xgrow(r->events, r->nkept, &r->capkept,
+			    sizeof *r->events);
+			r->events[r->nkept++] = ev[i];
+			memset(&ev[i], 0, sizeof ev[i]);
 		}
-		if (ru->o->chaos != NULL)
-			sc_chaos_event(ru->o->chaos, &ev[i]);
+		store_events_free(ev, n);
 	}
 	if (ru->o->trace != NULL)
 		trace_whys(ru, -1);
-	if (n == 0)
+	if (total == 0)
 		return 0;
 	/* Every change of state appends an event: without one, the state
 	 * invariants cannot have changed either. */
-	if (ru->broke == NULL && sc_inv_check(ru->inv, r, ev, n,
-	    &ru->broke) != 0)
+	if (ru->broke == NULL && sc_inv_state(ru->inv, r, &ru->broke) != 0)
 		ru->broke_at = ru->t;
-	r->nevents += n;
-	r->last_seq = ev[n - 1].seq;
-	for (i = 0; i < n; i++) {
-		if (!sc_event_wanted(r, &ev[i]))
-			continue;
-		sc_event_trim(r, &ev[i]);
-		r->events = xgrow(r->events, r->nkept, &r->capkept,
-		    sizeof *r->events);
-		r->events[r->nkept++] = ev[i];
-		memset(&ev[i], 0, sizeof ev[i]);
-	}
-	store_events_free(ev, n);
 	if (r->last_seq - ru->pruned < PRUNE_EVERY)
 		return 0;
 	memset(&pr, 0, sizeof pr);
