@@ -192,15 +192,29 @@ bind_int(sqlite3_stmt *s, int i, int64_t v)
 void
 bind_json(sqlite3_stmt *s, int i, const cJSON *v)
 {
-	char	*text;
+	/* Every task write and every event is printed here: into one
+	 * buffer that grows to the largest document and stays, rather than
+	 * a new string grown by doubling each time. SQLite copies it
+	 * (SQLITE_TRANSIENT), so the next bind may reuse it at once. One
+	 * thread prints, as everything in ecsim runs on one loop. */
+	static char	*buf;
+	static size_t	 cap;
 
 	if (v == NULL) {
 		sqlite3_bind_text(s, i, "{}", -1, SQLITE_STATIC);
 		return;
 	}
-	text = cJSON_PrintUnformatted(v);
-	sqlite3_bind_text(s, i, text, -1, SQLITE_TRANSIENT);
-	cJSON_free(text);
+	if (cap == 0) {
+		cap = 16384;
+		buf = xmalloc(cap);
+	}
+	/* cJSON wants 5 bytes to spare; a false return means too small. */
+	while (!cJSON_PrintPreallocated((cJSON *)v, buf, (int)cap - 5, 0)) {
+		free(buf);
+		cap *= 2;
+		buf = xmalloc(cap);
+	}
+	sqlite3_bind_text(s, i, buf, -1, SQLITE_TRANSIENT);
 }
 
 int
