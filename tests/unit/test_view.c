@@ -7,28 +7,6 @@
 
 #define SEC	1000LL
 
-/* Registers an instance with EC2 id ec2 in zone (2 vCPU, 2 GiB); its ARN
- * into arn (256 bytes) when arn is not NULL. */
-static void
-instance(const char *ec2, const char *zone, char *arn)
-{
-	char	 body[512];
-	cJSON	*r;
-
-	snprintf(body, sizeof body, "{\"instanceIdentityDocument\":"
-	    "\"{\\\"instanceId\\\":\\\"%s\\\",\\\"availabilityZone\\\":"
-	    "\\\"%s\\\"}\",\"totalResources\":["
-	    "{\"name\":\"CPU\",\"type\":\"INTEGER\",\"integerValue\":2048},"
-	    "{\"name\":\"MEMORY\",\"type\":\"INTEGER\",\"integerValue\":2048}]}",
-	    ec2, zone);
-	r = call("RegisterContainerInstance", body);
-	if (arn != NULL)
-		snprintf(arn, 256, "%s", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(cJSON_GetObjectItem(r,
-		    "containerInstance"), "containerInstanceArn")));
-	cJSON_Delete(r);
-}
-
 /* Moves the clock by ms in half-second steps, the view checked at each. */
 static void
 run_checked(int64_t ms)
@@ -69,8 +47,8 @@ START_TEST(test_view_follows_every_change)
 	struct err	e;
 	char		a[256], b[256], d[256], body[1024];
 
-	instance("i-a", "us-east-1a", a);
-	instance("i-b", "us-east-1b", b);
+	fixture_instance("i-a", "us-east-1a", a);
+	fixture_instance("i-b", "us-east-1b", b);
 	service("web", 2);
 	run_checked(60 * SEC);
 	/* A rolling deploy: tasks start and stop on both instances. */
@@ -84,7 +62,7 @@ START_TEST(test_view_follows_every_change)
 	run_checked(2 * SEC);
 	/* An agent goes away and comes back: one with tasks, and one
 	 * without, where nothing but the instance changes. */
-	instance("i-d", "us-east-1a", d);
+	fixture_instance("i-d", "us-east-1a", d);
 	ck_assert_int_eq(engine_view_check(eng, "default", &e), 0);
 	ck_assert_int_eq(store_begin(st, &e), 0);
 	ck_assert_int_eq(engine_fault_disconnect(eng, "default", d, &e), 0);
@@ -106,7 +84,7 @@ START_TEST(test_view_follows_every_change)
 	snprintf(body, sizeof body, "{\"containerInstances\":[\"%s\"],"
 	    "\"status\":\"DRAINING\"}", a);
 	call_free("UpdateContainerInstancesState", body);
-	instance("i-c", "us-east-1c", NULL);
+	fixture_instance("i-c", "us-east-1c", NULL);
 	run_checked(120 * SEC);
 	/* A forced deregistration orphans what was left. */
 	snprintf(body, sizeof body, "{\"containerInstance\":\"%s\","
@@ -127,7 +105,7 @@ START_TEST(test_view_check_sees_a_change_behind_its_back)
 	size_t		 n;
 	char		 a[256];
 
-	instance("i-a", "us-east-1a", a);
+	fixture_instance("i-a", "us-east-1a", a);
 	service("web", 1);
 	run_checked(30 * SEC);
 	ck_assert_int_eq(store_task_on_instance(st, a, &tasks, &n, &e), 0);
