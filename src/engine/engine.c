@@ -163,6 +163,5 @@ engine_reset(struct engine *eng, struct err *e)
 	}
 	if (store_commit(eng->st, e) != 0)
 		return -1;
-	engine_view_forget(eng);
 	return engine_ensure_default(eng, e);
 }

@@ -109,8 +109,6 @@ void	engine_view_touch(struct engine *eng, const char *arn);
 /* The instance's attributes as its view holds them, when it holds them
  * up to date; else NULL. */
 const cJSON *engine_view_attributes(struct engine *eng, const char *arn);
-/* Read every cluster again (after a rollback or a reset). */
-void	engine_view_forget(struct engine *eng);
 /* The placement view of cluster for group under pol (placement_free). */
 struct placement *engine_view(struct engine *eng, const char *cluster,
 	    const char *group, const struct placement_policy *pol,

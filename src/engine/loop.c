@@ -175,7 +175,6 @@ engine_after_rollback(struct engine *eng)
 	size_t	i;
 
 	eng->poked = 0;
-	engine_view_forget(eng);
 	for (i = 0; i < eng->nmarked; i++)
 		free(eng->marked[i]);
 	eng->nmarked = 0;

@@ -9,9 +9,10 @@
  * adds, updates or, once STOPPED, removes from its instance's loads; and
  * engine_instance_changed tells it of every change to an instance (the
  * version rule makes that universal), whose row it reads again before the
- * next placement. New or deregistered instances, attribute writes, a
- * rollback or a reset make it read the whole cluster again. engine_view_check compares the kept rows
- * with a fresh read; the tests call it.
+ * next placement. New or deregistered instances, and what the store
+ * says it cannot show (store_generation: attribute writes, rollbacks, a
+ * reset), make it read the whole cluster again. engine_view_check
+ * compares the kept rows with a fresh read; the tests call it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ struct engine_view {
 	struct view_instance	*in;		/* in registration order */
 	size_t			 n;
 	size_t			*by_arn;	/* indexes into in, by ARN */
-	uint64_t		 attribute_writes;
+	uint64_t		 generation;	/* the store's, when read */
 	int			 valid;		/* else read all again */
 	int			 dirty;		/* some instance is */
 };
@@ -73,8 +74,9 @@ engine_view_clear(struct engine *eng)
 	eng->nviews = 0;
 }
 
-void
-engine_view_forget(struct engine *eng)
+/* Read every cluster again. */
+static void
+view_forget(struct engine *eng)
 {
 	size_t	i;
 
@@ -160,7 +162,7 @@ view_of_instance(struct engine *eng, const char *arn, int *idx)
 	if ((p = strstr(arn, ":container-instance/")) == NULL ||
 	    (slash = strchr(p += strlen(":container-instance/"), '/')) ==
 	    NULL) {
-		engine_view_forget(eng);
+		view_forget(eng);
 		return NULL;
 	}
 	if ((v = view_of(eng, p, (size_t)(slash - p), 0)) == NULL ||
@@ -191,7 +193,7 @@ engine_view_attributes(struct engine *eng, const char *arn)
 	int			 i;
 
 	if ((v = view_of_instance(eng, arn, &i)) == NULL || i < 0 ||
-	    v->attribute_writes != store_attribute_writes(eng->st))
+	    v->generation != store_generation(eng->st))
 		return NULL;
 	return v->in[i].row.attributes;
 }
@@ -339,12 +341,12 @@ static struct engine_view *
 view_update(struct engine *eng, const char *cluster, struct err *e)
 {
 	struct engine_view	*v;
-	uint64_t		 writes = store_attribute_writes(eng->st);
+	uint64_t		 gen = store_generation(eng->st);
 	size_t			 i;
 	int			 r;
 
 	v = view_of(eng, cluster, strlen(cluster), 1);
-	if (v->valid && v->attribute_writes != writes)
+	if (v->valid && v->generation != gen)
 		v->valid = 0;
 	for (i = 0; v->valid && v->dirty && i < v->n; i++) {
 		if (!v->in[i].dirty)
@@ -362,7 +364,7 @@ view_update(struct engine *eng, const char *cluster, struct err *e)
 		if (view_read(eng, cluster, &v->in, &v->n, &v->by_arn, e) != 0)
 			return NULL;
 		v->valid = 1;
-		v->attribute_writes = writes;
+		v->generation = gen;
 	}
 	return v;
 }

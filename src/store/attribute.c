@@ -27,7 +27,7 @@ store_attribute_put(struct store *st, const char *cluster, const char *target,
 	bind_text(s, 2, target);
 	bind_text(s, 3, name);
 	bind_text(s, 4, value);
-	st->attribute_writes++;
+	st->generation++;
 	return store_exec_stmt(st, s, e);
 }
 
@@ -46,7 +46,7 @@ store_attribute_delete(struct store *st, const char *cluster,
 	*found = 0;
 	if (old_value != NULL)
 		*old_value = NULL;
-	st->attribute_writes++;
+	st->generation++;
 	bind_text(s, 1, cluster);
 	bind_text(s, 2, target);
 	bind_text(s, 3, name);
@@ -206,10 +206,4 @@ store_attribute_check(const char *name, const char *value, struct err *e)
 		return err_set(e, ERR_INVALID, "The value of attribute %.128s "
 		    "must not start or end with a space.", name);
 	return 0;
-}
-
-uint64_t
-store_attribute_writes(const struct store *st)
-{
-	return st->attribute_writes;
 }

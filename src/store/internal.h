@@ -28,10 +28,10 @@ struct store {
 	}		*stmts;
 	size_t		 nstmts, capstmts;
 	/* Told of every task written that is on an instance (the engine's
-	 * placement views), and counting attribute writes. */
+	 * placement views); see store_generation for the rest. */
 	void		(*task_hook)(void *, const struct task_row *);
 	void		*task_hook_arg;
-	uint64_t	 attribute_writes;
+	uint64_t	 generation;
 	struct task_listing listing;
 };
 

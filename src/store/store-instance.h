@@ -154,9 +154,6 @@ int	store_attribute_custom_count(struct store *st, const char *cluster,
 /* [{name, value?}] of one target, in the order they were set; caller frees. */
 cJSON	*store_attributes_of(struct store *st, const char *cluster,
 	    const char *target);
-/* How many attribute writes (puts and deletes) the store has seen: a
- * reader that keeps attributes knows when to read them again. */
-uint64_t store_attribute_writes(const struct store *st);
 /*
  * ListAttributes: appends {name, value?, targetId} of the cluster's
  * instances that are not INACTIVE, filtered by name and value when given,

@@ -296,6 +296,7 @@ store_rollback(struct store *st)
 		return;
 	(void)store_exec_stmt(st, store_stmt(st, SQL_ROLLBACK), NULL);
 	st->in_tx = 0;
+	st->generation++;
 }
 
 int
@@ -312,6 +313,12 @@ store_purge_rows(struct store *st, const char *const *sql, size_t n,
 			return -1;
 	}
 	return 0;
+}
+
+uint64_t
+store_generation(const struct store *st)
+{
+	return st->generation;
 }
 
 int
@@ -335,6 +342,7 @@ store_reset(struct store *st, struct err *e)
 	};
 	size_t	i;
 
+	st->generation++;
 	for (i = 0; i < sizeof tables / sizeof tables[0]; i++)
 		if (store_exec_stmt(st, store_stmt(st, tables[i]), e) != 0)
 			return -1;

@@ -36,6 +36,13 @@ int		 store_schema_latest(void);
  * command is exactly one transaction.
  */
 int	store_begin(struct store *st, struct err *e);
+/*
+ * Changes whenever the store changed in a way a reader keeping rows
+ * cannot follow through the task hook (store_set_task_hook): attributes
+ * written or deleted, a transaction rolled back (what the hook showed
+ * did not happen), a reset. Such a reader reads everything again.
+ */
+uint64_t store_generation(const struct store *st);
 int	store_commit(struct store *st, struct err *e);
 void	store_rollback(struct store *st);
 int	store_in_transaction(const struct store *st);

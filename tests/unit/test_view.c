@@ -121,6 +121,31 @@ START_TEST(test_view_check_sees_a_change_behind_its_back)
 }
 END_TEST
 
+/* A write the view followed, then rolled back: the view must not keep
+ * it, whoever rolled back (the engine's own tick rolls back without
+ * telling anyone but the store). */
+START_TEST(test_view_forgets_a_rollback)
+{
+	struct task_row	*tasks;
+	struct err	 e;
+	size_t		 n;
+	char		 a[256];
+
+	fixture_instance("i-a", "us-east-1a", a);
+	service("web", 1);
+	run_checked(30 * SEC);
+	ck_assert_int_eq(store_task_on_instance(st, a, &tasks, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	tasks[0].desired_stopped = 1;
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	ck_assert_int_eq(store_task_update(st, &tasks[0], &e), 0);
+	store_rollback(st);
+	task_rows_free(tasks, n);
+	if (engine_view_check(eng, "default", &e) != 0)
+		ck_abort_msg("%s", e.msg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -131,6 +156,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_view_follows_every_change);
 	tcase_add_test(tc, test_view_check_sees_a_change_behind_its_back);
+	tcase_add_test(tc, test_view_forgets_a_rollback);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
