@@ -96,26 +96,36 @@ START_TEST(test_view_follows_every_change)
 }
 END_TEST
 
+/* One instance (its ARN into a) running one task of a service; the
+ * task's row, asked to stop but not yet written, into *tasks. */
+static void
+one_task_stopping(char *a, struct task_row **tasks)
+{
+	struct err	e;
+	size_t		n;
+
+	fixture_instance("i-a", "us-east-1a", a);
+	service("web", 1);
+	run_checked(30 * SEC);
+	ck_assert_int_eq(store_task_on_instance(st, a, tasks, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	(*tasks)[0].desired_stopped = 1;
+}
+
 /* A task written with the engine not told (the hook removed) is a
  * difference the check reports, naming the instance. */
 START_TEST(test_view_check_sees_a_change_behind_its_back)
 {
 	struct task_row	*tasks;
 	struct err	 e;
-	size_t		 n;
 	char		 a[256];
 
-	fixture_instance("i-a", "us-east-1a", a);
-	service("web", 1);
-	run_checked(30 * SEC);
-	ck_assert_int_eq(store_task_on_instance(st, a, &tasks, &n, &e), 0);
-	ck_assert_uint_eq(n, 1);
+	one_task_stopping(a, &tasks);
 	store_set_task_hook(st, NULL, NULL);
-	tasks[0].desired_stopped = 1;
 	ck_assert_int_eq(store_begin(st, &e), 0);
 	ck_assert_int_eq(store_task_update(st, &tasks[0], &e), 0);
 	ck_assert_int_eq(store_commit(st, &e), 0);
-	task_rows_free(tasks, n);
+	task_rows_free(tasks, 1);
 	ck_assert_int_eq(engine_view_check(eng, "default", &e), -1);
 	ck_assert_ptr_nonnull(strstr(e.msg, a));
 }
@@ -128,19 +138,13 @@ START_TEST(test_view_forgets_a_rollback)
 {
 	struct task_row	*tasks;
 	struct err	 e;
-	size_t		 n;
 	char		 a[256];
 
-	fixture_instance("i-a", "us-east-1a", a);
-	service("web", 1);
-	run_checked(30 * SEC);
-	ck_assert_int_eq(store_task_on_instance(st, a, &tasks, &n, &e), 0);
-	ck_assert_uint_eq(n, 1);
-	tasks[0].desired_stopped = 1;
+	one_task_stopping(a, &tasks);
 	ck_assert_int_eq(store_begin(st, &e), 0);
 	ck_assert_int_eq(store_task_update(st, &tasks[0], &e), 0);
 	store_rollback(st);
-	task_rows_free(tasks, n);
+	task_rows_free(tasks, 1);
 	if (engine_view_check(eng, "default", &e) != 0)
 		ck_abort_msg("%s", e.msg);
 }
