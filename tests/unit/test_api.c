@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "store/store.h"
 #include "util/util.h"
+#include "fixture.h"
 #include "check_run.h"
 
 #define TARGET		"AmazonEC2ContainerServiceV20141113."
@@ -143,48 +144,16 @@ START_TEST(test_coverage_doc_matches_table)
 }
 END_TEST
 
-/* A whole engine on a virtual clock and an in-memory store. */
-struct fixture {
-	struct event_base	*base;
-	struct clock		*clk;
-	struct store		*st;
-	struct engine		*eng;
-};
-
-static void
-fixture_open(struct fixture *f)
-{
-	struct engine_config	cfg;
-	struct err		e;
-
-	err_clear(&e);
-	engine_config_defaults(&cfg);
-	f->base = event_base_new();
-	f->clk = clock_new(f->base, CLOCK_VIRTUAL, 1.0, 1700000000000LL);
-	f->st = store_open(":memory:", &e);
-	ck_assert_msg(f->st != NULL, "%s", e.msg);
-	f->eng = engine_new(f->base, f->clk, f->st, &cfg, &e);
-	ck_assert_msg(f->eng != NULL, "%s", e.msg);
-}
-
-static void
-fixture_close(struct fixture *f)
-{
-	engine_free(f->eng);
-	ck_assert_int_eq(store_close(f->st), 0);
-	clock_free(f->clk);
-	event_base_free(f->base);
-}
-
-/* Runs one request; returns the parsed body (caller frees). */
+/* Runs one request with its whole X-Amz-Target (or none); returns the
+ * parsed body (caller frees). */
 static cJSON *
-call(struct fixture *f, const char *target, const char *body, int *status,
+target_call(const char *target, const char *body, int *status,
     char *request_id)
 {
 	struct api_reply	 r;
 	cJSON			*j;
 
-	api_handle(f->eng, target, body, body ? strlen(body) : 0, &r);
+	api_handle(eng, target, body, body ? strlen(body) : 0, &r);
 	*status = r.status;
 	if (request_id != NULL)
 		memcpy(request_id, r.request_id, sizeof r.request_id);
@@ -209,67 +178,62 @@ assert_error(cJSON *j, const char *type, const char *in_message)
 
 START_TEST(test_dispatch_rejects_in_aws_shape)
 {
-	struct fixture	 f;
 	cJSON		*j;
 	char		 rid[40];
 	int		 status;
 
-	fixture_open(&f);
-	j = call(&f, NULL, "{}", &status, rid);
+	j = target_call(NULL, "{}", &status, rid);
 	ck_assert_int_eq(status, 400);
 	assert_error(j, "UnknownOperationException", "X-Amz-Target");
 	ck_assert_uint_eq(strlen(rid), 36);
 	cJSON_Delete(j);
 
-	j = call(&f, "SomeOtherService.CreateCluster", "{}", &status, NULL);
+	j = target_call("SomeOtherService.CreateCluster", "{}", &status, NULL);
 	ck_assert_int_eq(status, 400);
 	assert_error(j, "UnknownOperationException", "X-Amz-Target");
 	cJSON_Delete(j);
 
-	j = call(&f, TARGET "CreateWidget", "{}", &status, NULL);
+	j = target_call(TARGET "CreateWidget", "{}", &status, NULL);
 	ck_assert_int_eq(status, 400);
 	assert_error(j, "UnknownOperationException", "CreateWidget");
 	cJSON_Delete(j);
 
 	/* Names are case-sensitive, as on AWS. */
-	j = call(&f, TARGET "listclusters", "{}", &status, NULL);
+	j = target_call(TARGET "listclusters", "{}", &status, NULL);
 	ck_assert_int_eq(status, 400);
 	assert_error(j, "UnknownOperationException", "listclusters");
 	cJSON_Delete(j);
 
-	j = call(&f, TARGET "ListClusters", "{\"maxResults\":", &status, NULL);
+	j = target_call(TARGET "ListClusters", "{\"maxResults\":", &status, NULL);
 	ck_assert_int_eq(status, 400);
 	assert_error(j, "SerializationException", "not valid JSON");
 	cJSON_Delete(j);
 
-	j = call(&f, TARGET "ListClusters", "[]", &status, NULL);
+	j = target_call(TARGET "ListClusters", "[]", &status, NULL);
 	ck_assert_int_eq(status, 400);
 	assert_error(j, "SerializationException", "JSON object");
 	cJSON_Delete(j);
 
-	j = call(&f, TARGET "ListClusters", "\"x\"", &status, NULL);
+	j = target_call(TARGET "ListClusters", "\"x\"", &status, NULL);
 	ck_assert_int_eq(status, 400);
 	assert_error(j, "SerializationException", "JSON object");
 	cJSON_Delete(j);
 
-	j = call(&f, TARGET "CreateTaskSet", "{}", &status, NULL);
+	j = target_call(TARGET "CreateTaskSet", "{}", &status, NULL);
 	ck_assert_int_eq(status, 400);
 	assert_error(j, "UnsupportedFeatureException", "CreateTaskSet");
 	cJSON_Delete(j);
-	fixture_close(&f);
 }
 END_TEST
 
 START_TEST(test_dispatch_runs_and_request_ids_differ)
 {
-	struct fixture	 f;
 	cJSON		*j, *arns;
 	char		 rid1[40], rid2[40];
 	int		 status, i;
 
-	fixture_open(&f);
 	/* An empty body is an empty request object. */
-	j = call(&f, TARGET "ListClusters", NULL, &status, rid1);
+	j = target_call(TARGET "ListClusters", NULL, &status, rid1);
 	ck_assert_int_eq(status, 200);
 	arns = cJSON_GetObjectItem(j, "clusterArns");
 	ck_assert(cJSON_IsArray(arns));
@@ -278,32 +242,29 @@ START_TEST(test_dispatch_runs_and_request_ids_differ)
 	ck_assert_str_eq(cJSON_GetArrayItem(arns, 0)->valuestring,
 	    "arn:aws:ecs:us-east-1:000000000000:cluster/default");
 	cJSON_Delete(j);
-	j = call(&f, TARGET "ListClusters", "{}", &status, rid2);
+	j = target_call(TARGET "ListClusters", "{}", &status, rid2);
 	ck_assert_int_eq(status, 200);
 	cJSON_Delete(j);
 	ck_assert_str_ne(rid1, rid2);
-	ck_assert(!store_in_transaction(f.st));
+	ck_assert(!store_in_transaction(st));
 
 	/* A failed call leaves no transaction open behind it. */
 	for (i = 0; i < 3; i++) {
-		j = call(&f, TARGET "DescribeClusters",
+		j = target_call(TARGET "DescribeClusters",
 		    "{\"clusters\":5}", &status, NULL);
 		ck_assert_int_eq(status, 400);
 		cJSON_Delete(j);
-		ck_assert(!store_in_transaction(f.st));
+		ck_assert(!store_in_transaction(st));
 	}
-	fixture_close(&f);
 }
 END_TEST
 
 START_TEST(test_error_reply_shape)
 {
-	struct fixture		 f;
 	struct api_reply	 r;
 	cJSON			*j;
 
-	fixture_open(&f);
-	api_error_reply(f.eng, 413, "RequestEntityTooLargeException",
+	api_error_reply(eng, 413, "RequestEntityTooLargeException",
 	    "too big", &r);
 	ck_assert_int_eq(r.status, 413);
 	ck_assert_uint_eq(strlen(r.request_id), 36);
@@ -311,7 +272,6 @@ START_TEST(test_error_reply_shape)
 	assert_error(j, "RequestEntityTooLargeException", "too big");
 	cJSON_Delete(j);
 	free(r.body);
-	fixture_close(&f);
 }
 END_TEST
 
@@ -325,6 +285,7 @@ api_suite(void)
 	tcase_add_test(table, test_operations_sorted_unique_complete);
 	tcase_add_test(table, test_coverage_doc_matches_table);
 	suite_add_tcase(s, table);
+	tcase_add_checked_fixture(dispatch, fixture_setup, fixture_teardown);
 	tcase_add_test(dispatch, test_dispatch_rejects_in_aws_shape);
 	tcase_add_test(dispatch, test_dispatch_runs_and_request_ids_differ);
 	tcase_add_test(dispatch, test_error_reply_shape);

@@ -293,6 +293,99 @@ START_TEST(test_housekeeping)
 }
 END_TEST
 
+/* The detail of the newest event (the caller's) and its type. */
+static cJSON *
+last_event(char **type)
+{
+	struct store_event	*ev;
+	struct err		 e;
+	size_t			 n;
+	cJSON			*d;
+
+	/* Nothing is pruned here, so seq counts the events. */
+	ck_assert_int_eq(store_event_after(st, store_event_count(st) - 1, 1,
+	    &ev, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	*type = xstrdup(ev[0].detail_type);
+	d = cJSON_Duplicate(ev[0].detail, 1);
+	store_events_free(ev, n);
+	return d;
+}
+
+START_TEST(test_events_follow_versions)
+{
+	cJSON		*r, *d;
+	char		*type, *arn, *body;
+	int64_t		 before;
+	int		 status;
+
+	before = store_event_count(st);
+	r = call("RegisterContainerInstance", "{\"instanceIdentityDocument\":"
+	    "\"{\\\"instanceId\\\":\\\"i-0aaaabbbbccccdddd\\\"}\"}");
+	arn = xstrdup(cJSON_GetObjectItem(cJSON_GetObjectItem(r,
+	    "containerInstance"), "containerInstanceArn")->valuestring);
+	ck_assert_int_eq(num(cJSON_GetObjectItem(r, "containerInstance"),
+	    "version"), 1);
+	cJSON_Delete(r);
+	ck_assert_int_eq(store_event_count(st), before + 1);
+	d = last_event(&type);
+	ck_assert_str_eq(type, "ECS Container Instance State Change");
+	free(type);
+	ck_assert_str_eq(cJSON_GetObjectItem(d, "containerInstanceArn")->
+	    valuestring, arn);
+	ck_assert_str_eq(cJSON_GetObjectItem(d, "clusterArn")->valuestring,
+	    "arn:aws:ecs:us-east-1:000000000000:cluster/default");
+	ck_assert_str_eq(cJSON_GetObjectItem(d, "ec2InstanceId")->valuestring,
+	    "i-0aaaabbbbccccdddd");
+	ck_assert_str_eq(cJSON_GetObjectItem(d, "status")->valuestring,
+	    "ACTIVE");
+	ck_assert_int_eq(num(d, "version"), 1);
+	ck_assert_str_eq(cJSON_GetObjectItem(d, "updatedAt")->valuestring,
+	    "2023-11-14T22:13:20.000Z");
+	ck_assert_ptr_nonnull(cJSON_GetObjectItem(d, "remainingResources"));
+	ck_assert_ptr_nonnull(cJSON_GetObjectItem(d, "attributes"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(d, "runningTasksCount"));
+	cJSON_Delete(d);
+
+	/* Draining is a change: version 2, one more event. */
+	body = xprintf("{\"containerInstances\":[\"%s\"],\"status\":"
+	    "\"DRAINING\"}", arn);
+	call_free("UpdateContainerInstancesState", body);
+	free(body);
+	d = last_event(&type);
+	free(type);
+	ck_assert_str_eq(cJSON_GetObjectItem(d, "status")->valuestring,
+	    "DRAINING");
+	ck_assert_int_eq(num(d, "version"), 2);
+	cJSON_Delete(d);
+	ck_assert_int_eq(store_event_count(st), before + 2);
+
+	/* A refused call leaves no event and no version bump behind. */
+	body = xprintf("{\"attributes\":[{\"name\":\"bad name\",\"targetId\":"
+	    "\"%s\"}]}", arn);
+	r = call_st("PutAttributes", body, &status);
+	ck_assert_int_eq(status, 400);
+	ck_assert_str_eq(cJSON_GetObjectItem(r, "__type")->valuestring,
+	    "InvalidParameterException");
+	cJSON_Delete(r);
+	free(body);
+	ck_assert_int_eq(store_event_count(st), before + 2);
+
+	body = xprintf("{\"containerInstance\":\"%s\"}", arn);
+	r = call("DeregisterContainerInstance", body);
+	free(body);
+	ck_assert_int_eq(num(cJSON_GetObjectItem(r, "containerInstance"),
+	    "version"), 3);
+	cJSON_Delete(r);
+	d = last_event(&type);
+	free(type);
+	ck_assert_str_eq(cJSON_GetObjectItem(d, "status")->valuestring,
+	    "INACTIVE");
+	cJSON_Delete(d);
+	free(arn);
+}
+END_TEST
+
 /*
  * Deployments on the virtual clock (docs/deployments.md). The helpers
  * read the store directly so that every tick can check the bounds.
@@ -1340,6 +1433,7 @@ main(void)
 	tcase_add_test(tc, test_capacity_short_then_added);
 	tcase_add_test(tc, test_task_lifecycle_events);
 	tcase_add_test(tc, test_housekeeping);
+	tcase_add_test(tc, test_events_follow_versions);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("deployments");
 	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);

@@ -1,15 +1,11 @@
 /* Container instances and attributes: the describe shape, remaining
- * resources and task counts from the tasks table, lookups, lists, attribute
- * rules, and the state change event through a whole engine. */
+ * resources and task counts from the tasks table, lookups, lists and
+ * attribute rules (the state change event is test_engine's). */
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
-#include <event2/event.h>
 
-#include "api/api.h"
-#include "clock/clock.h"
-#include "engine/engine.h"
 /* Tests only: the raw handle, to write task rows that belong to others. */
 #include "store/internal.h"
 #include "check_run.h"
@@ -419,148 +415,6 @@ START_TEST(test_attribute_store)
 }
 END_TEST
 
-/* A whole engine on a virtual clock, driven through the API. */
-struct fixture {
-	struct event_base	*base;
-	struct clock		*clk;
-	struct store		*st;
-	struct engine		*eng;
-};
-
-static void
-fixture_open(struct fixture *f)
-{
-	struct engine_config	cfg;
-	struct err		e;
-
-	err_clear(&e);
-	engine_config_defaults(&cfg);
-	f->base = event_base_new();
-	f->clk = clock_new(f->base, CLOCK_VIRTUAL, 1.0, 1700000000000LL);
-	f->st = store_open(":memory:", &e);
-	ck_assert_msg(f->st != NULL, "%s", e.msg);
-	f->eng = engine_new(f->base, f->clk, f->st, &cfg, &e);
-	ck_assert_msg(f->eng != NULL, "%s", e.msg);
-}
-
-static void
-fixture_close(struct fixture *f)
-{
-	engine_free(f->eng);
-	ck_assert_int_eq(store_close(f->st), 0);
-	clock_free(f->clk);
-	event_base_free(f->base);
-}
-
-static cJSON *
-call(struct fixture *f, const char *op, const char *body, int want)
-{
-	struct api_reply	 r;
-	char			*target;
-	cJSON			*j;
-
-	target = xprintf("AmazonEC2ContainerServiceV20141113.%s", op);
-	api_handle(f->eng, target, body, strlen(body), &r);
-	free(target);
-	ck_assert_msg(r.status == want, "%s: %d %s", op, r.status, r.body);
-	j = cJSON_Parse(r.body);
-	free(r.body);
-	ck_assert_ptr_nonnull(j);
-	return j;
-}
-
-/* The detail of the last event, parsed; caller frees. */
-static cJSON *
-last_event(struct fixture *f, char **type)
-{
-	sqlite3_stmt	*s;
-	cJSON		*d;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(f->st->db, "SELECT detail_type, "
-	    "detail FROM events ORDER BY seq DESC LIMIT 1", -1, &s, NULL),
-	    SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-	*type = xstrdup((const char *)sqlite3_column_text(s, 0));
-	d = cJSON_Parse((const char *)sqlite3_column_text(s, 1));
-	sqlite3_finalize(s);
-	return d;
-}
-
-START_TEST(test_events_follow_versions)
-{
-	struct fixture	 f;
-	cJSON		*r, *d;
-	char		*type, *arn, *body;
-	int64_t		 before;
-
-	fixture_open(&f);
-	before = store_event_count(f.st);
-	r = call(&f, "RegisterContainerInstance", "{\"instanceIdentityDocument\":"
-	    "\"{\\\"instanceId\\\":\\\"i-0aaaabbbbccccdddd\\\"}\"}", 200);
-	arn = xstrdup(cJSON_GetObjectItem(cJSON_GetObjectItem(r,
-	    "containerInstance"), "containerInstanceArn")->valuestring);
-	ck_assert_int_eq(num(cJSON_GetObjectItem(r, "containerInstance"),
-	    "version"), 1);
-	cJSON_Delete(r);
-	ck_assert_int_eq(store_event_count(f.st), before + 1);
-	d = last_event(&f, &type);
-	ck_assert_str_eq(type, "ECS Container Instance State Change");
-	free(type);
-	ck_assert_str_eq(cJSON_GetObjectItem(d, "containerInstanceArn")->
-	    valuestring, arn);
-	ck_assert_str_eq(cJSON_GetObjectItem(d, "clusterArn")->valuestring,
-	    "arn:aws:ecs:us-east-1:000000000000:cluster/default");
-	ck_assert_str_eq(cJSON_GetObjectItem(d, "ec2InstanceId")->valuestring,
-	    "i-0aaaabbbbccccdddd");
-	ck_assert_str_eq(cJSON_GetObjectItem(d, "status")->valuestring,
-	    "ACTIVE");
-	ck_assert_int_eq(num(d, "version"), 1);
-	ck_assert_str_eq(cJSON_GetObjectItem(d, "updatedAt")->valuestring,
-	    "2023-11-14T22:13:20.000Z");
-	ck_assert_ptr_nonnull(cJSON_GetObjectItem(d, "remainingResources"));
-	ck_assert_ptr_nonnull(cJSON_GetObjectItem(d, "attributes"));
-	ck_assert_ptr_null(cJSON_GetObjectItem(d, "runningTasksCount"));
-	cJSON_Delete(d);
-
-	/* Draining is a change: version 2, one more event. */
-	body = xprintf("{\"containerInstances\":[\"%s\"],\"status\":"
-	    "\"DRAINING\"}", arn);
-	cJSON_Delete(call(&f, "UpdateContainerInstancesState", body, 200));
-	free(body);
-	d = last_event(&f, &type);
-	free(type);
-	ck_assert_str_eq(cJSON_GetObjectItem(d, "status")->valuestring,
-	    "DRAINING");
-	ck_assert_int_eq(num(d, "version"), 2);
-	cJSON_Delete(d);
-	ck_assert_int_eq(store_event_count(f.st), before + 2);
-
-	/* A refused call leaves no event and no version bump behind. */
-	body = xprintf("{\"attributes\":[{\"name\":\"bad name\",\"targetId\":"
-	    "\"%s\"}]}", arn);
-	r = call(&f, "PutAttributes", body, 400);
-	ck_assert_str_eq(cJSON_GetObjectItem(r, "__type")->valuestring,
-	    "InvalidParameterException");
-	cJSON_Delete(r);
-	free(body);
-	ck_assert_int_eq(store_event_count(f.st), before + 2);
-
-	body = xprintf("{\"containerInstance\":\"%s\"}", arn);
-	r = call(&f, "DeregisterContainerInstance", body, 200);
-	free(body);
-	ck_assert_int_eq(num(cJSON_GetObjectItem(r, "containerInstance"),
-	    "version"), 3);
-	cJSON_Delete(r);
-	d = last_event(&f, &type);
-	free(type);
-	ck_assert_str_eq(cJSON_GetObjectItem(d, "status")->valuestring,
-	    "INACTIVE");
-	cJSON_Delete(d);
-	free(arn);
-	fixture_close(&f);
-}
-END_TEST
-
 static Suite *
 instance_suite(void)
 {
@@ -572,9 +426,6 @@ instance_suite(void)
 	tcase_add_test(tc, test_find_list_and_status);
 	tcase_add_test(tc, test_attribute_rules);
 	tcase_add_test(tc, test_attribute_store);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("engine");
-	tcase_add_test(tc, test_events_follow_versions);
 	suite_add_tcase(s, tc);
 	return s;
 }
