@@ -31,16 +31,16 @@ detail_take(cJSON *detail, cJSON *ci, const char *name)
 int
 engine_instance_changed(struct engine *eng, const char *arn, struct err *e)
 {
-	cJSON	*ci, *detail;
-	char	*cluster_arn, when[TIME_ISO_LEN];
-	int64_t	 now = engine_now(eng);
-	int	 ret;
+	const cJSON	*attributes = engine_view_touch(eng, arn);
+	cJSON		*ci, *detail;
+	char		*cluster_arn, when[TIME_ISO_LEN];
+	int64_t		 now = engine_now(eng);
+	int		 ret;
 
-	engine_view_touch(eng, arn);
 	if (store_instance_touch(eng->st, arn, now, e) != 0)
 		return -1;
-	if ((ci = store_instance_describe_with(eng->st, arn,
-	    engine_view_attributes(eng, arn), e)) == NULL)
+	if ((ci = store_instance_describe_with(eng->st, arn, attributes,
+	    e)) == NULL)
 		return -1;
 	cluster_arn = instance_cluster_arn(eng, arn);
 	time_iso8601(now, 1, when);

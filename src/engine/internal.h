@@ -104,11 +104,10 @@ struct placement;
 struct placement_policy;
 void	engine_view_init(struct engine *eng);
 void	engine_view_clear(struct engine *eng);
-/* Instance arn, or a task on it, changed: read it again. */
-void	engine_view_touch(struct engine *eng, const char *arn);
-/* The instance's attributes as its view holds them, when it holds them
- * up to date; else NULL. */
-const cJSON *engine_view_attributes(struct engine *eng, const char *arn);
+/* Instance arn changed: its row is read again before the next
+ * placement. Returns its attributes as the view holds them when they are
+ * up to date (the instance's event carries them), else NULL. */
+const cJSON *engine_view_touch(struct engine *eng, const char *arn);
 /* The placement view of cluster for group under pol (placement_free). */
 struct placement *engine_view(struct engine *eng, const char *cluster,
 	    const char *group, const struct placement_policy *pol,

@@ -173,29 +173,18 @@ view_of_instance(struct engine *eng, const char *arn, int *idx)
 	return v;
 }
 
-/* Instance arn changed: read its row again before the next placement. */
-void
+const cJSON *
 engine_view_touch(struct engine *eng, const char *arn)
 {
 	struct engine_view	*v;
 	int			 i;
 
-	if ((v = view_of_instance(eng, arn, &i)) != NULL && i >= 0) {
-		v->in[i].dirty = 1;
-		v->dirty = 1;
-	}
-}
-
-const cJSON *
-engine_view_attributes(struct engine *eng, const char *arn)
-{
-	struct engine_view	*v;
-	int			 i;
-
-	if ((v = view_of_instance(eng, arn, &i)) == NULL || i < 0 ||
-	    v->generation != store_generation(eng->st))
+	if ((v = view_of_instance(eng, arn, &i)) == NULL || i < 0)
 		return NULL;
-	return v->in[i].row.attributes;
+	v->in[i].dirty = 1;
+	v->dirty = 1;
+	return v->generation == store_generation(eng->st) ?
+	    v->in[i].row.attributes : NULL;
 }
 
 /* A task on an instance is being written: its load follows. */
