@@ -84,18 +84,20 @@ view_forget(struct engine *eng)
 		eng->views[i].valid = 0;
 }
 
-/* The instance whose ARN is arn, by bisection, or -1. */
+/* The instance among in (n of them, by_arn their indexes in ARN order)
+ * whose ARN is arn, by bisection, or -1. */
 static int
-view_find(const struct engine_view *v, const char *arn)
+find_arn(const struct view_instance *in, const size_t *by_arn, size_t n,
+    const char *arn)
 {
-	size_t	lo = 0, hi = v->n, mid;
+	size_t	lo = 0, hi = n, mid;
 	int	c;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = strcmp(v->in[v->by_arn[mid]].row.arn, arn);
+		c = strcmp(in[by_arn[mid]].row.arn, arn);
 		if (c == 0)
-			return (int)v->by_arn[mid];
+			return (int)by_arn[mid];
 		if (c < 0)
 			lo = mid + 1;
 		else
@@ -168,7 +170,7 @@ view_of_instance(struct engine *eng, const char *arn, int *idx)
 	if ((v = view_of(eng, p, (size_t)(slash - p), 0)) == NULL ||
 	    !v->valid)
 		return NULL;
-	if ((*idx = view_find(v, arn)) < 0)
+	if ((*idx = find_arn(v->in, v->by_arn, v->n, arn)) < 0)
 		v->valid = 0;
 	return v;
 }
@@ -261,8 +263,7 @@ view_read(struct engine *eng, const char *cluster, struct view_instance **out,
 	struct instance_row	*rows = NULL;
 	struct task_load	*tl = NULL;
 	struct view_instance	*in;
-	struct engine_view	 tmp;
-	size_t			 n = 0, ntl = 0, i, j;
+	size_t			 n = 0, ntl = 0, i, j, *idx;
 	int			 k;
 
 	if (store_instance_list(eng->st, cluster, &rows, &n, e) != 0)
@@ -275,21 +276,20 @@ view_read(struct engine *eng, const char *cluster, struct view_instance **out,
 	for (i = 0; i < n; i++)
 		in[i].row = rows[i];
 	free(rows);
-	memset(&tmp, 0, sizeof tmp);
-	tmp.in = in;
-	tmp.n = n;
-	tmp.by_arn = xcalloc(n ? n : 1, sizeof *tmp.by_arn);
+	idx = xcalloc(n ? n : 1, sizeof *idx);
 	for (i = 0; i < n; i++)
-		tmp.by_arn[i] = i;
+		idx[i] = i;
 	sort_base = in;
-	qsort(tmp.by_arn, n, sizeof *tmp.by_arn, by_arn_cmp);
+	qsort(idx, n, sizeof *idx, by_arn_cmp);
 	/* Loads come ordered by instance: each run goes to its instance. */
 	for (i = 0; i < ntl; i = j) {
 		for (j = i + 1; j < ntl && strcmp(tl[j].instance_arn,
 		    tl[i].instance_arn) == 0; j++)
 			;
-		if ((k = view_find(&tmp, tl[i].instance_arn)) < 0) {
-			task_loads_free(loads_copy(&tl[i], j - i), j - i);
+		if ((k = find_arn(in, idx, n, tl[i].instance_arn)) < 0) {
+			/* On an instance that left: not placement's. */
+			for (; i < j; i++)
+				task_load_clear(&tl[i]);
 			continue;
 		}
 		in[k].loads = loads_copy(&tl[i], j - i);
@@ -298,7 +298,7 @@ view_read(struct engine *eng, const char *cluster, struct view_instance **out,
 	free(tl);
 	*out = in;
 	*nout = n;
-	*by_arn = tmp.by_arn;
+	*by_arn = idx;
 	return 0;
 }
 
