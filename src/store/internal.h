@@ -33,6 +33,7 @@ struct store {
 	void		*task_hook_arg;
 	uint64_t	 generation;
 	struct task_listing listing;
+	struct sql_profile *profile;	/* ECSIM_SQL_PROFILE set */
 };
 
 /*

@@ -36,6 +36,71 @@ exec_sql(struct store *st, const char *sql, struct err *e)
 	return 0;
 }
 
+/*
+ * ECSIM_SQL_PROFILE=1 in the environment: the time each statement took,
+ * summed by its SQL, printed to stderr when the store closes, longest
+ * first. For finding what a benchmark spends in SQLite; it costs a call
+ * per statement run, so it is off otherwise.
+ */
+struct sql_profile {
+	struct sql_cost {
+		char		*text;
+		uint64_t	 ns, runs;
+	}		*cost;
+	size_t		 n, cap;
+};
+
+static int
+profile_trace(unsigned type, void *arg, void *p, void *x)
+{
+	struct sql_profile	*pr = arg;
+	const char		*sql = sqlite3_sql(p);
+	size_t			 i;
+
+	if (type != SQLITE_TRACE_PROFILE || sql == NULL)
+		return 0;
+	for (i = 0; i < pr->n; i++)
+		if (strcmp(pr->cost[i].text, sql) == 0)
+			break;
+	if (i == pr->n) {
+		if (pr->n == pr->cap)
+			pr->cost = xrealloc(pr->cost, (pr->cap = pr->cap ?
+			    pr->cap * 2 : 64) * sizeof *pr->cost);
+		pr->cost[pr->n].text = xstrdup(sql);
+		pr->cost[pr->n].ns = pr->cost[pr->n].runs = 0;
+		pr->n++;
+	}
+	pr->cost[i].ns += *(sqlite3_int64 *)x;
+	pr->cost[i].runs++;
+	return 0;
+}
+
+static int
+profile_order(const void *a, const void *b)
+{
+	const struct sql_cost	*x = a, *y = b;
+
+	return x->ns < y->ns ? 1 : x->ns > y->ns ? -1 : 0;
+}
+
+static void
+profile_print(struct sql_profile *pr)
+{
+	size_t	i;
+
+	qsort(pr->cost, pr->n, sizeof *pr->cost, profile_order);
+	fprintf(stderr, "%10s %10s %8s  statement\n", "ms", "runs", "us/run");
+	for (i = 0; i < pr->n; i++) {
+		fprintf(stderr, "%10.1f %10llu %8.2f  %.160s\n",
+		    pr->cost[i].ns / 1e6, (unsigned long long)pr->cost[i].runs,
+		    pr->cost[i].ns / 1e3 / (double)pr->cost[i].runs,
+		    pr->cost[i].text);
+		free(pr->cost[i].text);
+	}
+	free(pr->cost);
+	free(pr);
+}
+
 int
 store_schema_version(struct store *st)
 {
@@ -99,6 +164,11 @@ store_open(const char *path, struct err *e)
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
+	if (getenv("ECSIM_SQL_PROFILE") != NULL) {
+		st->profile = xcalloc(1, sizeof *st->profile);
+		sqlite3_trace_v2(st->db, SQLITE_TRACE_PROFILE, profile_trace,
+		    st->profile);
+	}
 	if (exec_sql(st, "PRAGMA foreign_keys = ON", e) != 0)
 		goto fail;
 	if (strcmp(path, ":memory:") != 0 &&
@@ -130,6 +200,8 @@ store_close(struct store *st)
 	if (rc != SQLITE_OK)
 		log_warn("closing the database: %s (a statement leaked)",
 		    sqlite3_errstr(rc));
+	if (st->profile != NULL)
+		profile_print(st->profile);
 	free(st);
 	return rc == SQLITE_OK ? 0 : -1;
 }
