@@ -28,20 +28,51 @@ detail_take(cJSON *detail, cJSON *ci, const char *name)
 		cJSON_AddItemToObject(detail, name, j);
 }
 
+#ifdef ECSIM_CHECK_VIEWS
+/* The sanitizer build: what the view gave an instance's event is what the
+ * store says. */
+static int
+instance_check(struct engine *eng, const char *arn, const cJSON *ci,
+    struct err *e)
+{
+	cJSON	*fresh;
+	int	 same;
+
+	if ((fresh = store_instance_describe(eng->st, arn, 0, e)) == NULL)
+		return -1;
+	same = cJSON_Compare(ci, fresh, 1);
+	cJSON_Delete(fresh);
+	return same ? 0 : err_set(e, ERR_INTERNAL, "the placement view's "
+	    "usage of %s differs from the store's", arn);
+}
+#endif
+
 int
 engine_instance_changed(struct engine *eng, const char *arn, struct err *e)
 {
-	const cJSON	*attributes = engine_view_touch(eng, arn);
-	cJSON		*ci, *detail;
-	char		*cluster_arn, when[TIME_ISO_LEN];
-	int64_t		 now = engine_now(eng);
-	int		 ret;
+	const cJSON		*attributes;
+	struct instance_usage	 u;
+	cJSON			*ci, *detail;
+	char			*cluster_arn, when[TIME_ISO_LEN];
+	int64_t			 now = engine_now(eng);
+	int			 ret, kept;
 
+	kept = engine_view_touch(eng, arn, &attributes, &u);
 	if (store_instance_touch(eng->st, arn, now, e) != 0)
+		ci = NULL;
+	else
+		ci = store_instance_describe_with(eng->st, arn, attributes,
+		    kept ? &u : NULL, e);
+	cJSON_Delete(u.ports);
+	cJSON_Delete(u.ports_udp);
+	if (ci == NULL)
 		return -1;
-	if ((ci = store_instance_describe_with(eng->st, arn, attributes,
-	    e)) == NULL)
+#ifdef ECSIM_CHECK_VIEWS
+	if (kept && instance_check(eng, arn, ci, e) != 0) {
+		cJSON_Delete(ci);
 		return -1;
+	}
+#endif
 	cluster_arn = instance_cluster_arn(eng, arn);
 	time_iso8601(now, 1, when);
 

@@ -622,12 +622,6 @@ out:
 	return ret;
 }
 
-/* startedAt of a task, or 0. */
-static int64_t
-task_started_at(const struct task_row *t)
-{
-	return doc_int(cJSON_GetObjectItem(t->doc, "times"), "startedAt", 0);
-}
 
 /* Whether a task definition's essential containers have a health check. */
 static int
@@ -704,7 +698,7 @@ view_tasks(struct pass *p)
 				d->draining = 1;
 		if (!d->running || d->stopping)
 			continue;
-		started = task_started_at(t);
+		started = t->started_at;
 		if (strcmp(t->health, "UNHEALTHY") == 0) {
 			if (p->now >= started + grace)
 				d->unhealthy = 1;
@@ -809,8 +803,8 @@ pass_read(struct pass *p, struct err *e)
 
 	p->now = engine_now(p->eng);
 	p->daemon = strcmp(p->s->scheduling_strategy, "DAEMON") == 0;
-	if (store_task_of_service(p->eng->st, p->s->arn, &p->tasks, &p->nt,
-	    e) != 0 ||
+	if (store_task_brief_of_service(p->eng->st, p->s->arn, &p->tasks,
+	    &p->nt, e) != 0 ||
 	    store_deployment_list(p->eng->st, p->s->arn, &p->deps, &p->nd,
 	    e) != 0 ||
 	    (p->daemon && view_instances(p, e) != 0))
@@ -907,7 +901,7 @@ reset_counters(struct pass *p, struct err *e)
 				return -1;
 		}
 		if (p->s->start_failures != 0 && p->dt[i].running &&
-		    task_started_at(&p->tasks[i]) >= p->s->last_failure_at) {
+		    p->tasks[i].started_at >= p->s->last_failure_at) {
 			p->s->start_failures = 0;
 			p->s->last_failure_at = 0;
 			if (store_service_update(p->eng->st, p->s, e) != 0)

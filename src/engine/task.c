@@ -1103,6 +1103,9 @@ task_stop_at(struct engine *eng, struct task_row *t, enum task_stop_code code,
 {
 	if (t->desired_stopped || t->last_status == TASK_STOPPED)
 		return 0;
+	/* The scheduler reads brief rows. */
+	if (store_task_fill(eng->st, t, e) != 0)
+		return -1;
 	at = task_seen_at(t, at);
 	t->desired_stopped = 1;
 	t->stop_code = code;

@@ -175,18 +175,41 @@ view_of_instance(struct engine *eng, const char *arn, int *idx)
 	return v;
 }
 
-const cJSON *
-engine_view_touch(struct engine *eng, const char *arn)
+int
+engine_view_touch(struct engine *eng, const char *arn,
+    const cJSON **attributes, struct instance_usage *u)
 {
 	struct engine_view	*v;
+	struct view_instance	*vi;
+	const struct task_load	*ld;
+	size_t			 k;
 	int			 i;
 
+	*attributes = NULL;
+	memset(u, 0, sizeof *u);
 	if ((v = view_of_instance(eng, arn, &i)) == NULL || i < 0)
-		return NULL;
-	v->in[i].dirty = 1;
+		return 0;
+	vi = &v->in[i];
+	vi->dirty = 1;
 	v->dirty = 1;
-	return v->generation == store_generation(eng->st) ?
-	    v->in[i].row.attributes : NULL;
+	if (v->generation != store_generation(eng->st))
+		return 0;
+	*attributes = vi->row.attributes;
+	u->ports = cJSON_CreateArray();
+	u->ports_udp = cJSON_CreateArray();
+	for (k = 0; k < vi->nloads; k++) {
+		ld = &vi->loads[k];
+		u->cpu += ld->cpu;
+		u->memory += ld->memory;
+		u->running += !ld->desired_stopped;
+		u->pending += ld->pending;
+		if (ld->ports != NULL)
+			cJSON_AddItemReferenceToArray(u->ports, ld->ports);
+		if (ld->ports_udp != NULL)
+			cJSON_AddItemReferenceToArray(u->ports_udp,
+			    ld->ports_udp);
+	}
+	return 1;
 }
 
 /* A task on an instance is being written: its load follows. */
@@ -228,6 +251,7 @@ task_hook(void *arg, const struct task_row *t)
 	} else
 		ld = &vi->loads[k];
 	ld->desired_stopped = t->desired_stopped;
+	ld->pending = t->last_status < TASK_RUNNING;
 	if (!json_same(ld->ports, t->ports)) {
 		cJSON_Delete(ld->ports);
 		ld->ports = t->ports ? cJSON_Duplicate(t->ports, 1) : NULL;
@@ -541,6 +565,7 @@ instance_same(const struct view_instance *a, const struct view_instance *b)
 		    a->loads[k].cpu != b->loads[i].cpu ||
 		    a->loads[k].memory != b->loads[i].memory ||
 		    a->loads[k].desired_stopped != b->loads[i].desired_stopped ||
+		    a->loads[k].pending != b->loads[i].pending ||
 		    !json_same(a->loads[k].ports, b->loads[i].ports) ||
 		    !json_same(a->loads[k].ports_udp, b->loads[i].ports_udp))
 			return 0;

@@ -273,8 +273,12 @@ static const char SQL_HAS_SERVICES[] =
 static const char SQL_HAS_INSTANCES[] =
     "SELECT 1 FROM container_instances WHERE cluster = ?1 "
     "AND status <> 'INACTIVE' LIMIT 1";
+/* Live tasks through their own index: tasks_cluster also begins with the
+ * cluster, and without statistics SQLite may pick it and visit the
+ * stopped ones too. */
 static const char SQL_HAS_TASKS[] =
-    "SELECT 1 FROM tasks WHERE cluster = ?1 AND last_status <> 'STOPPED' "
+    "SELECT 1 FROM tasks INDEXED BY tasks_live_cluster WHERE cluster = ?1 "
+    "AND stopped_at IS NULL "
     "LIMIT 1";
 
 static int
@@ -311,7 +315,8 @@ static const char SQL_PROVIDER_SERVICES[] =
     "WHERE services.cluster = ?1 AND services.status <> 'INACTIVE' "
     "AND json_extract(j.value, '$.capacityProvider') = ?2 LIMIT 1";
 static const char SQL_PROVIDER_TASKS[] =
-    "SELECT 1 FROM tasks WHERE cluster = ?1 AND last_status <> 'STOPPED' "
+    "SELECT 1 FROM tasks INDEXED BY tasks_live_cluster WHERE cluster = ?1 "
+    "AND stopped_at IS NULL "
     "AND json_extract(doc, '$.capacityProviderName') = ?2 LIMIT 1";
 
 int

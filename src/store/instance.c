@@ -214,7 +214,7 @@ store_instance_count(struct store *st, const char *cluster, int64_t *n,
 
 static const char SQL_INSTANCE_BUSY[] =
     "SELECT COUNT(*) FROM tasks WHERE instance_arn = ?1 AND "
-    "last_status != 'STOPPED' AND desired_status = 'RUNNING'";
+    "stopped_at IS NULL AND desired_status = 'RUNNING'";
 
 int
 store_instance_busy_tasks(struct store *st, const char *arn, int64_t *n,
@@ -391,7 +391,7 @@ static const char SQL_FACTS_ATTRIBUTES[] =
 static const char SQL_FACTS_TASKS[] =
     "SELECT t.instance_arn, t.grp, t.desired_status = 'RUNNING' FROM tasks t "
     "JOIN container_instances ci ON ci.arn = t.instance_arn "
-    "WHERE t.last_status != 'STOPPED' AND " FACTS_INSTANCES
+    "WHERE t.stopped_at IS NULL AND " FACTS_INSTANCES
     " ORDER BY ci.registered_at, ci.rowid, t.created_at, t.rowid";
 
 /* The row of rows, from *k on, whose ARN is arn; NULL when none. */
@@ -504,34 +504,47 @@ resource_int(const char *name, int64_t v)
 	return r;
 }
 
-/* Adds each port of ports (numbers) to set unless it is there already. */
-static void
-ports_merge(cJSON *set, const cJSON *ports)
+/* Whether set (strings) holds port. */
+static int
+ports_have(const cJSON *set, int port)
 {
-	const cJSON	*p, *q;
-	char		 buf[32];
-	int		 seen;
+	const cJSON	*q;
 
-	if (!cJSON_IsArray(ports))
-		return;
-	cJSON_ArrayForEach(p, ports) {
-		if (!cJSON_IsNumber(p))
-			continue;
-		snprintf(buf, sizeof buf, "%d", p->valueint);
-		seen = 0;
-		cJSON_ArrayForEach(q, set)
-			if (strcmp(q->valuestring, buf) == 0)
-				seen = 1;
-		if (!seen)
-			cJSON_AddItemToArray(set, cJSON_CreateString(buf));
-	}
+	cJSON_ArrayForEach(q, set)
+		if (atoi(q->valuestring) == port)
+			return 1;
+	return 0;
 }
 
+static void
+ports_add(cJSON *set, int port)
+{
+	char	buf[32];
+
+	snprintf(buf, sizeof buf, "%d", port);
+	cJSON_AddItemToArray(set, cJSON_CreateString(buf));
+}
+
+static int
+int_order(const void *a, const void *b)
+{
+	int	x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A STRINGSET of ports: the registered ones as registered, then those the
+ * tasks use (used: an array of port arrays) in ascending order, so that
+ * it does not depend on the order the tasks come in.
+ */
 static cJSON *
 resource_ports(const char *name, const cJSON *registered, const cJSON *used)
 {
 	cJSON		*r = cJSON_CreateObject(), *set;
-	const cJSON	*u;
+	const cJSON	*u, *p;
+	int		*add = NULL;
+	size_t		 n = 0, cap = 0, i;
 
 	cJSON_AddStringToObject(r, "name", name);
 	cJSON_AddStringToObject(r, "type", "STRINGSET");
@@ -539,10 +552,21 @@ resource_ports(const char *name, const cJSON *registered, const cJSON *used)
 	cJSON_AddNumberToObject(r, "longValue", 0);
 	cJSON_AddNumberToObject(r, "integerValue", 0);
 	set = cJSON_AddArrayToObject(r, "stringSetValue");
-	ports_merge(set, registered);
-	if (used != NULL)
-		cJSON_ArrayForEach(u, used)
-			ports_merge(set, u);
+	cJSON_ArrayForEach(p, registered)
+		if (cJSON_IsNumber(p) && !ports_have(set, p->valueint))
+			ports_add(set, p->valueint);
+	cJSON_ArrayForEach(u, used)
+		cJSON_ArrayForEach(p, u)
+			if (cJSON_IsNumber(p) && !ports_have(set, p->valueint)) {
+				add = xgrow(add, n, &cap, sizeof *add);
+				add[n++] = p->valueint;
+			}
+	if (n > 1)
+		qsort(add, n, sizeof *add, int_order);
+	for (i = 0; i < n; i++)
+		if (i == 0 || add[i] != add[i - 1])
+			ports_add(set, add[i]);
+	free(add);
 	return r;
 }
 
@@ -554,12 +578,7 @@ static const char SQL_INSTANCE_USAGE[] =
     "SELECT cpu, memory, desired_status = 'RUNNING', "
     "last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING'), ports, "
     "ports_udp FROM tasks WHERE instance_arn = ?1 AND "
-    "last_status != 'STOPPED' ORDER BY created_at, arn";
-
-struct instance_usage {
-	int64_t	 cpu, memory, running, pending;
-	cJSON	*ports, *ports_udp;	/* arrays of the tasks' port arrays */
-};
+    "stopped_at IS NULL ORDER BY created_at, arn";
 
 static int
 instance_usage(struct store *st, const char *arn, struct instance_usage *u,
@@ -590,7 +609,7 @@ instance_usage(struct store *st, const char *arn, struct instance_usage *u,
 }
 
 static cJSON	*instance_describe(struct store *, const char *, int,
-		    const cJSON *, struct err *);
+		    const cJSON *, const struct instance_usage *, struct err *);
 
 /* Adds registeredResources and remainingResources to ci. */
 static void
@@ -627,19 +646,21 @@ cJSON *
 store_instance_describe(struct store *st, const char *arn, int with_tags,
     struct err *e)
 {
-	return instance_describe(st, arn, with_tags, NULL, e);
+	return instance_describe(st, arn, with_tags, NULL, NULL, e);
 }
 
 cJSON *
 store_instance_describe_with(struct store *st, const char *arn,
-    const cJSON *attributes, struct err *e)
+    const cJSON *attributes, const struct instance_usage *usage,
+    struct err *e)
 {
-	return instance_describe(st, arn, 0, attributes, e);
+	return instance_describe(st, arn, 0, attributes, usage, e);
 }
 
 static cJSON *
 instance_describe(struct store *st, const char *arn, int with_tags,
-    const cJSON *attributes, struct err *e)
+    const cJSON *attributes, const struct instance_usage *usage,
+    struct err *e)
 {
 	sqlite3_stmt		*s = store_stmt(st, SQL_INSTANCE_GET);
 	struct instance_usage	 u;
@@ -672,8 +693,10 @@ instance_describe(struct store *st, const char *arn, int with_tags,
 	doc = col_json(s, 10);
 	sqlite3_reset(s);
 
-	if (instance_usage(st, arn, &u, e) != 0)
+	if (usage == NULL && instance_usage(st, arn, &u, e) != 0)
 		goto out;
+	if (usage != NULL)
+		u = *usage;
 	ci = cJSON_CreateObject();
 	cJSON_AddStringToObject(ci, "containerInstanceArn", arn);
 	cJSON_AddStringToObject(ci, "ec2InstanceId", ec2);
@@ -698,8 +721,10 @@ instance_describe(struct store *st, const char *arn, int with_tags,
 		cJSON_AddItemToObject(ci, "tags", tags != NULL ? tags :
 		    cJSON_CreateArray());
 	}
-	cJSON_Delete(u.ports);
-	cJSON_Delete(u.ports_udp);
+	if (usage == NULL) {
+		cJSON_Delete(u.ports);
+		cJSON_Delete(u.ports_udp);
+	}
 out:
 	free(cluster);
 	free(ec2);

@@ -361,7 +361,7 @@ task_outcomes_free(struct task_outcome *rows, size_t n)
 static const char SQL_OUTCOMES[] =
     "SELECT arn, deployment_id, stop_code, stopped_reason, "
     "json_extract(doc, '$.times.startedAt') IS NOT NULL FROM tasks "
-    "WHERE service_arn = ?1 AND last_status = 'STOPPED' AND accounted = 0 "
+    "WHERE service_arn = ?1 AND stopped_at IS NOT NULL AND accounted = 0 "
     "ORDER BY stopped_at, arn";
 
 int
@@ -398,7 +398,7 @@ store_service_outcomes(struct store *st, const char *service_arn,
 
 static const char SQL_OUTCOMES_DONE[] =
     "UPDATE tasks SET accounted = 1 WHERE service_arn = ?1 AND "
-    "last_status = 'STOPPED' AND accounted = 0";
+    "stopped_at IS NOT NULL AND accounted = 0";
 
 int
 store_service_outcomes_done(struct store *st, const char *service_arn,
@@ -410,10 +410,13 @@ store_service_outcomes_done(struct store *st, const char *service_arn,
 	return store_exec_stmt(st, s, e);
 }
 
+/* From the cluster's DRAINING instances, which are few or none, to their
+ * tasks: the scheduler asks at every pass (CROSS JOIN keeps that order). */
 static const char SQL_DRAINING_TASKS[] =
-    "SELECT t.arn FROM tasks t JOIN container_instances ci ON "
-    "ci.arn = t.instance_arn WHERE t.service_arn = ?1 AND "
-    "t.last_status != 'STOPPED' AND ci.status = 'DRAINING'";
+    "SELECT t.arn FROM container_instances ci CROSS JOIN tasks t "
+    "WHERE ci.cluster = (SELECT cluster FROM services WHERE arn = ?1) AND "
+    "ci.status = 'DRAINING' AND t.instance_arn = ci.arn AND "
+    "t.service_arn = ?1 AND t.stopped_at IS NULL";
 
 cJSON *
 store_service_draining_tasks(struct store *st, const char *service_arn)
@@ -430,8 +433,7 @@ store_service_draining_tasks(struct store *st, const char *service_arn)
 
 static const char SQL_REPLICA_TASKS_ON[] =
     "SELECT count(*) FROM tasks t JOIN services sv ON sv.arn = "
-    "t.service_arn WHERE t.instance_arn = ?1 AND t.last_status != "
-    "'STOPPED' AND t.desired_status = 'RUNNING' AND "
+    "t.service_arn WHERE t.instance_arn = ?1 AND t.stopped_at IS NULL AND t.desired_status = 'RUNNING' AND "
     "sv.scheduling_strategy = 'REPLICA'";
 
 int64_t

@@ -68,10 +68,21 @@ int	store_instance_facts(struct store *st, const char *cluster,
  */
 cJSON	*store_instance_describe(struct store *st, const char *arn,
 	    int with_tags, struct err *e);
-/* The same without tags, with the instance's attributes as the caller
- * already holds them (copied) instead of read again; NULL reads them. */
+/*
+ * What an instance's live tasks take of it: CPU and memory summed, the
+ * tasks wanted RUNNING and those not yet RUNNING counted, and each task's
+ * host ports (arrays of port arrays; the caller deletes them).
+ */
+struct instance_usage {
+	int64_t	 cpu, memory, running, pending;
+	cJSON	*ports, *ports_udp;
+};
+/* The same without tags, with the instance's attributes and its tasks'
+ * usage as the caller already holds them instead of read again (copied;
+ * NULL reads them). */
 cJSON	*store_instance_describe_with(struct store *st, const char *arn,
-	    const cJSON *attributes, struct err *e);
+	    const cJSON *attributes, const struct instance_usage *usage,
+	    struct err *e);
 
 /* Bumps version and updated_at after a change (a task placed or stopped). */
 int	store_instance_touch(struct store *st, const char *arn, int64_t now,

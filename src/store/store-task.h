@@ -28,16 +28,31 @@ struct task_row {
 	int64_t			 stopped_at;
 	enum task_stop_code	 stop_code;
 	char			*stopped_reason;
-	cJSON			*doc;
+	int64_t			 started_at;	/* doc's times.startedAt */
+	cJSON			*doc;		/* NULL in a brief row */
+	/* What the database row holds (as read, inserted or last updated),
+	 * so that an update writes desiredStatus and stopped_at, which
+	 * indexes name, only when they change. generation is the store's
+	 * when it was so; after a rollback the row is written in full. */
+	struct {
+		uint64_t	 generation;
+		int		 desired_stopped;
+		int64_t		 stopped_at;
+	}			 stored;
 };
 void	task_row_clear(struct task_row *t);
 void	task_rows_free(struct task_row *rows, size_t n);
 
-int	store_task_insert(struct store *st, const struct task_row *t,
-	    struct err *e);
+/*
+ * A task is STOPPED exactly when stopped_at is set: the engine sets it
+ * when the task enters STOPPED and never otherwise (schema 0008's
+ * indexes rely on it). arn, id, cluster, task_definition, instance_arn,
+ * service_arn, deployment_id, group, started_by, launch_type, cpu,
+ * memory and created_at are written once, by the insert.
+ */
+int	store_task_insert(struct store *st, struct task_row *t, struct err *e);
 /* Writes every mutable column and doc back. */
-int	store_task_update(struct store *st, const struct task_row *t,
-	    struct err *e);
+int	store_task_update(struct store *st, struct task_row *t, struct err *e);
 /* By ARN, or by cluster and 32-hex id. 1 found, 0 not, -1 error. */
 int	store_task_get(struct store *st, const char *cluster, const char *ref,
 	    struct task_row *out, struct err *e);
@@ -49,6 +64,12 @@ int64_t	store_task_next_due(struct store *st);
 /* Tasks of a service that are not STOPPED, oldest first. */
 int	store_task_of_service(struct store *st, const char *service_arn,
 	    struct task_row **rows, size_t *n, struct err *e);
+/* The same as brief rows: no doc and no ports, for reading only or
+ * filled by store_task_fill before a write. */
+int	store_task_brief_of_service(struct store *st, const char *service_arn,
+	    struct task_row **rows, size_t *n, struct err *e);
+/* Reads the doc and ports of a brief row; no-op for a whole one. */
+int	store_task_fill(struct store *st, struct task_row *t, struct err *e);
 /* Tasks on an instance that are not STOPPED. */
 int	store_task_on_instance(struct store *st, const char *instance_arn,
 	    struct task_row **rows, size_t *n, struct err *e);
@@ -63,6 +84,7 @@ struct task_load {
 	int64_t		 cpu, memory;
 	cJSON		*ports, *ports_udp;	/* host ports in use */
 	int		 desired_stopped;
+	int		 pending;	/* not yet RUNNING */
 };
 void	task_load_clear(struct task_load *ld);
 void	task_loads_free(struct task_load *rows, size_t n);

@@ -156,6 +156,9 @@ store_open(const char *path, struct err *e)
 	struct store	*st = xcalloc(1, sizeof *st);
 	int		 rc;
 
+	/* A task row made by hand has stored.generation 0: written in full. */
+	st->generation = 1;
+
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {

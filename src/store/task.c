@@ -6,11 +6,18 @@
 
 #include "store/internal.h"
 
-#define TASK_COLS "arn, id, cluster, task_definition, instance_arn, " \
+/*
+ * A brief row is every column but the JSON ones (ports and doc): what the
+ * scheduler reads of each live task of a service at every pass.
+ * store_task_fill reads the rest before such a row is written.
+ */
+#define TASK_BRIEF_COLS "arn, id, cluster, task_definition, instance_arn, " \
 	"service_arn, deployment_id, grp, started_by, launch_type, " \
-	"last_status, desired_status, health, cpu, memory, ports, ports_udp, " \
-	"version, created_at, updated_at, next_at, stopped_at, stop_code, " \
-	"stopped_reason, doc"
+	"last_status, desired_status, health, cpu, memory, version, " \
+	"created_at, updated_at, next_at, stopped_at, stop_code, " \
+	"stopped_reason, started_at"
+#define TASK_COLS TASK_BRIEF_COLS ", ports, ports_udp, doc"
+#define TASK_NCOLS 26
 
 void
 task_row_clear(struct task_row *t)
@@ -51,7 +58,16 @@ col_int(sqlite3_stmt *s, int i)
 }
 
 static void
-task_read(sqlite3_stmt *s, struct task_row *t)
+task_stored(struct store *st, struct task_row *t)
+{
+	t->stored.generation = st->generation;
+	t->stored.desired_stopped = t->desired_stopped;
+	t->stored.stopped_at = t->stopped_at;
+}
+
+/* The columns of a brief row, in TASK_BRIEF_COLS order. */
+static void
+task_read_brief(struct store *st, sqlite3_stmt *s, struct task_row *t)
 {
 	int	v;
 
@@ -73,20 +89,39 @@ task_read(sqlite3_stmt *s, struct task_row *t)
 	t->health = col_dup(s, 12);
 	t->cpu = col_int(s, 13);
 	t->memory = col_int(s, 14);
-	t->ports = col_json(s, 15);
-	t->ports_udp = col_json(s, 16);
-	t->version = col_int(s, 17);
-	t->created_at = col_int(s, 18);
-	t->updated_at = col_int(s, 19);
-	t->next_at = col_int(s, 20);
-	t->stopped_at = col_int(s, 21);
-	v = model_stop_code_parse(col_text(s, 22));
+	t->version = col_int(s, 15);
+	t->created_at = col_int(s, 16);
+	t->updated_at = col_int(s, 17);
+	t->next_at = col_int(s, 18);
+	t->stopped_at = col_int(s, 19);
+	v = model_stop_code_parse(col_text(s, 20));
 	t->stop_code = v < 0 ? STOP_NONE : (enum task_stop_code)v;
-	t->stopped_reason = col_dup(s, 23);
-	t->doc = col_json(s, 24);
+	t->stopped_reason = col_dup(s, 21);
+	t->started_at = col_int(s, 22);
+	task_stored(st, t);
 }
 
-/* Binds the 25 columns in TASK_COLS order. */
+/* A whole row, in TASK_COLS order. */
+static void
+task_read(struct store *st, sqlite3_stmt *s, struct task_row *t)
+{
+	task_read_brief(st, s, t);
+	t->ports = col_json(s, 23);
+	t->ports_udp = col_json(s, 24);
+	t->doc = col_json(s, 25);
+}
+
+/* startedAt from the doc's times, which the engine keeps. */
+static int64_t
+doc_started_at(const cJSON *doc)
+{
+	const cJSON	*j = cJSON_GetObjectItem(cJSON_GetObjectItem(doc,
+			    "times"), "startedAt");
+
+	return cJSON_IsNumber(j) ? (int64_t)j->valuedouble : 0;
+}
+
+/* Binds the TASK_NCOLS columns in TASK_COLS order. */
 static void
 task_bind(sqlite3_stmt *s, const struct task_row *t)
 {
@@ -105,35 +140,56 @@ task_bind(sqlite3_stmt *s, const struct task_row *t)
 	bind_text(s, 13, t->health ? t->health : "UNKNOWN");
 	bind_int(s, 14, t->cpu);
 	bind_int(s, 15, t->memory);
-	if (t->ports != NULL)
-		bind_json(s, 16, t->ports);
-	else
-		bind_text(s, 16, "[]");
-	if (t->ports_udp != NULL)
-		bind_json(s, 17, t->ports_udp);
-	else
-		bind_text(s, 17, "[]");
-	bind_int(s, 18, t->version);
-	bind_int(s, 19, t->created_at);
-	bind_int(s, 20, t->updated_at);
+	bind_int(s, 16, t->version);
+	bind_int(s, 17, t->created_at);
+	bind_int(s, 18, t->updated_at);
 	if (t->next_at > 0)
-		bind_int(s, 21, t->next_at);
+		bind_int(s, 19, t->next_at);
 	else
-		sqlite3_bind_null(s, 21);
+		sqlite3_bind_null(s, 19);
 	if (t->stopped_at > 0)
-		bind_int(s, 22, t->stopped_at);
+		bind_int(s, 20, t->stopped_at);
 	else
-		sqlite3_bind_null(s, 22);
-	bind_text(s, 23, t->stop_code == STOP_NONE ? NULL :
+		sqlite3_bind_null(s, 20);
+	bind_text(s, 21, t->stop_code == STOP_NONE ? NULL :
 	    model_stop_code_name(t->stop_code));
-	bind_text(s, 24, t->stopped_reason);
-	bind_json(s, 25, t->doc);
+	bind_text(s, 22, t->stopped_reason);
+	if (t->started_at > 0)
+		bind_int(s, 23, t->started_at);
+	else
+		sqlite3_bind_null(s, 23);
+	if (t->ports != NULL)
+		bind_json(s, 24, t->ports);
+	else
+		bind_text(s, 24, "[]");
+	if (t->ports_udp != NULL)
+		bind_json(s, 25, t->ports_udp);
+	else
+		bind_text(s, 25, "[]");
+	bind_json(s, 26, t->doc);
+}
+
+/*
+ * Checks what every write needs and takes startedAt from the doc. A
+ * brief row has no doc: written as it is, it would lose it.
+ */
+static int
+task_writable(struct task_row *t, struct err *e)
+{
+	if (t->doc == NULL)
+		return err_set(e, ERR_INTERNAL, "task %s was read without its "
+		    "document and not filled before a write", t->arn);
+	if (t->last_status == TASK_STOPPED && t->stopped_at == 0)
+		return err_set(e, ERR_INTERNAL, "task %s is STOPPED with no "
+		    "stoppedAt", t->arn);
+	t->started_at = doc_started_at(t->doc);
+	return 0;
 }
 
 static const char SQL_TASK_INSERT[] =
     "INSERT INTO tasks (" TASK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
     "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-    "?22, ?23, ?24, ?25)";
+    "?22, ?23, ?24, ?25, ?26)";
 
 void
 store_set_task_hook(struct store *st,
@@ -151,35 +207,61 @@ task_told(struct store *st, const struct task_row *t)
 }
 
 int
-store_task_insert(struct store *st, const struct task_row *t, struct err *e)
+store_task_insert(struct store *st, struct task_row *t, struct err *e)
 {
 	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_INSERT);
 
+	if (task_writable(t, e) != 0)
+		return -1;
 	task_told(st, t);
 	task_bind(s, t);
-	return store_exec_stmt(st, s, e);
+	if (store_exec_stmt(st, s, e) != 0)
+		return -1;
+	task_stored(st, t);
+	return 0;
 }
 
+/*
+ * Most steps change a task's status, times and doc and nothing an index
+ * names but next_at; SQLite updates an index only when the statement
+ * sets a column the index names (in its key or its WHERE), so such a
+ * step takes the first statement, and one that asks the task to stop or
+ * stops it the second.
+ */
 static const char SQL_TASK_UPDATE[] =
-    "UPDATE tasks SET instance_arn = ?5, service_arn = ?6, "
-    "deployment_id = ?7, last_status = ?11, desired_status = ?12, "
-    "health = ?13, ports = ?16, ports_udp = ?17, version = ?18, "
-    "updated_at = ?20, next_at = ?21, stopped_at = ?22, stop_code = ?23, "
-    "stopped_reason = ?24, doc = ?25 WHERE arn = ?1";
+    "UPDATE tasks SET last_status = ?11, health = ?13, version = ?16, "
+    "updated_at = ?18, next_at = ?19, stop_code = ?21, "
+    "stopped_reason = ?22, started_at = ?23, ports = ?24, ports_udp = ?25, "
+    "doc = ?26 WHERE arn = ?1";
+static const char SQL_TASK_UPDATE_STOP[] =
+    "UPDATE tasks SET last_status = ?11, desired_status = ?12, "
+    "health = ?13, version = ?16, updated_at = ?18, next_at = ?19, "
+    "stopped_at = ?20, stop_code = ?21, stopped_reason = ?22, "
+    "started_at = ?23, ports = ?24, ports_udp = ?25, doc = ?26 "
+    "WHERE arn = ?1";
 
 int
-store_task_update(struct store *st, const struct task_row *t, struct err *e)
+store_task_update(struct store *st, struct task_row *t, struct err *e)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_UPDATE);
+	sqlite3_stmt	*s;
 
+	if (task_writable(t, e) != 0)
+		return -1;
+	s = store_stmt(st, t->stored.generation == st->generation &&
+	    t->stored.desired_stopped == t->desired_stopped &&
+	    t->stored.stopped_at == t->stopped_at ? SQL_TASK_UPDATE :
+	    SQL_TASK_UPDATE_STOP);
 	task_told(st, t);
 	task_bind(s, t);
-	return store_exec_stmt(st, s, e);
+	if (store_exec_stmt(st, s, e) != 0)
+		return -1;
+	task_stored(st, t);
+	return 0;
 }
 
 static const char SQL_TASK_GET[] =
     "SELECT " TASK_COLS " FROM tasks WHERE arn = ?1 OR "
-    "(cluster = ?2 AND id = ?1)";
+    "(+cluster = ?2 AND id = ?1)";	/* +: by id, never the cluster's tasks */
 
 int
 store_task_get(struct store *st, const char *cluster, const char *ref,
@@ -192,7 +274,7 @@ store_task_get(struct store *st, const char *cluster, const char *ref,
 	bind_text(s, 2, cluster);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		task_read(s, out);
+		task_read(st, s, out);
 		ret = 1;
 	} else if (rc == SQLITE_DONE)
 		ret = 0;
@@ -202,10 +284,10 @@ store_task_get(struct store *st, const char *cluster, const char *ref,
 	return ret;
 }
 
-/* Reads all rows of a bound statement into a new array. */
+/* Reads all rows of a bound statement into a new array, whole or brief. */
 static int
-task_read_all(struct store *st, sqlite3_stmt *s, struct task_row **rows,
-    size_t *n, struct err *e)
+task_read_all(struct store *st, sqlite3_stmt *s, int brief,
+    struct task_row **rows, size_t *n, struct err *e)
 {
 	size_t	cap = 0;
 	int	rc;
@@ -214,7 +296,10 @@ task_read_all(struct store *st, sqlite3_stmt *s, struct task_row **rows,
 	*n = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*rows = xgrow(*rows, *n, &cap, sizeof **rows);
-		task_read(s, &(*rows)[(*n)++]);
+		if (brief)
+			task_read_brief(st, s, &(*rows)[(*n)++]);
+		else
+			task_read(st, s, &(*rows)[(*n)++]);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -238,7 +323,7 @@ store_task_due(struct store *st, int64_t now, size_t max,
 
 	bind_int(s, 1, now);
 	bind_int(s, 2, (int64_t)max);
-	return task_read_all(st, s, rows, n, e);
+	return task_read_all(st, s, 0, rows, n, e);
 }
 
 static const char SQL_TASK_NEXT_DUE[] =
@@ -252,7 +337,7 @@ store_task_next_due(struct store *st)
 
 static const char SQL_TASK_OF_SERVICE[] =
     "SELECT " TASK_COLS " FROM tasks WHERE service_arn = ?1 AND "
-    "last_status != 'STOPPED' ORDER BY created_at, arn";
+    "stopped_at IS NULL ORDER BY created_at, arn";
 
 int
 store_task_of_service(struct store *st, const char *service_arn,
@@ -261,12 +346,50 @@ store_task_of_service(struct store *st, const char *service_arn,
 	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_OF_SERVICE);
 
 	bind_text(s, 1, service_arn);
-	return task_read_all(st, s, rows, n, e);
+	return task_read_all(st, s, 0, rows, n, e);
+}
+
+static const char SQL_TASK_BRIEF_OF_SERVICE[] =
+    "SELECT " TASK_BRIEF_COLS " FROM tasks WHERE service_arn = ?1 AND "
+    "stopped_at IS NULL ORDER BY created_at, arn";
+
+int
+store_task_brief_of_service(struct store *st, const char *service_arn,
+    struct task_row **rows, size_t *n, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_BRIEF_OF_SERVICE);
+
+	bind_text(s, 1, service_arn);
+	return task_read_all(st, s, 1, rows, n, e);
+}
+
+static const char SQL_TASK_FILL[] =
+    "SELECT ports, ports_udp, doc FROM tasks WHERE arn = ?1";
+
+int
+store_task_fill(struct store *st, struct task_row *t, struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (t->doc != NULL)
+		return 0;
+	s = store_stmt(st, SQL_TASK_FILL);
+	bind_text(s, 1, t->arn);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		t->ports = col_json(s, 0);
+		t->ports_udp = col_json(s, 1);
+		t->doc = col_json(s, 2);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return err_set(e, ERR_INTERNAL, "task %s is gone", t->arn);
+	return rc == SQLITE_ROW ? 0 : store_fail(st, e, "reading a task");
 }
 
 static const char SQL_TASK_ON_INSTANCE[] =
     "SELECT " TASK_COLS " FROM tasks WHERE instance_arn = ?1 AND "
-    "last_status != 'STOPPED' ORDER BY created_at, arn";
+    "stopped_at IS NULL ORDER BY created_at, arn";
 
 int
 store_task_on_instance(struct store *st, const char *instance_arn,
@@ -275,7 +398,7 @@ store_task_on_instance(struct store *st, const char *instance_arn,
 	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_ON_INSTANCE);
 
 	bind_text(s, 1, instance_arn);
-	return task_read_all(st, s, rows, n, e);
+	return task_read_all(st, s, 0, rows, n, e);
 }
 
 void
@@ -301,8 +424,9 @@ task_loads_free(struct task_load *rows, size_t n)
 
 static const char SQL_TASK_LOADS[] =
     "SELECT instance_arn, grp, cpu, memory, ports, ports_udp, "
-    "desired_status, arn FROM tasks WHERE cluster = ?1 AND instance_arn IS NOT "
-    "NULL AND last_status != 'STOPPED' ORDER BY instance_arn, created_at, "
+    "desired_status, arn, last_status IN ('PROVISIONING', 'PENDING', "
+    "'ACTIVATING') FROM tasks WHERE cluster = ?1 AND instance_arn IS NOT "
+    "NULL AND stopped_at IS NULL ORDER BY instance_arn, created_at, "
     "arn";
 static int
 task_loads_read(struct store *st, sqlite3_stmt *s, struct task_load **rows,
@@ -325,6 +449,7 @@ task_loads_read(struct store *st, sqlite3_stmt *s, struct task_load **rows,
 		t->ports_udp = col_json(s, 5);
 		t->desired_stopped = strcmp(col_text(s, 6), "STOPPED") == 0;
 		t->arn = col_dup(s, 7);
+		t->pending = sqlite3_column_int(s, 8);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -346,9 +471,10 @@ store_task_loads(struct store *st, const char *cluster,
 	return task_loads_read(st, s, rows, n, e);
 }
 
+/* INDEXED BY: see SQL_HAS_TASKS in store/cluster.c. */
 static const char SQL_TASK_COUNT_LIVE[] =
-    "SELECT COUNT(*) FROM tasks WHERE cluster = ?1 AND "
-    "last_status != 'STOPPED'";
+    "SELECT COUNT(*) FROM tasks INDEXED BY tasks_live_cluster "
+    "WHERE cluster = ?1 AND stopped_at IS NULL";
 
 int64_t
 store_task_count_live(struct store *st, const char *cluster)

@@ -349,7 +349,7 @@ store_taskdef_families(struct store *st, const char *prefix,
 static const char SQL_TD_UNUSED[] =
     "SELECT arn FROM task_definitions d WHERE status = 'DELETE_IN_PROGRESS' "
     "AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.task_definition = d.arn "
-    "AND t.last_status != 'STOPPED') "
+    "AND t.stopped_at IS NULL) "
     "AND NOT EXISTS (SELECT 1 FROM services s WHERE s.task_definition = "
     "d.arn AND s.status != 'INACTIVE') "
     "AND NOT EXISTS (SELECT 1 FROM deployments p JOIN services s ON "

@@ -10,6 +10,7 @@ these tests do not depend on how the other operations create them.
 """
 import json
 import sqlite3
+import time
 
 import pytest
 
@@ -68,13 +69,16 @@ def seed_service(ecsim, cluster, name, status, doc=None):
 
 def seed_task(ecsim, cluster, tid, last_status, launch_type="EC2", doc=None):
     arn = ACCT + "task/%s/%s" % (cluster, tid)
+    # A STOPPED task has its stoppedAt (store-task.h); now, so that
+    # housekeeping keeps it for the hour ECS does.
+    stopped_at = int(time.time() * 1000) if last_status == "STOPPED" else None
     seed(ecsim, "INSERT INTO tasks (arn, id, cluster, task_definition, grp, "
          "launch_type, last_status, desired_status, health, cpu, memory, "
-         "ports, ports_udp, version, created_at, updated_at, doc) VALUES "
-         "(?, ?, ?, ?, 'family:seed', ?, ?, 'RUNNING', 'UNKNOWN', 0, 0, "
-         "'[]', '[]', 1, 1, 1, ?)",
+         "ports, ports_udp, version, created_at, updated_at, stopped_at, "
+         "doc) VALUES (?, ?, ?, ?, 'family:seed', ?, ?, 'RUNNING', "
+         "'UNKNOWN', 0, 0, '[]', '[]', 1, 1, 1, ?, ?)",
          (arn, tid, cluster, ACCT + "task-definition/seed:1", launch_type,
-          last_status, json.dumps(doc or {})))
+          last_status, stopped_at, json.dumps(doc or {})))
     return arn
 
 

@@ -4,6 +4,7 @@ DeleteAttributes with ECS's limits and errors."""
 import json
 import re
 import sqlite3
+import time
 
 import pytest
 
@@ -48,10 +49,12 @@ def put_task(ecsim, arn, instance_arn, last="RUNNING", desired="RUNNING",
             "INSERT INTO tasks (arn, id, cluster, task_definition, "
             "instance_arn, grp, launch_type, last_status, desired_status, "
             "health, cpu, memory, ports, ports_udp, version, created_at, "
-            "updated_at, doc) VALUES (?, ?, ?, 'td:1', ?, 'family:td', 'EC2', "
-            "?, ?, 'UNKNOWN', ?, ?, ?, ?, 1, 1, 1, '{}')",
+            "updated_at, stopped_at, doc) VALUES (?, ?, ?, 'td:1', ?, "
+            "'family:td', 'EC2', ?, ?, 'UNKNOWN', ?, ?, ?, ?, 1, 1, 1, ?, '{}')",
             (arn, arn[-32:], cluster, instance_arn, last, desired, cpu, memory,
-             json.dumps(list(ports)), json.dumps(list(ports_udp))))
+             json.dumps(list(ports)), json.dumps(list(ports_udp)),
+             # A STOPPED task has its stoppedAt (store-task.h).
+             int(time.time() * 1000) if last == "STOPPED" else None))
     db.close()
 
 

@@ -9,6 +9,7 @@ the other operations create them.
 """
 import json
 import sqlite3
+import time
 
 import pytest
 
@@ -34,11 +35,14 @@ def seed_service(ecsim, cluster, name, status="ACTIVE"):
 
 def seed_task(ecsim, cluster, tid):
     arn = ACCT + "task/%s/%s" % (cluster, tid)
+    # A STOPPED task has its stoppedAt (store-task.h); now, so that
+    # housekeeping keeps it for the hour ECS does.
     seed(ecsim, "INSERT INTO tasks (arn, id, cluster, task_definition, grp, "
          "launch_type, last_status, desired_status, health, cpu, memory, "
-         "ports, ports_udp, version, created_at, updated_at, doc) VALUES "
-         "(?, ?, ?, 'td', 'family:f', 'EC2', 'STOPPED', 'STOPPED', "
-         "'UNKNOWN', 0, 0, '[]', '[]', 1, 1, 1, '{}')", (arn, tid, cluster))
+         "ports, ports_udp, version, created_at, updated_at, stopped_at, "
+         "doc) VALUES (?, ?, ?, 'td', 'family:f', 'EC2', 'STOPPED', "
+         "'STOPPED', 'UNKNOWN', 0, 0, '[]', '[]', 1, 1, 1, ?, '{}')",
+         (arn, tid, cluster, int(time.time() * 1000)))
     return arn
 
 

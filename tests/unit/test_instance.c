@@ -66,9 +66,9 @@ insert_task(struct store *st, const char *id, const char *instance,
 	static const char sql[] = "INSERT INTO tasks (arn, id, cluster, "
 	    "task_definition, instance_arn, grp, launch_type, last_status, "
 	    "desired_status, health, cpu, memory, ports, ports_udp, version, "
-	    "created_at, updated_at, doc) VALUES ('task/' || ?1, ?1, "
-	    "'default', 'td:1', ?2, 'family:td', 'EC2', ?3, ?4, 'UNKNOWN', ?5, "
-	    "?6, ?7, ?8, 1, 1, 1, '{}')";
+	    "created_at, updated_at, stopped_at, doc) VALUES ('task/' || ?1, "
+	    "?1, 'default', 'td:1', ?2, 'family:td', 'EC2', ?3, ?4, 'UNKNOWN', "
+	    "?5, ?6, ?7, ?8, 1, 1, 1, CASE ?3 WHEN 'STOPPED' THEN 1 END, '{}')";
 	sqlite3_stmt	*s;
 
 	ck_assert_int_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL),
