@@ -338,29 +338,33 @@ store_task_next_due(struct store *st)
 static const char SQL_TASK_OF_SERVICE[] =
     "SELECT " TASK_COLS " FROM tasks WHERE service_arn = ?1 AND "
     "stopped_at IS NULL ORDER BY created_at, arn";
+static const char SQL_TASK_BRIEF_OF_SERVICE[] =
+    "SELECT " TASK_BRIEF_COLS " FROM tasks WHERE service_arn = ?1 AND "
+    "stopped_at IS NULL ORDER BY created_at, arn";
+
+static int
+of_service(struct store *st, const char *service_arn, int brief,
+    struct task_row **rows, size_t *n, struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, brief ? SQL_TASK_BRIEF_OF_SERVICE :
+			    SQL_TASK_OF_SERVICE);
+
+	bind_text(s, 1, service_arn);
+	return task_read_all(st, s, brief, rows, n, e);
+}
 
 int
 store_task_of_service(struct store *st, const char *service_arn,
     struct task_row **rows, size_t *n, struct err *e)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_OF_SERVICE);
-
-	bind_text(s, 1, service_arn);
-	return task_read_all(st, s, 0, rows, n, e);
+	return of_service(st, service_arn, 0, rows, n, e);
 }
-
-static const char SQL_TASK_BRIEF_OF_SERVICE[] =
-    "SELECT " TASK_BRIEF_COLS " FROM tasks WHERE service_arn = ?1 AND "
-    "stopped_at IS NULL ORDER BY created_at, arn";
 
 int
 store_task_brief_of_service(struct store *st, const char *service_arn,
     struct task_row **rows, size_t *n, struct err *e)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_BRIEF_OF_SERVICE);
-
-	bind_text(s, 1, service_arn);
-	return task_read_all(st, s, 1, rows, n, e);
+	return of_service(st, service_arn, 1, rows, n, e);
 }
 
 static const char SQL_TASK_FILL[] =
