@@ -622,7 +622,6 @@ out:
 	return ret;
 }
 
-
 /* Whether a task definition's essential containers have a health check. */
 static int
 td_health_checked(const cJSON *td)

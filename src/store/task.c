@@ -17,7 +17,6 @@
 	"created_at, updated_at, next_at, stopped_at, stop_code, " \
 	"stopped_reason, started_at"
 #define TASK_COLS TASK_BRIEF_COLS ", ports, ports_udp, doc"
-#define TASK_NCOLS 26
 
 void
 task_row_clear(struct task_row *t)
@@ -121,7 +120,7 @@ doc_started_at(const cJSON *doc)
 	return cJSON_IsNumber(j) ? (int64_t)j->valuedouble : 0;
 }
 
-/* Binds the TASK_NCOLS columns in TASK_COLS order. */
+/* Binds the 26 columns in TASK_COLS order. */
 static void
 task_bind(sqlite3_stmt *s, const struct task_row *t)
 {
