@@ -272,11 +272,11 @@ serve_instances(struct engine *eng, const char *cluster, long n,
 		reg.zone = zone;
 		req = instance_registration(&reg, engine_prng(eng));
 		free(zone);
-		body = cJSON_PrintUnformatted(req);
+		body = json_print(req);
 		cJSON_Delete(req);
 		api_handle(eng, "AmazonEC2ContainerServiceV20141113."
 		    "RegisterContainerInstance", body, strlen(body), &r);
-		cJSON_free(body);
+		free(body);
 		if (r.status != 200) {
 			err_set(e, ERR_CLIENT, "registering a simulated "
 			    "instance: %.200s", r.body);

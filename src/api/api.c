@@ -216,7 +216,7 @@ api_error_reply(struct engine *eng, int status, const char *type,
 	cJSON_AddStringToObject(o, "__type", type);
 	cJSON_AddStringToObject(o, "message", message);
 	reply->status = status;
-	reply->body = cJSON_PrintUnformatted(o);
+	reply->body = json_print(o);
 	cJSON_Delete(o);
 }
 
@@ -225,7 +225,7 @@ api_ok_reply(struct engine *eng, cJSON *resp, struct api_reply *reply)
 {
 	engine_request_id(eng, reply->request_id);
 	reply->status = 200;
-	reply->body = cJSON_PrintUnformatted(resp);
+	reply->body = json_print(resp);
 	cJSON_Delete(resp);
 }
 

@@ -783,9 +783,9 @@ api_register_task_definition(struct api_ctx *c, const cJSON *req, cJSON *resp,
 	int64_t		 revision;
 	int		 ret = -1;
 
-	text = cJSON_PrintUnformatted(req);
-	len = text ? strlen(text) : 0;
-	cJSON_free(text);
+	text = json_print(req);
+	len = strlen(text);
+	free(text);
 	if (len > TD_MAX_BYTES)
 		return err_set(e, ERR_CLIENT, "The task definition is %zu "
 		    "bytes; the maximum size is 64 KiB (%d bytes).", len,

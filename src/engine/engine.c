@@ -144,12 +144,8 @@ int
 engine_event(struct engine *eng, const char *source, const char *detail_type,
     const char *resource, cJSON *detail, struct err *e)
 {
-	int	ret;
-
-	ret = store_event_append(eng->st, engine_now(eng), source, detail_type,
-	    resource, detail, e);
-	cJSON_Delete(detail);
-	return ret;
+	return store_event_append(eng->st, engine_now(eng), source,
+	    detail_type, resource, detail, e);
 }
 
 int

@@ -92,7 +92,6 @@ engine_instance_changed(struct engine *eng, const char *arn, struct err *e)
 
 	ret = store_event_append(eng->st, now, "aws.ecs",
 	    "ECS Container Instance State Change", arn, detail, e);
-	cJSON_Delete(detail);
 	cJSON_Delete(ci);
 	free(cluster_arn);
 	return ret;

@@ -300,8 +300,14 @@ count_tasks(const struct task_row *tasks, size_t nt,
 static void
 task_list_add(char **list, const char *arn)
 {
-	set_str(list, xprintf("%s (task %s)", *list ? *list : "",
-	    short_id(arn)));
+	const char	*id = short_id(arn);
+	size_t		 have = *list != NULL ? strlen(*list) : 0;
+	size_t		 add = strlen(id) + sizeof " (task )" - 1;
+
+	/* In place: a pass that starts a hundred tasks grew the list a
+	 * hundred times, copying it through printf each time. */
+	*list = xrealloc(*list, have + add + 1);
+	snprintf(*list + have, add + 1, " (task %s)", id);
 }
 
 static int

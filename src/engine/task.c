@@ -163,13 +163,8 @@ copy_member(cJSON *to, const cJSON *from, const char *name)
 static int
 task_event(struct engine *eng, const struct task_row *t, struct err *e)
 {
-	cJSON	*detail = engine_task_json(eng, t, 1, 0);
-	int	 ret;
-
-	ret = store_event_append(eng->st, t->updated_at, "aws.ecs",
-	    "ECS Task State Change", t->arn, detail, e);
-	cJSON_Delete(detail);
-	return ret;
+	return store_event_append(eng->st, t->updated_at, "aws.ecs",
+	    "ECS Task State Change", t->arn, engine_task_json(eng, t, 1, 0), e);
 }
 
 /*

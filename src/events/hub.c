@@ -77,7 +77,7 @@ events_fetch(struct events *ev, int64_t after, size_t max,
 			one = &f[(*n)++];
 			one->seq = rows[i].seq;
 			one->detail_type = xstrdup(rows[i].detail_type);
-			one->text = cJSON_PrintUnformatted(env);
+			one->text = json_print(env);
 		}
 		cJSON_Delete(env);
 		*upto = rows[i].seq;
@@ -274,13 +274,16 @@ tick_cb(void *arg)
 	cJSON_AddNumberToObject(d, "intervalSeconds",
 	    (double)ev->o.tick / 1000.0);
 	cJSON_AddNumberToObject(d, "timeScale", ev->o.time_scale);
-	if (store_begin(ev->st, &e) != 0 ||
-	    store_event_append(ev->st, now, "ecsim", "ecsim Clock Tick", "",
+	if (store_begin(ev->st, &e) != 0) {
+		cJSON_Delete(d);
+		log_warn("events: the clock tick event: %s", e.msg);
+		return;
+	}
+	if (store_event_append(ev->st, now, "ecsim", "ecsim Clock Tick", "",
 	    d, &e) != 0 || store_commit(ev->st, &e) != 0) {
 		store_rollback(ev->st);
 		log_warn("events: the clock tick event: %s", e.msg);
 	}
-	cJSON_Delete(d);
 }
 
 struct events *

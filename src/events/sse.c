@@ -60,13 +60,13 @@ refuse(struct evhttp_request *req, int status, const char *msg)
 	char	*body;
 
 	cJSON_AddStringToObject(o, "message", msg);
-	body = cJSON_PrintUnformatted(o);
+	body = json_print(o);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json");
 	evbuffer_add(evhttp_request_get_output_buffer(req), body, strlen(body));
 	evhttp_send_reply(req, status, status == 405 ? "Method Not Allowed" :
 	    "Bad Request", NULL);
-	cJSON_free(body);
+	free(body);
 	cJSON_Delete(o);
 }
 

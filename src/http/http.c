@@ -137,10 +137,10 @@ route_reset(struct http_server *h, struct evhttp_request *req)
 		if (h->events != NULL)
 			events_reset(h->events);
 	}
-	body = cJSON_PrintUnformatted(o);
+	body = json_print(o);
 	http_send(req, cJSON_GetObjectItem(o, "status") ? 200 : 500,
 	    "application/json", NULL, body);
-	cJSON_free(body);
+	free(body);
 	cJSON_Delete(o);
 }
 
@@ -167,9 +167,9 @@ route_sinks(struct http_server *h, struct evhttp_request *req)
 		return;
 	}
 	o = events_status(h->events);
-	body = cJSON_PrintUnformatted(o);
+	body = json_print(o);
 	http_send(req, 200, "application/json", NULL, body);
-	cJSON_free(body);
+	free(body);
 	cJSON_Delete(o);
 }
 

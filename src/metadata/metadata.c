@@ -42,7 +42,7 @@ reply_json(struct metadata_reply *r, cJSON *j)
 {
 	r->status = 200;
 	r->content_type = "application/json";
-	r->body = cJSON_PrintUnformatted(j);
+	r->body = json_print(j);
 	cJSON_Delete(j);
 }
 

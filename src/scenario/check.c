@@ -14,18 +14,13 @@
 static char *
 scalar_text(const cJSON *j)
 {
-	char	*p;
-
 	if (j == NULL)
 		return xstrdup("nothing");
 	if (cJSON_IsString(j))
 		return xstrdup(j->valuestring);
 	if (cJSON_IsNumber(j))
 		return xprintf("%g", j->valuedouble);
-	p = cJSON_PrintUnformatted(j);
-	if (p == NULL)
-		return xstrdup("?");
-	return p;	/* cJSON allocates with malloc */
+	return json_print(j);
 }
 
 /*

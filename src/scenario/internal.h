@@ -201,13 +201,16 @@ void		 sc_inv_free(struct sc_inv *v);
  * (the caller's) saying which invariant broke and how. */
 int		 sc_inv_check(struct sc_inv *v, struct sc_run *r,
 		    const struct store_event *ev, size_t n, char **broke);
-/* The same in parts, so a tick's events can be read a batch at a time:
- * begin, the events of each batch, then the state they led to. */
+/* The same in parts, so a tick's events can be checked as they come:
+ * begin, the events one or more at a time, then the state they led to. */
 void		 sc_inv_begin(struct sc_inv *v);
 int		 sc_inv_events(struct sc_inv *v, struct sc_run *r,
 		    const struct store_event *ev, size_t n, char **broke);
 int		 sc_inv_state(struct sc_inv *v, struct sc_run *r,
 		    char **broke);
+/* The outbox ends at newest, the last event checked: none was appended
+ * that the checks did not see. */
+int		 sc_inv_outbox(struct sc_inv *v, int64_t newest, char **broke);
 
 /* Adds the behaviours' labels to each container of a task definition body
  * whose image they name, unless the container sets that label itself. */

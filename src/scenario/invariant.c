@@ -668,6 +668,16 @@ sc_inv_events(struct sc_inv *v, struct sc_run *r, const struct store_event *ev,
 }
 
 int
+sc_inv_outbox(struct sc_inv *v, int64_t newest, char **broke)
+{
+	if (newest == v->last_seq)
+		return 0;
+	return broken(v, INV_OUTBOX, broke, "the outbox ends at event %lld, "
+	    "the last event checked is %lld", (long long)newest,
+	    (long long)v->last_seq);
+}
+
+int
 sc_inv_state(struct sc_inv *v, struct sc_run *r, char **broke)
 {
 	if (check_instances(v, r, broke) != 0)

@@ -48,10 +48,10 @@ static void
 put_str(FILE *f, const char *s)
 {
 	cJSON	*j = cJSON_CreateString(s);
-	char	*text = cJSON_PrintUnformatted(j);
+	char	*text = json_print(j);
 
 	fputs(text, f);
-	cJSON_free(text);
+	free(text);
 	cJSON_Delete(j);
 }
 
@@ -80,7 +80,7 @@ record_hook(void *arg, const char *op, const cJSON *req, int64_t now,
 	if (strcmp(r->cluster, "default") != 0 && sc_takes_cluster(op) &&
 	    cJSON_GetObjectItem(body, "cluster") == NULL)
 		cJSON_AddStringToObject(body, "cluster", "default");
-	text = cJSON_PrintUnformatted(body);
+	text = json_print(body);
 	cJSON_Delete(body);
 	if (r->nsteps++ == 0)
 		fputs("\ntimeline:\n", r->f);
@@ -88,7 +88,7 @@ record_hook(void *arg, const char *op, const cJSON *req, int64_t now,
 	    (long long)(now > r->start ? now - r->start : 0), op, text);
 	if (error != NULL)
 		fprintf(r->f, "    expect_error: %s\n", error);
-	cJSON_free(text);
+	free(text);
 	fflush(r->f);
 	record_check(r);
 }
@@ -155,13 +155,13 @@ static cJSON *
 record_call(struct recorder *r, const char *op, const cJSON *body)
 {
 	struct api_reply	 reply;
-	char			*text = cJSON_PrintUnformatted(body), *target;
+	char			*text = json_print(body), *target;
 	cJSON			*j = NULL;
 
 	target = xprintf("AmazonEC2ContainerServiceV20141113.%s", op);
 	api_handle(r->eng, target, text, strlen(text), &reply);
 	free(target);
-	cJSON_free(text);
+	free(text);
 	if (reply.status == 200)
 		j = cJSON_Parse(reply.body);
 	free(reply.body);

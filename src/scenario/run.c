@@ -24,7 +24,6 @@
 #define SC_WHEN_MAX	(3600 * 1000)
 /* Drained events leave the outbox this many at a time. */
 #define PRUNE_EVERY	4096
-#define DRAIN_BATCH	256	/* events read and parsed at a time */
 
 struct result {
 	int	 line;
@@ -61,6 +60,9 @@ struct runner {
 	size_t				 nendings;
 	int64_t				 last_end;	/* of a fault */
 	int64_t				 pruned;	/* outbox seqs gone */
+	size_t				 fresh;		/* events this tick */
+	struct store_event		*held;		/* for --trace */
+	size_t				 nheld, capheld;
 	struct why {
 		int64_t			 at;
 		char			*text;
@@ -85,13 +87,13 @@ cJSON *
 sc_call(struct sc_run *r, const char *op, const cJSON *body, int *status)
 {
 	struct api_reply	 reply;
-	char			*text = cJSON_PrintUnformatted(body), *target;
+	char			*text = json_print(body), *target;
 	cJSON			*j;
 
 	target = xprintf("AmazonEC2ContainerServiceV20141113.%s", op);
 	api_handle(r->eng, target, text, strlen(text), &reply);
 	free(target);
-	cJSON_free(text);
+	free(text);
 	*status = reply.status;
 	j = cJSON_Parse(reply.body);
 	free(reply.body);
@@ -770,85 +772,113 @@ write_event(struct runner *ru, const struct store_event *ev)
 	cJSON_AddItemToObject(j, "resources",
 	    cJSON_CreateStringArray((const char **)&ev->resource, 1));
 	cJSON_AddItemToObject(j, "detail", cJSON_Duplicate(ev->detail, 1));
-	text = cJSON_PrintUnformatted(j);
+	text = json_print(j);
 	fprintf(ru->o->events, "%s\n", text);
-	cJSON_free(text);
+	free(text);
 	cJSON_Delete(j);
 }
 
 /*
- * Takes the events since the last tick: to --events and --trace, past the
- * invariants and chaos, and into the run's list only when an event check
- * could count them, cut down to what the checks read. Then they leave the
- * outbox (a few thousand at a time), which nothing else in a run reads, so
- * memory stays flat however long the run; the newest stays, as pruning
- * always leaves it.
+ * Takes one event: to --events and --trace, past the invariants and
+ * chaos, and into the run's list only when an event check could count it,
+ * cut down to what the checks read.
  */
-static int
-drain_events(struct runner *ru, struct err *e)
+static void
+take_event(struct runner *ru, struct store_event *ev)
 {
-	struct sc_run		*r = &ru->r;
-	struct store		*st = engine_store(r->eng);
-	struct store_prune	 pr;
-	struct store_event	*ev;
-	size_t			 n, i, total = 0;
-	int64_t			 gone;
+	struct sc_run	*r = &ru->r;
 
-	/* The tick's events, a batch at a time (the first tick of a large
-	 * cluster has tens of thousands, and parsed at once they were the
-	 * run's peak of memory); the invariants read every event that led
-	 * to the state the tick ended in, then that state. */
-	if (ru->broke == NULL)
-		sc_inv_begin(ru->inv);
-	for (;;) {
-		if (store_event_after(st, r->last_seq, DRAIN_BATCH, &ev, &n,
-		    e) != 0)
-			return -1;
-		if (n == 0)
-			break;
-		for (i = 0; i < n; i++) {
-			if (ru->o->events != NULL)
-				write_event(ru, &ev[i]);
-			if (ru->o->trace != NULL) {
-				trace_whys(ru, ev[i].time - SC_EPOCH);
-				trace_event(ru, &ev[i]);
-			}
-			if (ru->o->chaos != NULL)
-				sc_chaos_event(ru->o->chaos, &ev[i]);
-		}
-		if (ru->broke == NULL && sc_inv_events(ru->inv, r, ev, n,
-		    &ru->broke) != 0)
-			ru->broke_at = ru->t;
-		r->nevents += n;
-		r->last_seq = ev[n - 1].seq;
-		total += n;
-		for (i = 0; i < n; i++) {
-			if (!sc_event_wanted(r, &ev[i]))
-				continue;
-			sc_event_trim(r, &ev[i]);
-			r->events = xgrow(r->events, r->nkept, &r->capkept,
-			    sizeof *r->events);
-			r->events[r->nkept++] = ev[i];
-			memset(&ev[i], 0, sizeof ev[i]);
-		}
-		store_events_free(ev, n);
+	if (ru->o->events != NULL)
+		write_event(ru, ev);
+	if (ru->o->trace != NULL) {
+		trace_whys(ru, ev->time - SC_EPOCH);
+		trace_event(ru, ev);
 	}
+	if (ru->o->chaos != NULL)
+		sc_chaos_event(ru->o->chaos, ev);
+	if (ru->broke == NULL)
+		(void)sc_inv_events(ru->inv, r, ev, 1, &ru->broke);
+	r->nevents++;
+	r->last_seq = ev->seq;
+	ru->fresh++;
+	if (!sc_event_wanted(r, ev)) {
+		store_event_clear(ev);
+		return;
+	}
+	sc_event_trim(r, ev);
+	r->events = xgrow(r->events, r->nkept, &r->capkept, sizeof *r->events);
+	r->events[r->nkept++] = *ev;
+}
+
+/*
+ * The store tells the run of each event as its transaction commits, with
+ * the detail the engine built (store_set_event_hook): nothing is parsed
+ * back out of the outbox, and nothing piles up, even in the first tick of
+ * a large cluster. With --trace the events wait for the tick's end, when
+ * the instances registered in it have their names.
+ */
+static void
+told(void *arg, struct store_event *ev)
+{
+	struct runner		*ru = arg;
+	struct store		*st = engine_store(ru->r.eng);
+	struct store_prune	 pr;
+	struct err		 e;
+	int64_t			 seq = ev->seq, gone;
+
+	if (ru->o->trace == NULL)
+		take_event(ru, ev);
+	else {
+		ru->held = xgrow(ru->held, ru->nheld, &ru->capheld,
+		    sizeof *ru->held);
+		ru->held[ru->nheld++] = *ev;
+	}
+	/* Nothing in a run reads the outbox back: what the events told
+	 * leave it a few thousand at a time, even within a tick (the first
+	 * of a large cluster appends tens of thousands, and the pages they
+	 * took were the run's peak of memory). The newest stays, as
+	 * pruning always leaves it. Outside the transaction, which has
+	 * just committed. */
+	if (seq - ru->pruned < PRUNE_EVERY || store_in_transaction(st))
+		return;
+	memset(&pr, 0, sizeof pr);
+	pr.upto = seq;
+	pr.below = seq + 1;
+	pr.limit = seq;
+	ru->pruned = seq;
+	if (store_event_prune(st, &pr, &gone, &e) != 0)
+		log_warn("pruning the outbox: %s", e.msg);
+}
+
+/*
+ * The end of a tick: the events held for --trace, then, when anything
+ * happened, the state invariants on what the tick's events touched.
+ */
+static void
+drain_events(struct runner *ru)
+{
+	struct sc_run	*r = &ru->r;
+	size_t		 i;
+
+	for (i = 0; i < ru->nheld; i++)
+		take_event(ru, &ru->held[i]);
+	ru->nheld = 0;
 	if (ru->o->trace != NULL)
 		trace_whys(ru, -1);
-	if (total == 0)
-		return 0;
+	if (ru->fresh == 0)
+		return;
+	ru->fresh = 0;
 	/* Every change of state appends an event: without one, the state
-	 * invariants cannot have changed either. */
-	if (ru->broke == NULL && sc_inv_state(ru->inv, r, &ru->broke) != 0)
+	 * invariants cannot have changed either. The outbox must end with
+	 * the last event told. */
+	if (ru->broke == NULL)
+		(void)sc_inv_outbox(ru->inv, store_event_last(engine_store(
+		    r->eng)), &ru->broke);
+	if (ru->broke == NULL)
+		(void)sc_inv_state(ru->inv, r, &ru->broke);
+	if (ru->broke != NULL && ru->broke_at < 0)
 		ru->broke_at = ru->t;
-	if (r->last_seq - ru->pruned < PRUNE_EVERY)
-		return 0;
-	memset(&pr, 0, sizeof pr);
-	pr.upto = r->last_seq;
-	pr.below = r->last_seq + 1;
-	pr.limit = r->last_seq;
-	ru->pruned = r->last_seq;
-	return store_event_prune(st, &pr, &gone, e);
+	sc_inv_begin(ru->inv);
 }
 
 static void
@@ -863,8 +893,8 @@ progress(struct runner *ru, int64_t end)
 }
 
 /* The timeline, tick by tick, until the last step has settled. */
-static int
-replay(struct runner *ru, struct err *e)
+static void
+replay(struct runner *ru)
 {
 	struct scenario		*sc = ru->r.sc;
 	const struct sc_step	*s;
@@ -914,8 +944,7 @@ replay(struct runner *ru, struct err *e)
 			i++;
 		}
 		ending = end_faults(ru);
-		if (drain_events(ru, e) != 0)
-			return -1;
+		drain_events(ru);
 		poll_watches(ru, 0);
 		if (ru->broke != NULL)
 			break;
@@ -954,7 +983,6 @@ replay(struct runner *ru, struct err *e)
 		    "reached"), NULL);
 	if (ru->broke == NULL)
 		poll_watches(ru, 1);
-	return 0;
 }
 
 static int
@@ -1038,8 +1066,12 @@ scenario_run(struct scenario *sc, const struct scenario_options *o,
 	if (o->trace != NULL)
 		log_set_hook(trace_hook, &ru);
 	sc_event_checks(&ru.r);
-	if (setup(&ru, e) != 0 || replay(&ru, e) != 0)
+	ru.broke_at = -1;
+	sc_inv_begin(ru.inv);
+	store_set_event_hook(st, told, &ru);
+	if (setup(&ru, e) != 0)
 		goto out;
+	replay(&ru);
 	ret = summary(&ru);
 out:
 	log_set_hook(NULL, NULL);
@@ -1060,6 +1092,7 @@ out:
 	}
 	free(ru.r.names);
 	store_events_free(ru.r.events, ru.r.nkept);
+	store_events_free(ru.held, ru.nheld);
 	free(ru.r.matches);
 	sc_inv_free(ru.inv);
 	engine_free(ru.r.eng);

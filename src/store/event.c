@@ -1,5 +1,6 @@
 /* Reading the event outbox in order, for sinks and the scenario runner. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/internal.h"
 
@@ -8,16 +9,22 @@ static const char SQL_EVENT_AFTER[] =
     "WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 
 void
+store_event_clear(struct store_event *ev)
+{
+	free(ev->source);
+	free(ev->detail_type);
+	free(ev->resource);
+	cJSON_Delete(ev->detail);
+	memset(ev, 0, sizeof *ev);
+}
+
+void
 store_events_free(struct store_event *rows, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++) {
-		free(rows[i].source);
-		free(rows[i].detail_type);
-		free(rows[i].resource);
-		cJSON_Delete(rows[i].detail);
-	}
+	for (i = 0; i < n; i++)
+		store_event_clear(&rows[i]);
 	free(rows);
 }
 

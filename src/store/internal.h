@@ -32,7 +32,14 @@ struct store {
 	void		(*task_hook)(void *, const struct task_row *);
 	void		*task_hook_arg;
 	uint64_t	 generation;
+	/* Events appended in the open transaction, for the event hook. */
+	store_event_fn	 event_hook;
+	void		*event_hook_arg;
+	struct store_event *told;
+	size_t		 ntold, captold;
 	struct task_listing listing;
+	struct task_row	*scratch;	/* task_read_all's */
+	size_t		 capscratch;
 	struct sql_profile *profile;	/* ECSIM_SQL_PROFILE set */
 };
 

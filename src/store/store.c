@@ -197,6 +197,8 @@ store_close(struct store *st)
 	for (i = 0; i < st->nstmts; i++)
 		sqlite3_finalize(st->stmts[i].stmt);
 	free(st->stmts);
+	store_events_free(st->told, st->ntold);
+	free(st->scratch);
 	task_listing_clear(&st->listing);
 	free(st->listing.arns);
 	rc = sqlite3_close(st->db);
@@ -268,28 +270,19 @@ void
 bind_json(sqlite3_stmt *s, int i, const cJSON *v)
 {
 	/* Every task write and every event is printed here: into one
-	 * buffer that grows to the largest document and stays, rather than
-	 * a new string grown by doubling each time. SQLite copies it
-	 * (SQLITE_TRANSIENT), so the next bind may reuse it at once. One
-	 * thread prints, as everything in ecsim runs on one loop. */
-	static char	*buf;
-	static size_t	 cap;
+	 * buffer that grows to the largest document and stays. SQLite
+	 * copies it (SQLITE_TRANSIENT), so the next bind may reuse it at
+	 * once. One thread prints, as everything in ecsim runs on one
+	 * loop. */
+	static struct json_out	out;
 
 	if (v == NULL) {
 		sqlite3_bind_text(s, i, "{}", -1, SQLITE_STATIC);
 		return;
 	}
-	if (cap == 0) {
-		cap = 16384;
-		buf = xmalloc(cap);
-	}
-	/* cJSON wants 5 bytes to spare; a false return means too small. */
-	while (!cJSON_PrintPreallocated((cJSON *)v, buf, (int)cap - 5, 0)) {
-		free(buf);
-		cap *= 2;
-		buf = xmalloc(cap);
-	}
-	sqlite3_bind_text(s, i, buf, -1, SQLITE_TRANSIENT);
+	out.len = 0;
+	json_write(&out, v);
+	sqlite3_bind_text(s, i, out.buf, (int)out.len, SQLITE_TRANSIENT);
 }
 
 int
@@ -340,6 +333,32 @@ col_json(sqlite3_stmt *s, int i)
 	return j;
 }
 
+void
+store_set_event_hook(struct store *st, store_event_fn fn, void *arg)
+{
+	st->event_hook = fn;
+	st->event_hook_arg = arg;
+}
+
+/* Tells the hook of the events the transaction that just ended appended,
+ * or forgets them when it rolled back. */
+static void
+events_told(struct store *st, int committed)
+{
+	struct store_event	*ev = st->told;
+	size_t			 i, n = st->ntold;
+
+	st->told = NULL;
+	st->ntold = st->captold = 0;
+	if (!committed) {
+		store_events_free(ev, n);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		st->event_hook(st->event_hook_arg, &ev[i]);
+	free(ev);
+}
+
 int
 store_begin(struct store *st, struct err *e)
 {
@@ -361,6 +380,8 @@ store_commit(struct store *st, struct err *e)
 		return -1;
 	}
 	st->in_tx = 0;
+	if (st->ntold > 0)
+		events_told(st, 1);
 	return 0;
 }
 
@@ -372,6 +393,7 @@ store_rollback(struct store *st)
 	(void)store_exec_stmt(st, store_stmt(st, SQL_ROLLBACK), NULL);
 	st->in_tx = 0;
 	st->generation++;
+	events_told(st, 0);
 }
 
 int
@@ -451,20 +473,38 @@ static const char SQL_EVENT_APPEND[] =
 
 int
 store_event_append(struct store *st, int64_t time, const char *source,
-    const char *detail_type, const char *resource, const cJSON *detail,
+    const char *detail_type, const char *resource, cJSON *detail,
     struct err *e)
 {
-	sqlite3_stmt	*s;
+	sqlite3_stmt		*s;
+	struct store_event	*ev;
+	int			 rc;
 
-	if (store_events_off())
+	if (store_events_off()) {
+		cJSON_Delete(detail);
 		return 0;
+	}
 	s = store_stmt(st, SQL_EVENT_APPEND);
 	bind_int(s, 1, time);
 	bind_text(s, 2, source);
 	bind_text(s, 3, detail_type);
 	bind_text(s, 4, resource);
 	bind_json(s, 5, detail);
-	return store_exec_stmt(st, s, e);
+	if ((rc = store_exec_stmt(st, s, e)) != 0 || st->event_hook == NULL) {
+		cJSON_Delete(detail);
+		return rc;
+	}
+	st->told = xgrow(st->told, st->ntold, &st->captold, sizeof *st->told);
+	ev = &st->told[st->ntold++];
+	ev->seq = sqlite3_last_insert_rowid(st->db);
+	ev->time = time;
+	ev->source = xstrdup(source);
+	ev->detail_type = xstrdup(detail_type);
+	ev->resource = xstrdup(resource);
+	ev->detail = detail;
+	if (!st->in_tx)
+		events_told(st, 1);
+	return 0;
 }
 
 static const char SQL_EVENT_COUNT[] = "SELECT COUNT(*) FROM events";

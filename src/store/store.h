@@ -55,11 +55,12 @@ int	store_meta_bump(struct store *st, const char *key, int64_t *out,
 	    struct err *e);
 
 /*
- * The event outbox. Appends one event (detail is borrowed and serialized);
- * call inside the transaction of the change it describes.
+ * The event outbox. Appends one event; call inside the transaction of the
+ * change it describes. The detail is taken, whatever happens: serialized
+ * into the outbox, then freed or handed to the event hook.
  */
 int	store_event_append(struct store *st, int64_t time, const char *source,
-	    const char *detail_type, const char *resource, const cJSON *detail,
+	    const char *detail_type, const char *resource, cJSON *detail,
 	    struct err *e);
 int64_t	store_event_count(struct store *st);
 /* 1 when ECSIM_BENCH_NO_EVENTS is set in the environment: appends do
@@ -71,7 +72,17 @@ struct store_event {
 	char	*source, *detail_type, *resource;
 	cJSON	*detail;
 };
+void	store_event_clear(struct store_event *ev);
 void	store_events_free(struct store_event *rows, size_t n);
+/*
+ * Told of each event appended, in seq order, once the transaction that
+ * appended it has committed (at once outside a transaction); never of one
+ * a rollback undid. The hook takes the members of *ev. This is how a scenario run reads its events: from the details
+ * the engine built, not parsed back out of the outbox.
+ * (store_event_clear frees the members of one.)
+ */
+typedef void	(*store_event_fn)(void *arg, struct store_event *ev);
+void	store_set_event_hook(struct store *st, store_event_fn fn, void *arg);
 /* At most max events with seq above after, in seq order; *rows is the
  * caller's (store_events_free). */
 int	store_event_after(struct store *st, int64_t after, size_t max,

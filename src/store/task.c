@@ -288,24 +288,32 @@ static int
 task_read_all(struct store *st, sqlite3_stmt *s, int brief,
     struct task_row **rows, size_t *n, struct err *e)
 {
-	size_t	cap = 0;
-	int	rc;
+	struct task_row	*r;
+	int		 rc;
 
+	/* Rows gather in the store's scratch array, which stays, and leave
+	 * in one array of their size: growing each list by doubling was
+	 * most of what reading a service's tasks cost the allocator. */
 	*rows = NULL;
 	*n = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*rows = xgrow(*rows, *n, &cap, sizeof **rows);
+		st->scratch = xgrow(st->scratch, *n, &st->capscratch,
+		    sizeof *st->scratch);
+		r = &st->scratch[(*n)++];
 		if (brief)
-			task_read_brief(st, s, &(*rows)[(*n)++]);
+			task_read_brief(st, s, r);
 		else
-			task_read(st, s, &(*rows)[(*n)++]);
+			task_read(st, s, r);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
-		task_rows_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
+		while (*n > 0)
+			task_row_clear(&st->scratch[--(*n)]);
 		return store_fail(st, e, "listing tasks");
+	}
+	if (*n > 0) {
+		*rows = xmalloc(*n * sizeof **rows);
+		memcpy(*rows, st->scratch, *n * sizeof **rows);
 	}
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* The EC2 instance types ecsim can simulate by name. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -60,12 +61,12 @@ instance_registration(const struct instance_reg *r, struct prng *p)
 	cJSON_AddStringToObject(doc, "instanceId", id);
 	cJSON_AddStringToObject(doc, "instanceType", r->type);
 	cJSON_AddStringToObject(doc, "accountId", r->account);
-	text = cJSON_PrintUnformatted(doc);
+	text = json_print(doc);
 	cJSON_Delete(doc);
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "cluster", r->cluster);
 	cJSON_AddStringToObject(req, "instanceIdentityDocument", text);
-	cJSON_free(text);
+	free(text);
 	res = cJSON_AddArrayToObject(req, "totalResources");
 	cJSON_AddItemToArray(res, resource("CPU", r->cpu));
 	cJSON_AddItemToArray(res, resource("MEMORY", r->memory));

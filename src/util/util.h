@@ -127,6 +127,20 @@ struct instance_reg {
 	int64_t		 cpu, memory;
 };
 struct cJSON;
+
+/*
+ * Compact JSON text of a cJSON tree (util/json.c), what
+ * cJSON_PrintUnformatted writes, only faster. json_write appends to
+ * out->buf, always NUL-terminated (start from a zeroed json_out; the
+ * caller frees buf); json_print returns a string the caller frees.
+ */
+struct json_out {
+	char	*buf;
+	size_t	 len, cap;
+};
+void	json_write(struct json_out *out, const struct cJSON *j);
+char	*json_print(const struct cJSON *j);
+
 struct cJSON	*instance_registration(const struct instance_reg *r,
 		    struct prng *p);
 

@@ -130,7 +130,6 @@ skip_version(struct engine *eng, int64_t t, void *arg)
 	    "aws.ecs", "ECS Task State Change",
 	    "arn:aws:ecs:us-east-1:000000000000:task/small/tampered", d, &e),
 	    0);
-	cJSON_Delete(d);
 }
 
 START_TEST(broken_invariant_fails_the_seed)

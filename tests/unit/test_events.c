@@ -187,18 +187,17 @@ static void
 append(int n, const char *type, int64_t at)
 {
 	struct err	 e;
-	cJSON		*d = cJSON_CreateObject();
+	cJSON		*d;
 	int		 i;
 
 	ck_assert_int_eq(store_begin(st, &e), 0);
 	for (i = 0; i < n; i++) {
-		cJSON_DeleteItemFromObject(d, "i");
+		d = cJSON_CreateObject();
 		cJSON_AddNumberToObject(d, "i", i);
 		ck_assert_int_eq(store_event_append(st, at, "aws.ecs", type,
 		    "arn:x", d, &e), 0);
 	}
 	ck_assert_int_eq(store_commit(st, &e), 0);
-	cJSON_Delete(d);
 }
 
 /* The lines of a file, each parsed; *n how many. */

@@ -86,7 +86,6 @@ slip_in(struct engine *eng, int64_t t, void *arg)
 		cJSON_AddNumberToObject(d, "version", 1);
 		ck_assert_int_eq(store_event_append(st, engine_now(eng),
 		    "aws.ecs", "ECS Task State Change", row.arn, d, &e), 0);
-		cJSON_Delete(d);
 		cJSON_Delete(row.ports);
 		free(row.arn);
 		free(row.id);
@@ -258,7 +257,6 @@ deploy_then_stop(struct engine *eng, int64_t t, void *arg)
 	cJSON_AddNumberToObject(d, "version", (double)row->version);
 	ck_assert_int_eq(store_event_append(st, engine_now(eng), "aws.ecs",
 	    "ECS Task State Change", row->arn, d, &e), 0);
-	cJSON_Delete(d);
 	task_rows_free(tasks, nt);
 }
 

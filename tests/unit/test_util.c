@@ -1,10 +1,11 @@
 /* Unit tests for src/util/: err_set, the seeded PRNG, identifier shapes,
- * ISO 8601 formatting and duration parsing. */
+ * ISO 8601 formatting, duration parsing and JSON printing. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
+#include <cjson/cJSON.h>
 
 #include "util/util.h"
 #include "check_run.h"
@@ -296,6 +297,53 @@ START_TEST(test_xprintf_and_xstrndup)
 }
 END_TEST
 
+/* json_print writes what cJSON_PrintUnformatted does, number for number
+ * and escape for escape. */
+START_TEST(test_json_print_matches_cjson)
+{
+	static const char *const docs[] = {
+		"{}", "[]", "null", "true", "false", "0", "-0", "7", "-42",
+		"1767225600000", "0.5", "-2.25", "0.1", "3.14159265358979",
+		"1e300", "-1e-300", "123456789012345678", "999999999999999",
+		"1000000000000000", "-4503599627370497",
+		"\"\"", "\"plain\"", "\"q\\\"b\\\\s\\/\"",
+		"\"\\b\\f\\n\\r\\t\\u0001\\u001f\"", "\"caf\u00e9 \u2603\"",
+		"{\"a\":[1,2,{\"b\":null}],\"c\":{\"d\":[]},\"e\":\"x\"}",
+		"[[[]],{},[{\"k\\n\":1.5}]]",
+	};
+	size_t	 i;
+	cJSON	*j;
+	char	*want, *got;
+
+	for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+		j = cJSON_Parse(docs[i]);
+		ck_assert_msg(j != NULL, "%s", docs[i]);
+		want = cJSON_PrintUnformatted(j);
+		got = json_print(j);
+		ck_assert_str_eq(got, want);
+		free(want);
+		free(got);
+		cJSON_Delete(j);
+	}
+	/* Not numbers JSON has: null, as cJSON writes them. */
+	j = cJSON_CreateNumber(0.0 / 0.0);
+	got = json_print(j);
+	ck_assert_str_eq(got, "null");
+	free(got);
+	cJSON_Delete(j);
+	/* A raw member is written as it is. */
+	j = cJSON_CreateObject();
+	cJSON_AddRawToObject(j, "r", "[1,2]");
+	got = json_print(j);
+	ck_assert_str_eq(got, "{\"r\":[1,2]}");
+	free(got);
+	cJSON_Delete(j);
+	got = json_print(NULL);
+	ck_assert_str_eq(got, "null");
+	free(got);
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -315,6 +363,7 @@ util_suite(void)
 	tcase_add_test(tc, test_time_parse_duration_errors);
 	tcase_add_test(tc, test_str_helpers);
 	tcase_add_test(tc, test_xprintf_and_xstrndup);
+	tcase_add_test(tc, test_json_print_matches_cjson);
 	suite_add_tcase(s, tc);
 	return s;
 }
