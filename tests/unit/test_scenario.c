@@ -482,6 +482,32 @@ START_TEST(test_invariant_off_is_not_checked)
 }
 END_TEST
 
+/* The outbox must end at the last event the checks were told of: one
+ * more in the store than was told breaks the outbox invariant, and off it
+ * is not checked. */
+START_TEST(test_outbox_ends_at_the_last_event_told)
+{
+	struct sc_inv		*v = sc_inv_new(0);
+	struct store_event	 one = event(1, "ECS Service Action", "s", "{}");
+	char			*broke = NULL;
+
+	ck_assert_int_eq(sc_inv_outbox(v, 0, &broke), 0);
+	ck_assert_int_eq(sc_inv_events(v, NULL, &one, 1, &broke), 0);
+	ck_assert_int_eq(sc_inv_outbox(v, 1, &broke), 0);
+	ck_assert_int_eq(sc_inv_outbox(v, 2, &broke), -1);
+	ck_assert_str_eq(broke, "outbox: the outbox ends at event 2, the last "
+	    "event checked is 1");
+	free(broke);
+	sc_inv_free(v);
+	v = sc_inv_new(1u << INV_OUTBOX);
+	broke = NULL;
+	ck_assert_int_eq(sc_inv_outbox(v, 2, &broke), 0);
+	ck_assert_ptr_null(broke);
+	sc_inv_free(v);
+	cJSON_Delete(one.detail);
+}
+END_TEST
+
 START_TEST(test_service_events_errors)
 {
 	load_fails("name: x\nexpect:\n  - service_events: {message: hi}\n"
@@ -583,6 +609,7 @@ scenario_suite(void)
 	tcase_add_test(run, test_invariants_hold_on_a_good_sequence);
 	tcase_add_test(run, test_invariants_catch_each_break);
 	tcase_add_test(run, test_invariant_off_is_not_checked);
+	tcase_add_test(run, test_outbox_ends_at_the_last_event_told);
 	tcase_add_test(run, test_service_events_count_messages);
 	suite_add_tcase(s, run);
 	return s;
