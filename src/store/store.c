@@ -380,8 +380,7 @@ store_commit(struct store *st, struct err *e)
 		return -1;
 	}
 	st->in_tx = 0;
-	if (st->ntold > 0)
-		events_told(st, 1);
+	events_told(st, 1);
 	return 0;
 }
 

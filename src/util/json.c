@@ -100,6 +100,7 @@ void
 json_write(struct json_out *o, const cJSON *j)
 {
 	const cJSON	*c;
+	int		 obj;
 
 	switch (j->type & 0xff) {
 	case cJSON_False:
@@ -124,24 +125,20 @@ json_write(struct json_out *o, const cJSON *j)
 			put(o, "null", 4);
 		break;
 	case cJSON_Array:
-		put(o, "[", 1);
-		for (c = j->child; c != NULL; c = c->next) {
-			if (c != j->child)
-				put(o, ",", 1);
-			json_write(o, c);
-		}
-		put(o, "]", 1);
-		break;
 	case cJSON_Object:
-		put(o, "{", 1);
+		obj = (j->type & 0xff) == cJSON_Object;
+		put(o, obj ? "{" : "[", 1);
 		for (c = j->child; c != NULL; c = c->next) {
 			if (c != j->child)
 				put(o, ",", 1);
-			put_string(o, c->string != NULL ? c->string : "");
-			put(o, ":", 1);
+			if (obj) {
+				put_string(o, c->string != NULL ? c->string :
+				    "");
+				put(o, ":", 1);
+			}
 			json_write(o, c);
 		}
-		put(o, "}", 1);
+		put(o, obj ? "}" : "]", 1);
 		break;
 	default:
 		put(o, "null", 4);
