@@ -15,14 +15,21 @@
 
 #include "util/util.h"
 
+/* Room for n more bytes and the terminating NUL. */
 static void
-put(struct json_out *o, const char *s, size_t n)
+reserve(struct json_out *o, size_t n)
 {
 	if (o->len + n + 1 > o->cap) {
 		while (o->len + n + 1 > o->cap)
 			o->cap = o->cap ? o->cap * 2 : 256;
 		o->buf = xrealloc(o->buf, o->cap);
 	}
+}
+
+static void
+put(struct json_out *o, const char *s, size_t n)
+{
+	reserve(o, n);
 	memcpy(o->buf + o->len, s, n);
 	o->len += n;
 	o->buf[o->len] = '\0';
@@ -59,13 +66,53 @@ put_number(struct json_out *o, double d)
 	put(o, tmp, (size_t)n);
 }
 
+/*
+ * Whether one of the eight bytes of x is below 0x20, '"' or '\\': the
+ * bytes a string must escape. (v - 0x01..) & ~v & 0x80.. is nonzero
+ * exactly when a byte of v is zero, and (x - 0x20..) & ~x & 0x80.. when
+ * one of x is below 0x20.
+ */
+static int
+word_escapes(uint64_t x)
+{
+	const uint64_t	ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t	q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+
+	return ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+	    ((b - ones) & ~b)) & high) != 0;
+}
+
+/* s quoted, then tail (a ':' after a key, or nothing). */
 static void
-put_string(struct json_out *o, const char *s)
+put_string(struct json_out *o, const char *s, const char *tail)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*p = (const unsigned char *)s, *run;
-	char			 esc[6];
+	size_t			 n = strlen(s), nt = strlen(tail), i;
+	char			 esc[6], *w;
+	uint64_t		 x;
 
+	/* Nearly every string has nothing to escape: looked at eight
+	 * bytes at a time, and copied at once. */
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, p + i, 8);
+		if (word_escapes(x))
+			break;
+	}
+	for (; i < n; i++)
+		if (p[i] < 0x20 || p[i] == '"' || p[i] == '\\')
+			break;
+	if (i == n) {
+		reserve(o, n + 2 + nt);
+		w = o->buf + o->len;
+		*w++ = '"';
+		memcpy(w, s, n);
+		w += n;
+		*w++ = '"';
+		memcpy(w, tail, nt + 1);
+		o->len += n + 2 + nt;
+		return;
+	}
 	put(o, "\"", 1);
 	while (*p != '\0') {
 		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\'; p++)
@@ -94,6 +141,7 @@ put_string(struct json_out *o, const char *s)
 		p++;
 	}
 	put(o, "\"", 1);
+	put(o, tail, nt);
 }
 
 void
@@ -116,7 +164,8 @@ json_write(struct json_out *o, const cJSON *j)
 		put_number(o, j->valuedouble);
 		break;
 	case cJSON_String:
-		put_string(o, j->valuestring != NULL ? j->valuestring : "");
+		put_string(o, j->valuestring != NULL ? j->valuestring : "",
+		    "");
 		break;
 	case cJSON_Raw:
 		if (j->valuestring != NULL)
@@ -131,11 +180,9 @@ json_write(struct json_out *o, const cJSON *j)
 		for (c = j->child; c != NULL; c = c->next) {
 			if (c != j->child)
 				put(o, ",", 1);
-			if (obj) {
+			if (obj)
 				put_string(o, c->string != NULL ? c->string :
-				    "");
-				put(o, ":", 1);
-			}
+				    "", ":");
 			json_write(o, c);
 		}
 		put(o, obj ? "}" : "]", 1);

@@ -1,8 +1,11 @@
 /* Unit tests for src/util/: err_set, the seeded PRNG, identifier shapes,
  * ISO 8601 formatting, duration parsing and JSON printing. */
 #include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -204,6 +207,37 @@ START_TEST(test_time_iso8601)
 }
 END_TEST
 
+/* The date arithmetic against gmtime, from year 1 to past 9999, where
+ * the formatter falls back to gmtime itself. */
+START_TEST(test_time_iso8601_gmtime)
+{
+	char		 buf[TIME_ISO_LEN], want[TIME_ISO_LEN];
+	struct tm	 tm;
+	time_t		 t;
+	int64_t		 ms;
+	uint64_t	 x = 88172645463325252ULL;
+	int		 i;
+
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* From -62135596800000 (0001-01-01) over ~10,100 years. */
+		ms = -62135596800000LL + (int64_t)(x % 318700000000000ULL);
+		if (i < 2000)	/* and densely around the epoch */
+			ms = (int64_t)(x % 200000000000ULL) - 100000000000LL;
+		t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+		gmtime_r(&t, &tm);
+		snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, (int)(ms - (int64_t)t * 1000));
+		time_iso8601(ms, 1, buf);
+		ck_assert_msg(strcmp(buf, want) == 0, "%lld: %s, gmtime %s",
+		    (long long)ms, buf, want);
+	}
+}
+END_TEST
+
 START_TEST(test_time_parse_duration_ok)
 {
 	struct err	e;
@@ -344,6 +378,38 @@ START_TEST(test_json_print_matches_cjson)
 }
 END_TEST
 
+/* Strings are looked at eight bytes at a time: every byte that must be
+ * escaped, and bytes next to the ones that must, at every position of
+ * strings of up to 24 bytes, as keys and as values. */
+START_TEST(test_json_print_escapes_everywhere)
+{
+	static const unsigned char	 odd[] = { 0x01, 0x1f, '"', '\\',
+					    '\n', 0x20, 0x21, '#', '[', ']',
+					    0x7f, 0x80, 0xc3, 0xff };
+	char				 s[25], *want, *got;
+	size_t				 len, pos, k;
+	cJSON				*j;
+
+	for (len = 1; len <= 24; len++)
+		for (pos = 0; pos < len; pos++)
+			for (k = 0; k < sizeof odd; k++) {
+				memset(s, 'a', len);
+				s[len] = '\0';
+				s[pos] = (char)odd[k];
+				j = cJSON_CreateObject();
+				cJSON_AddStringToObject(j, s, s);
+				want = cJSON_PrintUnformatted(j);
+				got = json_print(j);
+				ck_assert_msg(strcmp(got, want) == 0,
+				    "byte 0x%02x at %zu of %zu: %s, cJSON %s",
+				    odd[k], pos, len, got, want);
+				free(want);
+				free(got);
+				cJSON_Delete(j);
+			}
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -359,11 +425,13 @@ util_suite(void)
 	tcase_add_test(tc, test_id_shapes);
 	tcase_add_test(tc, test_ids_replay_with_seed);
 	tcase_add_test(tc, test_time_iso8601);
+	tcase_add_test(tc, test_time_iso8601_gmtime);
 	tcase_add_test(tc, test_time_parse_duration_ok);
 	tcase_add_test(tc, test_time_parse_duration_errors);
 	tcase_add_test(tc, test_str_helpers);
 	tcase_add_test(tc, test_xprintf_and_xstrndup);
 	tcase_add_test(tc, test_json_print_matches_cjson);
+	tcase_add_test(tc, test_json_print_escapes_everywhere);
 	suite_add_tcase(s, tc);
 	return s;
 }
