@@ -206,15 +206,24 @@ api_error_type(enum err_code code, const char **type, int *status)
 	}
 }
 
+/* The body of an error reply: {"__type": ..., "message": ...}. */
+static cJSON *
+error_body(const char *type, const char *message)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "__type", type);
+	cJSON_AddStringToObject(o, "message", message);
+	return o;
+}
+
 void
 api_error_reply(struct engine *eng, int status, const char *type,
     const char *message, struct api_reply *reply)
 {
-	cJSON	*o = cJSON_CreateObject();
+	cJSON	*o = error_body(type, message);
 
 	engine_request_id(eng, reply->request_id);
-	cJSON_AddStringToObject(o, "__type", type);
-	cJSON_AddStringToObject(o, "message", message);
 	reply->status = status;
 	reply->body = json_print(o);
 	cJSON_Delete(o);
@@ -296,54 +305,98 @@ api_run(struct engine *eng, api_fn fn, const cJSON *req, cJSON *resp,
 	return 0;
 }
 
+/* The operation called name, or NULL with e set: unknown, or one ecsim
+ * does not do yet. */
+static const struct api_op *
+op_named(const char *name, struct err *e)
+{
+	const struct api_op	*op;
+
+	if ((op = api_find(name)) == NULL) {
+		err_set(e, ERR_UNKNOWN_OPERATION, "%s is not an ECS "
+		    "operation", name);
+		return NULL;
+	}
+	if (op->fn == NULL) {
+		err_set(e, ERR_NOT_IMPLEMENTED, "ecsim does not implement "
+		    "%s yet; see docs/api-coverage.md for what it does",
+		    op->name);
+		return NULL;
+	}
+	return op;
+}
+
+/* Runs op on req: its reply, or NULL with e set. The hook hears of both;
+ * of a failure only when there was an operation and an object to run. */
+static cJSON *
+run_op(struct engine *eng, const struct api_op *op, const cJSON *req,
+    struct err *e)
+{
+	cJSON		*resp = NULL;
+	const char	*type;
+	int64_t		 now;
+	int		 status;
+
+	if (op != NULL && req != NULL) {
+		resp = cJSON_CreateObject();
+		if (api_run(eng, op->fn, req, resp, &now, e) == 0) {
+			if (api_hook != NULL)
+				api_hook(api_hook_arg, op->name, req, now,
+				    NULL);
+			return resp;
+		}
+		cJSON_Delete(resp);
+	}
+	if (e->code == ERR_INTERNAL)
+		log_warn("%s: %s", op ? op->name : "request", e->msg);
+	if (api_hook != NULL && op != NULL && cJSON_IsObject(req)) {
+		api_error_type(e->code, &type, &status);
+		api_hook(api_hook_arg, op->name, req, engine_now(eng), type);
+	}
+	return NULL;
+}
+
 void
 api_handle(struct engine *eng, const char *target, const char *body,
     size_t len, struct api_reply *reply)
 {
 	const struct api_op	*op = NULL;
 	struct err		 e;
-	cJSON			*req = NULL, *resp = NULL;
-	const char		*type;
-	int64_t			 now;
-	int			 status;
+	cJSON			*req = NULL, *resp;
 
 	err_clear(&e);
 	memset(reply, 0, sizeof *reply);
-	if (target == NULL || !str_has_prefix(target, TARGET_PREFIX)) {
+	if (target == NULL || !str_has_prefix(target, TARGET_PREFIX))
 		err_set(&e, ERR_UNKNOWN_OPERATION, "missing or unknown "
 		    "X-Amz-Target header: the ECS API wants "
 		    "X-Amz-Target: " TARGET_PREFIX "<Operation>");
-		goto fail;
-	}
-	if ((op = api_find(target + strlen(TARGET_PREFIX))) == NULL) {
-		err_set(&e, ERR_UNKNOWN_OPERATION, "%s is not an ECS "
-		    "operation", target + strlen(TARGET_PREFIX));
-		goto fail;
-	}
-	if (op->fn == NULL) {
-		err_set(&e, ERR_NOT_IMPLEMENTED, "ecsim does not implement "
-		    "%s yet; see docs/api-coverage.md for what it does",
-		    op->name);
-		goto fail;
-	}
-	if ((req = api_parse_body(body, len, &e)) == NULL)
-		goto fail;
-	resp = cJSON_CreateObject();
-	if (api_run(eng, op->fn, req, resp, &now, &e) != 0)
-		goto fail;
-	if (api_hook != NULL)
-		api_hook(api_hook_arg, op->name, req, now, NULL);
-	api_ok_reply(eng, resp, reply);
+	else if ((op = op_named(target + strlen(TARGET_PREFIX), &e)) != NULL)
+		req = api_parse_body(body, len, &e);
+	if ((resp = run_op(eng, op, req, &e)) != NULL)
+		api_ok_reply(eng, resp, reply);
+	else
+		api_err_reply(eng, &e, reply);
 	cJSON_Delete(req);
-	return;
-fail:
-	if (e.code == ERR_INTERNAL)
-		log_warn("%s: %s", op ? op->name : "request", e.msg);
-	cJSON_Delete(resp);
-	api_err_reply(eng, &e, reply);
-	if (api_hook != NULL && op != NULL && cJSON_IsObject(req)) {
-		api_error_type(e.code, &type, &status);
-		api_hook(api_hook_arg, op->name, req, engine_now(eng), type);
-	}
-	cJSON_Delete(req);
+}
+
+cJSON *
+api_call(struct engine *eng, const char *name, const cJSON *req,
+    int *status)
+{
+	const struct api_op	*op;
+	struct err		 e;
+	cJSON			*resp = NULL;
+	const char		*type;
+	char			 id[40];
+
+	err_clear(&e);
+	engine_request_id(eng, id);	/* as every reply takes one */
+	*status = 200;
+	if ((op = op_named(name, &e)) != NULL && !cJSON_IsObject(req))
+		err_set(&e, ERR_SERIALIZATION, "the request body must be a "
+		    "JSON object");
+	else if ((resp = run_op(eng, op, req, &e)) != NULL)
+		return resp;
+	api_error_type(e.code, &type, status);
+	return error_body(type, e.msg);
 }

@@ -21,6 +21,15 @@ struct api_reply {
  */
 void	api_handle(struct engine *eng, const char *target, const char *body,
 	    size_t len, struct api_reply *reply);
+/*
+ * The same for a caller that holds the request as a tree (the scenario
+ * runner): the operation by name, through the same table and the same
+ * transaction, without printing the request and parsing it back, nor the
+ * reply. Returns the reply (caller frees), the AWS-shaped error object
+ * when it failed, and sets *status to the HTTP status it would have had.
+ */
+struct cJSON	*api_call(struct engine *eng, const char *name,
+		    const struct cJSON *req, int *status);
 
 /*
  * The control API (api/control.c; docs/control-api.md): POST

@@ -107,12 +107,13 @@ void	engine_view_clear(struct engine *eng);
 /*
  * Instance arn changed: its row is read again before the next placement.
  * When the view's attributes and loads of it are up to date, returns 1
- * with the attributes (borrowed) and what its tasks take, whose port
- * arrays refer to the view's (cJSON_Delete them at once); the instance's
- * event carries both. Else 0.
+ * with the attributes as JSON text (borrowed, printed once for as long as
+ * the view keeps them) and what its tasks take, whose port arrays refer to
+ * the view's (cJSON_Delete them at once); the instance's event carries
+ * both. Else 0.
  */
 int	engine_view_touch(struct engine *eng, const char *arn,
-	    const cJSON **attributes, struct instance_usage *u);
+	    const char **attributes, struct instance_usage *u);
 /* The placement view of cluster for group under pol (placement_free). */
 struct placement *engine_view(struct engine *eng, const char *cluster,
 	    const char *group, const struct placement_policy *pol,

@@ -22,6 +22,7 @@
 
 struct view_instance {
 	struct instance_row	 row;		/* with attributes */
+	char			*attributes;	/* row.attributes printed */
 	struct task_load	*loads;		/* its tasks not STOPPED */
 	size_t			 nloads;
 	int			 dirty;		/* read it again */
@@ -44,6 +45,7 @@ view_instances_free(struct view_instance *in, size_t n)
 
 	for (i = 0; i < n; i++) {
 		instance_row_clear(&in[i].row);
+		free(in[i].attributes);
 		task_loads_free(in[i].loads, in[i].nloads);
 	}
 	free(in);
@@ -177,7 +179,7 @@ view_of_instance(struct engine *eng, const char *arn, int *idx)
 
 int
 engine_view_touch(struct engine *eng, const char *arn,
-    const cJSON **attributes, struct instance_usage *u)
+    const char **attributes, struct instance_usage *u)
 {
 	struct engine_view	*v;
 	struct view_instance	*vi;
@@ -194,7 +196,11 @@ engine_view_touch(struct engine *eng, const char *arn,
 	v->dirty = 1;
 	if (v->generation != store_generation(eng->st))
 		return 0;
-	*attributes = vi->row.attributes;
+	/* Attributes change only by a write that bumps the store's
+	 * generation, after which the view is read whole again. */
+	if (vi->attributes == NULL)
+		vi->attributes = json_print(vi->row.attributes);
+	*attributes = vi->attributes;
 	u->ports = cJSON_CreateArray();
 	u->ports_udp = cJSON_CreateArray();
 	for (k = 0; k < vi->nloads; k++) {

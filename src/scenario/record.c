@@ -154,18 +154,14 @@ record_start(struct engine *eng, const char *path,
 static cJSON *
 record_call(struct recorder *r, const char *op, const cJSON *body)
 {
-	struct api_reply	 reply;
-	char			*text = json_print(body), *target;
-	cJSON			*j = NULL;
+	cJSON	*j;
+	int	 status;
 
-	target = xprintf("AmazonEC2ContainerServiceV20141113.%s", op);
-	api_handle(r->eng, target, text, strlen(text), &reply);
-	free(target);
-	free(text);
-	if (reply.status == 200)
-		j = cJSON_Parse(reply.body);
-	free(reply.body);
-	return j;
+	j = api_call(r->eng, op, body, &status);
+	if (status == 200)
+		return j;
+	cJSON_Delete(j);
+	return NULL;
 }
 
 /*

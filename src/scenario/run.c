@@ -86,18 +86,7 @@ elapsed(int64_t ms, char out[32])
 cJSON *
 sc_call(struct sc_run *r, const char *op, const cJSON *body, int *status)
 {
-	struct api_reply	 reply;
-	char			*text = json_print(body), *target;
-	cJSON			*j;
-
-	target = xprintf("AmazonEC2ContainerServiceV20141113.%s", op);
-	api_handle(r->eng, target, text, strlen(text), &reply);
-	free(target);
-	free(text);
-	*status = reply.status;
-	j = cJSON_Parse(reply.body);
-	free(reply.body);
-	return j;
+	return api_call(r->eng, op, body, status);
 }
 
 const char *

@@ -609,7 +609,7 @@ instance_usage(struct store *st, const char *arn, struct instance_usage *u,
 }
 
 static cJSON	*instance_describe(struct store *, const char *, int,
-		    const cJSON *, const struct instance_usage *, struct err *);
+		    const char *, const struct instance_usage *, struct err *);
 
 /* Adds registeredResources and remainingResources to ci. */
 static void
@@ -651,7 +651,7 @@ store_instance_describe(struct store *st, const char *arn, int with_tags,
 
 cJSON *
 store_instance_describe_with(struct store *st, const char *arn,
-    const cJSON *attributes, const struct instance_usage *usage,
+    const char *attributes, const struct instance_usage *usage,
     struct err *e)
 {
 	return instance_describe(st, arn, 0, attributes, usage, e);
@@ -659,7 +659,7 @@ store_instance_describe_with(struct store *st, const char *arn,
 
 static cJSON *
 instance_describe(struct store *st, const char *arn, int with_tags,
-    const cJSON *attributes, const struct instance_usage *usage,
+    const char *attributes, const struct instance_usage *usage,
     struct err *e)
 {
 	sqlite3_stmt		*s = store_stmt(st, SQL_INSTANCE_GET);
@@ -710,9 +710,11 @@ instance_describe(struct store *st, const char *arn, int with_tags,
 	cJSON_AddBoolToObject(ci, "agentConnected", connected);
 	cJSON_AddNumberToObject(ci, "runningTasksCount", (double)u.running);
 	cJSON_AddNumberToObject(ci, "pendingTasksCount", (double)u.pending);
-	cJSON_AddItemToObject(ci, "attributes", attributes != NULL ?
-	    cJSON_Duplicate(attributes, 1) : store_attributes_of(st, cluster,
-	    arn));
+	if (attributes != NULL)
+		cJSON_AddRawToObject(ci, "attributes", attributes);
+	else
+		cJSON_AddItemToObject(ci, "attributes", store_attributes_of(st,
+		    cluster, arn));
 	cJSON_AddNumberToObject(ci, "registeredAt", (double)registered_at /
 	    1000.0);
 	cJSON_AddItemToObject(ci, "attachments", cJSON_CreateArray());

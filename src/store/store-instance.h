@@ -77,11 +77,15 @@ struct instance_usage {
 	int64_t	 cpu, memory, running, pending;
 	cJSON	*ports, *ports_udp;
 };
-/* The same without tags, with the instance's attributes and its tasks'
+/*
+ * The same without tags, with the instance's attributes and its tasks'
  * usage as the caller already holds them instead of read again (copied;
- * NULL reads them). */
+ * NULL reads them). The attributes are JSON text, the array printed, and
+ * become a raw member: an instance's event carries a few kilobytes of
+ * them, which need not be built as a tree to be printed again.
+ */
 cJSON	*store_instance_describe_with(struct store *st, const char *arn,
-	    const cJSON *attributes, const struct instance_usage *usage,
+	    const char *attributes, const struct instance_usage *usage,
 	    struct err *e);
 
 /* Bumps version and updated_at after a change (a task placed or stopped). */

@@ -259,6 +259,63 @@ START_TEST(test_dispatch_runs_and_request_ids_differ)
 }
 END_TEST
 
+/* api_call: the same table and answers as api_handle, as trees. */
+START_TEST(test_call_answers_as_handle_does)
+{
+	cJSON	*req, *j, *want;
+	char	*a, *b;
+	int	 status;
+
+	req = cJSON_Parse("{\"clusterName\":\"c1\"}");
+	j = api_call(eng, "CreateCluster", req, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(j, "cluster"), "clusterArn")),
+	    "arn:aws:ecs:us-east-1:000000000000:cluster/c1");
+	cJSON_Delete(j);
+	cJSON_Delete(req);
+	ck_assert(!store_in_transaction(st));
+
+	/* A read answers what the text path answers. */
+	req = cJSON_Parse("{\"clusters\":[\"c1\",\"nope\"]}");
+	j = api_call(eng, "DescribeClusters", req, &status);
+	ck_assert_int_eq(status, 200);
+	want = target_call(TARGET "DescribeClusters",
+	    "{\"clusters\":[\"c1\",\"nope\"]}", &status, NULL);
+	a = json_print(j);
+	b = json_print(want);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	cJSON_Delete(want);
+	cJSON_Delete(j);
+	cJSON_Delete(req);
+
+	/* Errors come back as the AWS-shaped object with their status. */
+	req = cJSON_Parse("{\"clusters\":5}");
+	j = api_call(eng, "DescribeClusters", req, &status);
+	ck_assert_int_eq(status, 400);
+	assert_error(j, "SerializationException", "clusters");
+	cJSON_Delete(j);
+	ck_assert(!store_in_transaction(st));
+	j = api_call(eng, "CreateWidget", req, &status);
+	ck_assert_int_eq(status, 400);
+	assert_error(j, "UnknownOperationException", "CreateWidget");
+	cJSON_Delete(j);
+	j = api_call(eng, "CreateTaskSet", req, &status);
+	ck_assert_int_eq(status, 400);
+	assert_error(j, "UnsupportedFeatureException", "CreateTaskSet");
+	cJSON_Delete(j);
+	cJSON_Delete(req);
+	req = cJSON_CreateArray();
+	j = api_call(eng, "ListClusters", req, &status);
+	ck_assert_int_eq(status, 400);
+	assert_error(j, "SerializationException", "JSON object");
+	cJSON_Delete(j);
+	cJSON_Delete(req);
+}
+END_TEST
+
 START_TEST(test_error_reply_shape)
 {
 	struct api_reply	 r;
@@ -289,6 +346,7 @@ api_suite(void)
 	tcase_add_test(dispatch, test_dispatch_rejects_in_aws_shape);
 	tcase_add_test(dispatch, test_dispatch_runs_and_request_ids_differ);
 	tcase_add_test(dispatch, test_error_reply_shape);
+	tcase_add_test(dispatch, test_call_answers_as_handle_does);
 	tcase_set_timeout(dispatch, 20);
 	suite_add_tcase(s, dispatch);
 	return s;
