@@ -1,12 +1,14 @@
 /*
- * Printing cJSON trees: compact JSON, as cJSON_PrintUnformatted writes it,
- * but several times faster. Every task write, every event and every API
- * reply is printed, and cJSON formats each number with sprintf and reads
- * it back with sscanf to check it; here an integer (nearly every number
- * ECS has) is written digit by digit, and runs of plain characters in a
- * string are copied at once.
+ * Printing and parsing cJSON trees. Printing: compact JSON, as
+ * cJSON_PrintUnformatted writes it, but several times faster. Every task
+ * write, every event and every API reply is printed, and cJSON formats
+ * each number with sprintf and reads it back with sscanf to check it;
+ * here an integer (nearly every number ECS has) is written digit by
+ * digit, and runs of plain characters in a string are copied at once.
  */
+#include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,4 +205,346 @@ json_print(const cJSON *j)
 		return xstrdup("null");
 	json_write(&o, j);
 	return o.buf;
+}
+
+/*
+ * Parsing: the trees cJSON_Parse builds, node for node, from the text the
+ * store holds, about twice as fast. Every task step reads its task's
+ * document back, and cJSON compares each value with "null", "true" and
+ * "false" before looking at it, copies every number into a buffer for
+ * strtod and walks each string twice. Here an integer of up to 15 digits
+ * (nearly every number ECS has) is read digit by digit, which is exactly
+ * what strtod gives for it, and a string without escapes is copied at
+ * once. For any text cJSON reads it builds the same tree, but for a \u
+ * escape that is not four hex digits, which cJSON reads as U+0000 and
+ * this refuses. For text from elsewhere, whose faults must be reported,
+ * cJSON_ParseWithLengthOpts says where they are.
+ */
+struct json_in {
+	const char	*p, *end;
+	int		 depth;
+};
+
+static cJSON *parse_value(struct json_in *in);
+
+static void
+skip_space(struct json_in *in)
+{
+	/* As cJSON: every byte up to the space counts as white space. */
+	while (in->p < in->end && (unsigned char)*in->p <= ' ')
+		in->p++;
+}
+
+/* From cJSON's allocator, which cJSON_Delete frees with. */
+static void *
+json_alloc(size_t n)
+{
+	void	*p = cJSON_malloc(n);
+
+	if (p == NULL) {
+		fprintf(stderr, "ecsim: out of memory (%zu bytes)\n", n);
+		abort();
+	}
+	return p;
+}
+
+static cJSON *
+new_node(int type)
+{
+	cJSON	*n = json_alloc(sizeof *n);
+
+	memset(n, 0, sizeof *n);
+	n->type = type;
+	return n;
+}
+
+static int
+hex4(const char *p, unsigned *out)
+{
+	unsigned	v = 0;
+	int		i;
+
+	for (i = 0; i < 4; i++) {
+		v <<= 4;
+		if (p[i] >= '0' && p[i] <= '9')
+			v |= (unsigned)(p[i] - '0');
+		else if (p[i] >= 'a' && p[i] <= 'f')
+			v |= (unsigned)(p[i] - 'a' + 10);
+		else if (p[i] >= 'A' && p[i] <= 'F')
+			v |= (unsigned)(p[i] - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* A \u escape at p (after the backslash), with its low surrogate when it
+ * is a high one, as UTF-8 at w; the bytes read, or -1. */
+static int
+unicode_escape(const char *p, const char *end, char **w)
+{
+	unsigned	cp, lo;
+	unsigned char	*o = (unsigned char *)*w;
+	int		used = 5;
+
+	if (end - p < 5 || hex4(p + 1, &cp) != 0)
+		return -1;
+	if (cp >= 0xdc00 && cp <= 0xdfff)
+		return -1;
+	if (cp >= 0xd800 && cp <= 0xdbff) {
+		if (end - p < 11 || p[5] != '\\' || p[6] != 'u' ||
+		    hex4(p + 7, &lo) != 0 || lo < 0xdc00 || lo > 0xdfff)
+			return -1;
+		cp = 0x10000 + (((cp & 0x3ff) << 10) | (lo & 0x3ff));
+		used = 11;
+	}
+	if (cp < 0x80)
+		*o++ = (unsigned char)cp;
+	else if (cp < 0x800) {
+		*o++ = (unsigned char)(0xc0 | (cp >> 6));
+		*o++ = (unsigned char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*o++ = (unsigned char)(0xe0 | (cp >> 12));
+		*o++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		*o++ = (unsigned char)(0x80 | (cp & 0x3f));
+	} else {
+		*o++ = (unsigned char)(0xf0 | (cp >> 18));
+		*o++ = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+		*o++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		*o++ = (unsigned char)(0x80 | (cp & 0x3f));
+	}
+	*w = (char *)o;
+	return used;
+}
+
+/* The string at in->p (its opening quote), as a new C string, or NULL. */
+static char *
+parse_string(struct json_in *in)
+{
+	const char	*s = in->p + 1, *q;
+	char		*out, *w;
+	int		 escapes = 0, used;
+
+	for (q = s; q < in->end && *q != '"'; q++)
+		if (*q == '\\') {
+			escapes = 1;
+			if (++q == in->end)
+				return NULL;
+		}
+	if (q == in->end)
+		return NULL;
+	/* An escape never writes more than it reads. */
+	out = json_alloc((size_t)(q - s) + 1);
+	in->p = q + 1;
+	if (!escapes) {
+		memcpy(out, s, (size_t)(q - s));
+		out[q - s] = '\0';
+		return out;
+	}
+	for (w = out; s < q; ) {
+		if (*s != '\\') {
+			*w++ = *s++;
+			continue;
+		}
+		switch (s[1]) {
+		case 'b':	*w++ = '\b'; break;
+		case 'f':	*w++ = '\f'; break;
+		case 'n':	*w++ = '\n'; break;
+		case 'r':	*w++ = '\r'; break;
+		case 't':	*w++ = '\t'; break;
+		case '"':
+		case '\\':
+		case '/':	*w++ = s[1]; break;
+		case 'u':
+			if ((used = unicode_escape(s + 1, q, &w)) < 0) {
+				cJSON_free(out);
+				return NULL;
+			}
+			s += 1 + used;
+			continue;
+		default:
+			cJSON_free(out);
+			return NULL;
+		}
+		s += 2;
+	}
+	*w = '\0';
+	return out;
+}
+
+static cJSON *
+parse_number(struct json_in *in)
+{
+	const char	*s = in->p, *q = s, *digits;
+	char		 buf[64], *end;
+	cJSON		*n;
+	double		 d;
+	uint64_t	 u = 0;
+
+	if (q < in->end && *q == '-')
+		q++;
+	digits = q;
+	while (q < in->end && *q >= '0' && *q <= '9')
+		u = u * 10 + (uint64_t)(*q++ - '0');
+	if (q > digits && q - digits <= 15 && (q == in->end ||
+	    strchr(".eE+-", *q) == NULL || *q == '\0')) {
+		/* Exact in a double, as strtod reads it (-0 included). */
+		d = (double)u;
+		if (digits > s)
+			d = -d;
+	} else {
+		/* What cJSON hands strtod: the run of number characters. */
+		while (q < in->end && *q != '\0' &&
+		    strchr("0123456789+-eE.", *q) != NULL)
+			q++;
+		if (q - s >= (ptrdiff_t)sizeof buf)
+			return NULL;
+		memcpy(buf, s, (size_t)(q - s));
+		buf[q - s] = '\0';
+		d = strtod(buf, &end);
+		if (end == buf)
+			return NULL;
+		q = s + (end - buf);
+	}
+	in->p = q;
+	n = new_node(cJSON_Number);
+	n->valuedouble = d;
+	if (d >= INT_MAX)
+		n->valueint = INT_MAX;
+	else if (d <= (double)INT_MIN)
+		n->valueint = INT_MIN;
+	else
+		n->valueint = (int)d;
+	return n;
+}
+
+/* An array or an object, at its opening bracket. */
+static cJSON *
+parse_list(struct json_in *in, int obj)
+{
+	cJSON	*list, *head = NULL, *tail = NULL, *item;
+	char	*key = NULL;
+
+	if (++in->depth > CJSON_NESTING_LIMIT)
+		return NULL;
+	list = new_node(obj ? cJSON_Object : cJSON_Array);
+	in->p++;
+	skip_space(in);
+	if (in->p < in->end && *in->p == (obj ? '}' : ']')) {
+		in->p++;
+		in->depth--;
+		return list;
+	}
+	for (;;) {
+		skip_space(in);
+		if (obj) {
+			if (in->p == in->end || *in->p != '"' ||
+			    (key = parse_string(in)) == NULL)
+				goto fail;
+			skip_space(in);
+			if (in->p == in->end || *in->p != ':') {
+				cJSON_free(key);
+				goto fail;
+			}
+			in->p++;
+			skip_space(in);
+		}
+		if ((item = parse_value(in)) == NULL) {
+			cJSON_free(key);
+			goto fail;
+		}
+		item->string = key;
+		key = NULL;
+		if (head == NULL)
+			head = list->child = item;
+		else {
+			tail->next = item;
+			item->prev = tail;
+		}
+		tail = item;
+		skip_space(in);
+		if (in->p == in->end)
+			goto fail;
+		if (*in->p == ',') {
+			in->p++;
+			continue;
+		}
+		if (*in->p != (obj ? '}' : ']'))
+			goto fail;
+		in->p++;
+		break;
+	}
+	/* As cJSON keeps it: the first child's prev is the last. */
+	head->prev = tail;
+	in->depth--;
+	return list;
+fail:
+	if (head != NULL)
+		head->prev = tail;
+	cJSON_Delete(list);
+	return NULL;
+}
+
+static cJSON *
+parse_value(struct json_in *in)
+{
+	size_t	 left = (size_t)(in->end - in->p);
+	cJSON	*n;
+	char	*s;
+
+	if (left == 0)
+		return NULL;
+	switch (*in->p) {
+	case '"':
+		if ((s = parse_string(in)) == NULL)
+			return NULL;
+		n = new_node(cJSON_String);
+		n->valuestring = s;
+		return n;
+	case '{':
+		return parse_list(in, 1);
+	case '[':
+		return parse_list(in, 0);
+	case 'n':
+		if (left < 4 || memcmp(in->p, "null", 4) != 0)
+			return NULL;
+		in->p += 4;
+		return new_node(cJSON_NULL);
+	case 't':
+		if (left < 4 || memcmp(in->p, "true", 4) != 0)
+			return NULL;
+		in->p += 4;
+		n = new_node(cJSON_True);
+		n->valueint = 1;
+		return n;
+	case 'f':
+		if (left < 5 || memcmp(in->p, "false", 5) != 0)
+			return NULL;
+		in->p += 5;
+		return new_node(cJSON_False);
+	default:
+		if (*in->p == '-' || (*in->p >= '0' && *in->p <= '9'))
+			return parse_number(in);
+		return NULL;
+	}
+}
+
+cJSON *
+json_parse(const char *text, size_t len)
+{
+	struct json_in	in;
+
+	if (text == NULL)
+		return NULL;
+	/* A byte order mark, which cJSON passes over too. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
+	in.p = text;
+	in.end = text + len;
+	in.depth = 0;
+	skip_space(&in);
+	return parse_value(&in);
 }

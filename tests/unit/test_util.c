@@ -410,6 +410,111 @@ START_TEST(test_json_print_escapes_everywhere)
 }
 END_TEST
 
+/* a and b are the same tree, field for field, as cJSON links it (the
+ * first child's prev is the last). */
+static void
+assert_same_tree(const cJSON *a, const cJSON *b, const char *text)
+{
+	const cJSON	*ca, *cb;
+
+	ck_assert_msg(a->type == b->type, "type %d, cJSON %d in %s", a->type,
+	    b->type, text);
+	ck_assert_msg((a->string == NULL) == (b->string == NULL) &&
+	    (a->string == NULL || strcmp(a->string, b->string) == 0),
+	    "key in %s", text);
+	ck_assert_msg((a->valuestring == NULL) == (b->valuestring == NULL) &&
+	    (a->valuestring == NULL || strcmp(a->valuestring,
+	    b->valuestring) == 0), "string in %s", text);
+	ck_assert_msg(a->valueint == b->valueint, "valueint %d, cJSON %d in "
+	    "%s", a->valueint, b->valueint, text);
+	ck_assert_msg(memcmp(&a->valuedouble, &b->valuedouble,
+	    sizeof a->valuedouble) == 0, "valuedouble %.17g, cJSON %.17g in "
+	    "%s", a->valuedouble, b->valuedouble, text);
+	for (ca = a->child, cb = b->child; ca != NULL && cb != NULL;
+	    ca = ca->next, cb = cb->next) {
+		assert_same_tree(ca, cb, text);
+		if (ca->next == NULL)
+			ck_assert_msg(a->child->prev == ca && cb->next == NULL,
+			    "the last child in %s", text);
+	}
+	ck_assert_msg(ca == NULL && cb == NULL, "children in %s", text);
+}
+
+/* json_parse(text, len) builds what cJSON_ParseWithLength does, or
+ * refuses what it refuses. */
+static void
+assert_parses_as_cjson(const char *text, size_t len)
+{
+	cJSON	*mine = json_parse(text, len);
+	cJSON	*want = cJSON_ParseWithLength(text, len);
+
+	ck_assert_msg((mine == NULL) == (want == NULL), "%.*s: %s, cJSON %s",
+	    (int)len, text, mine ? "parsed" : "refused",
+	    want ? "parsed" : "refused");
+	if (mine != NULL)
+		assert_same_tree(mine, want, text);
+	cJSON_Delete(mine);
+	cJSON_Delete(want);
+}
+
+START_TEST(test_json_parse_matches_cjson)
+{
+	static const char *const docs[] = {
+		"{}", "[]", " \t\n[ ]", "null", "true", "false", "0", "-0",
+		"7", "-42", "01", "1767225600000", "999999999999999",
+		"1000000000000000", "123456789012345678901234567890",
+		"2147483647", "2147483648", "-2147483648", "-2147483649",
+		"0.5", "-2.25", "1e300", "1E+2", "-1e-300", "1e400", "1.5e",
+		"-", "--1", "+1", ".5", "1.", "[1,2,3]", "[1 2]", "[1,]",
+		"{\"a\":1,}", "{\"a\" 1}", "{1:2}", "{\"a\":}", "[",
+		"{", "\"abc", "\"\"", "\"plain\"",
+		"\"q\\\"b\\\\s\\/\"", "\"\\b\\f\\n\\r\\t\"",
+		"\"\\x\"", "\"\\u00e9\\u2603\\uD83D\\uDE00\"",
+		"\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"",
+		"\"\\u12\"", "tru", "nul", "fals",
+		"nullx", "[true,false,null]", "\xef\xbb\xbf[1]",
+		"{\"a\":[1,2,{\"b\":null}],\"c\":{\"d\":[]},\"e\":\"x\"}",
+		"{\"k\":1,\"k\":2}", "[[[]],{},[{\"k\\n\":1.5}]] trailing",
+	};
+	char	*text;
+	size_t	 i, n;
+	cJSON	*j;
+	int	 d;
+
+	for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+		/* Whole, and cut short at every byte. */
+		for (n = 0; n <= strlen(docs[i]); n++)
+			assert_parses_as_cjson(docs[i], n);
+	}
+	/* Not JSON, though cJSON reads a \\u escape that is not hex as
+	 * U+0000. */
+	ck_assert_ptr_null(json_parse("\"\\u12g4\"", 8));
+	ck_assert_ptr_null(json_parse("\"\\uD83D\\uDEzz\"", 14));
+	/* Nesting as deep as cJSON allows, and one deeper. */
+	for (d = 999; d <= 1001; d++) {
+		text = xmalloc((size_t)d * 2 + 1);
+		memset(text, '[', (size_t)d);
+		memset(text + d, ']', (size_t)d);
+		text[d * 2] = '\0';
+		assert_parses_as_cjson(text, strlen(text));
+		free(text);
+	}
+	/* What ecsim prints: a task document, compact and formatted. */
+	j = cJSON_Parse("{\"containers\":[{\"name\":\"app\",\"cpu\":\"64\","
+	    "\"exitCode\":-1,\"bindings\":[]}],\"sim\":{\"readyAt\":"
+	    "1767225601000,\"ratio\":0.1,\"essential\":true,\"labels\":{}},"
+	    "\"reason\":\"caf\u00e9 \\\"quoted\\\"\\n\",\"held\":null}");
+	ck_assert_ptr_nonnull(j);
+	text = json_print(j);
+	assert_parses_as_cjson(text, strlen(text));
+	free(text);
+	text = cJSON_Print(j);
+	assert_parses_as_cjson(text, strlen(text));
+	free(text);
+	cJSON_Delete(j);
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -432,6 +537,7 @@ util_suite(void)
 	tcase_add_test(tc, test_xprintf_and_xstrndup);
 	tcase_add_test(tc, test_json_print_matches_cjson);
 	tcase_add_test(tc, test_json_print_escapes_everywhere);
+	tcase_add_test(tc, test_json_parse_matches_cjson);
 	suite_add_tcase(s, tc);
 	return s;
 }
