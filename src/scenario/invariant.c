@@ -378,7 +378,7 @@ static int
 count_load(struct sc_inv *v, struct sc_run *r, struct track *t, int status,
     char **broke)
 {
-	struct task_row	 row;
+	struct task_load ld;
 	struct inst	*in;
 	struct err	 e;
 	int		 found, fresh;
@@ -394,18 +394,18 @@ count_load(struct sc_inv *v, struct sc_run *r, struct track *t, int status,
 		t->counted = 0;
 		return 0;
 	}
-	if ((found = store_task_get(engine_store(r->eng), NULL, t->arn, &row,
+	if ((found = store_task_load(engine_store(r->eng), t->arn, &ld,
 	    &e)) <= 0)
 		return found == 0 ? 0 : broken(v, INV_RESOURCES, broke,
 		    "cannot read task %s: %s", t->arn, e.msg);
-	t->cpu = row.cpu;
-	t->memory = row.memory;
+	t->cpu = ld.cpu;
+	t->memory = ld.memory;
 	cJSON_Delete(t->ports);
 	cJSON_Delete(t->ports_udp);
-	t->ports = row.ports;
-	t->ports_udp = row.ports_udp;
-	row.ports = row.ports_udp = NULL;
-	task_row_clear(&row);
+	t->ports = ld.ports;
+	t->ports_udp = ld.ports_udp;
+	ld.ports = ld.ports_udp = NULL;
+	task_load_clear(&ld);
 	in->used_cpu += t->cpu;
 	in->used_memory += t->memory;
 	use_ports(in, t->ports, 0, 1);

@@ -576,7 +576,8 @@ static const char SQL_INSTANCE_GET[] =
     "FROM container_instances WHERE arn = ?1";
 static const char SQL_INSTANCE_USAGE[] =
     "SELECT cpu, memory, desired_status = 'RUNNING', "
-    "last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING'), ports, "
+    "(last_status = 'PROVISIONING' OR last_status = 'PENDING' OR "
+    "last_status = 'ACTIVATING'), ports, "
     "ports_udp FROM tasks WHERE instance_arn = ?1 AND "
     "stopped_at IS NULL ORDER BY created_at, arn";
 

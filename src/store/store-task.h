@@ -91,6 +91,10 @@ void	task_loads_free(struct task_load *rows, size_t n);
 /* Every such task of a cluster, in one query, ordered by instance. */
 int	store_task_loads(struct store *st, const char *cluster,
 	    struct task_load **rows, size_t *n, struct err *e);
+/* The same of one task by ARN, whatever its state (instance_arn NULL on
+ * Fargate): 1 found, 0 not, -1 error. */
+int	store_task_load(struct store *st, const char *arn,
+	    struct task_load *out, struct err *e);
 /*
  * fn(arg, task) is called for every task inserted or updated that is on
  * an instance, before the write (inside its transaction), so that a

@@ -433,34 +433,44 @@ task_loads_free(struct task_load *rows, size_t n)
 	free(rows);
 }
 
+/* Not IN (...): SQLite builds a table for the list at every execution. */
+#define TASK_LOAD_COLS "instance_arn, grp, cpu, memory, ports, ports_udp, " \
+	"desired_status, arn, (last_status = 'PROVISIONING' OR " \
+	"last_status = 'PENDING' OR last_status = 'ACTIVATING')"
 static const char SQL_TASK_LOADS[] =
-    "SELECT instance_arn, grp, cpu, memory, ports, ports_udp, "
-    "desired_status, arn, last_status IN ('PROVISIONING', 'PENDING', "
-    "'ACTIVATING') FROM tasks WHERE cluster = ?1 AND instance_arn IS NOT "
-    "NULL AND stopped_at IS NULL ORDER BY instance_arn, created_at, "
-    "arn";
+    "SELECT " TASK_LOAD_COLS " FROM tasks WHERE cluster = ?1 AND "
+    "instance_arn IS NOT NULL AND stopped_at IS NULL ORDER BY "
+    "instance_arn, created_at, arn";
+static const char SQL_TASK_LOAD[] =
+    "SELECT " TASK_LOAD_COLS " FROM tasks WHERE arn = ?1";
+
+/* A row in TASK_LOAD_COLS order. */
+static void
+task_load_read(sqlite3_stmt *s, struct task_load *t)
+{
+	t->instance_arn = col_dup(s, 0);
+	t->group = col_dup(s, 1);
+	t->cpu = col_int(s, 2);
+	t->memory = col_int(s, 3);
+	t->ports = col_json(s, 4);
+	t->ports_udp = col_json(s, 5);
+	t->desired_stopped = strcmp(col_text(s, 6), "STOPPED") == 0;
+	t->arn = col_dup(s, 7);
+	t->pending = sqlite3_column_int(s, 8);
+}
+
 static int
 task_loads_read(struct store *st, sqlite3_stmt *s, struct task_load **rows,
     size_t *n, struct err *e)
 {
-	struct task_load	*t;
-	size_t			 cap = 0;
-	int			 rc;
+	size_t	cap = 0;
+	int	rc;
 
 	*rows = NULL;
 	*n = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*rows = xgrow(*rows, *n, &cap, sizeof **rows);
-		t = &(*rows)[(*n)++];
-		t->instance_arn = col_dup(s, 0);
-		t->group = col_dup(s, 1);
-		t->cpu = col_int(s, 2);
-		t->memory = col_int(s, 3);
-		t->ports = col_json(s, 4);
-		t->ports_udp = col_json(s, 5);
-		t->desired_stopped = strcmp(col_text(s, 6), "STOPPED") == 0;
-		t->arn = col_dup(s, 7);
-		t->pending = sqlite3_column_int(s, 8);
+		task_load_read(s, &(*rows)[(*n)++]);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -480,6 +490,23 @@ store_task_loads(struct store *st, const char *cluster,
 
 	bind_text(s, 1, cluster);
 	return task_loads_read(st, s, rows, n, e);
+}
+
+int
+store_task_load(struct store *st, const char *arn, struct task_load *out,
+    struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_LOAD);
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	bind_text(s, 1, arn);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		task_load_read(s, out);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_ROW;
+	return store_fail(st, e, "reading a task");
 }
 
 /* INDEXED BY: see SQL_HAS_TASKS in store/cluster.c. */
