@@ -192,7 +192,11 @@ store_open(const char *path, struct err *e)
 		sqlite3_trace_v2(st->db, SQLITE_TRACE_PROFILE, profile_trace,
 		    st->profile);
 	}
-	if (exec_sql(st, "PRAGMA foreign_keys = ON", e) != 0)
+	/* Debian builds SQLite to overwrite what it deletes with zeros:
+	 * work for nothing here, where pruning the outbox deletes a few
+	 * megabytes at a time. */
+	if (exec_sql(st, "PRAGMA foreign_keys = ON", e) != 0 ||
+	    exec_sql(st, "PRAGMA secure_delete = OFF", e) != 0)
 		goto fail;
 	if (strcmp(path, ":memory:") != 0 &&
 	    (exec_sql(st, "PRAGMA journal_mode = WAL", e) != 0 ||
