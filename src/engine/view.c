@@ -13,6 +13,10 @@
  * says it cannot show (store_generation: attribute writes, rollbacks, a
  * reset), make it read the whole cluster again. engine_view_check
  * compares the kept rows with a fresh read; the tests call it.
+ *
+ * What each placement pass asks of an instance or a load is also kept
+ * beside it (view_attr, view_load): a pass walks every load of the
+ * cluster, and following pointers into each one's JSON was most of it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +24,30 @@
 #include "engine/internal.h"
 #include "placement/placement.h"
 
+/*
+ * A live task's load, and what every placement pass asks of it kept where
+ * the pass finds it: a pass walks every load of the cluster (20,000 of
+ * them at the scenario benchmark's size), and following each one's group
+ * string and port arrays to memory of their own was most of its time.
+ */
+struct view_load {
+	struct task_load	 row;
+	uint64_t		 group_hash;	/* str_hash(row.group) */
+	int			 has_ports;	/* row.ports or ports_udp has one */
+};
+
+/* An attribute as placement sees it, pointing into row.attributes. */
+struct view_attr {
+	const char		*name, *value;
+};
+
 struct view_instance {
 	struct instance_row	 row;		/* with attributes */
 	char			*attributes;	/* row.attributes printed */
-	struct task_load	*loads;		/* its tasks not STOPPED */
+	struct view_attr	*attrs;		/* row.attributes, for placement */
+	size_t			 nattrs;
+	struct view_attr	*zone;		/* among attrs, or NULL */
+	struct view_load	*loads;		/* its tasks not STOPPED */
 	size_t			 nloads;
 	int			 dirty;		/* read it again */
 };
@@ -43,10 +67,15 @@ view_instances_free(struct view_instance *in, size_t n)
 {
 	size_t	i;
 
+	size_t	k;
+
 	for (i = 0; i < n; i++) {
 		instance_row_clear(&in[i].row);
 		free(in[i].attributes);
-		task_loads_free(in[i].loads, in[i].nloads);
+		free(in[i].attrs);
+		for (k = 0; k < in[i].nloads; k++)
+			task_load_clear(&in[i].loads[k].row);
+		free(in[i].loads);
 	}
 	free(in);
 }
@@ -204,7 +233,7 @@ engine_view_touch(struct engine *eng, const char *arn,
 	u->ports = cJSON_CreateArray();
 	u->ports_udp = cJSON_CreateArray();
 	for (k = 0; k < vi->nloads; k++) {
-		ld = &vi->loads[k];
+		ld = &vi->loads[k].row;
 		u->cpu += ld->cpu;
 		u->memory += ld->memory;
 		u->running += !ld->desired_stopped;
@@ -218,6 +247,39 @@ engine_view_touch(struct engine *eng, const char *arn,
 	return 1;
 }
 
+static void
+load_facts(struct view_load *vl)
+{
+	vl->group_hash = str_hash(vl->row.group != NULL ? vl->row.group : "");
+	vl->has_ports = cJSON_GetArraySize(vl->row.ports) > 0 ||
+	    cJSON_GetArraySize(vl->row.ports_udp) > 0;
+}
+
+/* The attributes of vi's row as placement reads them. */
+static void
+instance_facts(struct view_instance *vi)
+{
+	const cJSON	*a;
+	size_t		 n = 0;
+
+	free(vi->attrs);
+	vi->attrs = xcalloc((size_t)cJSON_GetArraySize(vi->row.attributes) + 1,
+	    sizeof *vi->attrs);
+	cJSON_ArrayForEach(a, vi->row.attributes) {
+		vi->attrs[n].name = cJSON_GetStringValue(cJSON_GetObjectItem(a,
+		    "name"));
+		vi->attrs[n].value = cJSON_GetStringValue(cJSON_GetObjectItem(a,
+		    "value"));
+		if (vi->attrs[n].name != NULL)
+			n++;
+	}
+	vi->nattrs = n;
+	vi->zone = NULL;
+	for (n = 0; n < vi->nattrs && vi->zone == NULL; n++)
+		if (strcmp(vi->attrs[n].name, PLACEMENT_ZONE_ATTRIBUTE) == 0)
+			vi->zone = &vi->attrs[n];
+}
+
 /* A task on an instance is being written: its load follows. */
 static void
 task_hook(void *arg, const struct task_row *t)
@@ -225,6 +287,7 @@ task_hook(void *arg, const struct task_row *t)
 	struct engine		*eng = arg;
 	struct engine_view	*v;
 	struct view_instance	*vi;
+	struct view_load	*vl;
 	struct task_load	*ld;
 	size_t			 k;
 	int			 i;
@@ -233,11 +296,11 @@ task_hook(void *arg, const struct task_row *t)
 		return;
 	vi = &v->in[i];
 	for (k = 0; k < vi->nloads; k++)
-		if (strcmp(vi->loads[k].arn, t->arn) == 0)
+		if (strcmp(vi->loads[k].row.arn, t->arn) == 0)
 			break;
 	if (t->last_status == TASK_STOPPED) {
 		if (k < vi->nloads) {
-			task_load_clear(&vi->loads[k]);
+			task_load_clear(&vi->loads[k].row);
 			memmove(&vi->loads[k], &vi->loads[k + 1],
 			    (vi->nloads - k - 1) * sizeof *vi->loads);
 			vi->nloads--;
@@ -247,15 +310,18 @@ task_hook(void *arg, const struct task_row *t)
 	if (k == vi->nloads) {
 		vi->loads = xrealloc(vi->loads, (vi->nloads + 1) *
 		    sizeof *vi->loads);
-		ld = &vi->loads[vi->nloads++];
-		memset(ld, 0, sizeof *ld);
+		vl = &vi->loads[vi->nloads++];
+		memset(vl, 0, sizeof *vl);
+		ld = &vl->row;
 		ld->arn = xstrdup(t->arn);
 		ld->instance_arn = xstrdup(t->instance_arn);
 		ld->group = xstrdup(t->group);
 		ld->cpu = t->cpu;
 		ld->memory = t->memory;
-	} else
-		ld = &vi->loads[k];
+	} else {
+		vl = &vi->loads[k];
+		ld = &vl->row;
+	}
 	ld->desired_stopped = t->desired_stopped;
 	ld->pending = t->last_status < TASK_RUNNING;
 	if (!json_same(ld->ports, t->ports)) {
@@ -267,6 +333,7 @@ task_hook(void *arg, const struct task_row *t)
 		ld->ports_udp = t->ports_udp ?
 		    cJSON_Duplicate(t->ports_udp, 1) : NULL;
 	}
+	load_facts(vl);
 }
 
 void
@@ -276,12 +343,16 @@ engine_view_init(struct engine *eng)
 }
 
 /* n loads moved out of from into an array of their own. */
-static struct task_load *
+static struct view_load *
 loads_copy(const struct task_load *from, size_t n)
 {
-	struct task_load	*to = xcalloc(n, sizeof *to);
+	struct view_load	*to = xcalloc(n, sizeof *to);
+	size_t			 i;
 
-	memcpy(to, from, n * sizeof *to);
+	for (i = 0; i < n; i++) {
+		to[i].row = from[i];
+		load_facts(&to[i]);
+	}
 	return to;
 }
 
@@ -303,8 +374,10 @@ view_read(struct engine *eng, const char *cluster, struct view_instance **out,
 		return -1;
 	}
 	in = xcalloc(n ? n : 1, sizeof *in);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		in[i].row = rows[i];
+		instance_facts(&in[i]);
+	}
 	free(rows);
 	idx = xcalloc(n ? n : 1, sizeof *idx);
 	for (i = 0; i < n; i++)
@@ -469,6 +542,23 @@ attribute_wanted(const struct placement_policy *pol, int member_of,
 	return 0;
 }
 
+/* Whether the zone is the only attribute placing under pol looks at, as
+ * it is unless memberOf expressions or spread over another attribute. */
+static int
+zone_only(const struct placement_policy *pol, int member_of)
+{
+	size_t	i;
+
+	if (member_of)
+		return 0;
+	for (i = 0; i < pol->nstrategies; i++)
+		if (pol->strategies[i].field == PLACEMENT_FIELD_ATTRIBUTE &&
+		    strcmp(pol->strategies[i].attribute,
+		    PLACEMENT_ZONE_ATTRIBUTE) != 0)
+			return 0;
+	return 1;
+}
+
 /*
  * The placement view of a cluster for group: every instance that is not
  * INACTIVE with its attributes and reserved ports, and what its live
@@ -485,10 +575,11 @@ engine_view(struct engine *eng, const char *cluster, const char *group,
 	struct placement_instance	 pi;
 	struct placement_need		 ld;
 	struct instance_facts		*facts = NULL;
-	const cJSON			*a;
-	const char			*name;
+	const struct view_load		*vl;
+	const char			*g;
+	uint64_t			 ghash;
 	size_t				 i, k, nf = 0, f = 0;
-	int				 member_of;
+	int				 member_of, all_groups, only_zone;
 
 	if ((v = view_update(eng, cluster, e)) == NULL)
 		return NULL;
@@ -499,6 +590,7 @@ engine_view(struct engine *eng, const char *cluster, const char *group,
 	}
 #endif
 	member_of = has_member_of(pol);
+	only_zone = zone_only(pol, member_of);
 	if (member_of && store_instance_facts(eng->st, cluster, NULL, &facts,
 	    &nf, e) != 0)
 		return NULL;
@@ -517,28 +609,44 @@ engine_view(struct engine *eng, const char *cluster, const char *group,
 		pi.cpu = vi->row.cpu;
 		pi.memory = vi->row.memory;
 		placement_add_instance(p, &pi);
-		cJSON_ArrayForEach(a, vi->row.attributes) {
-			name = cJSON_GetStringValue(cJSON_GetObjectItem(a,
-			    "name"));
-			if (name != NULL && attribute_wanted(pol, member_of,
-			    name))
-				placement_add_attribute(p, i, name,
-				    cJSON_GetStringValue(cJSON_GetObjectItem(a,
-				    "value")));
-		}
+		if (only_zone && vi->zone != NULL)
+			placement_add_attribute(p, i, vi->zone->name,
+			    vi->zone->value);
+		for (k = 0; !only_zone && k < vi->nattrs; k++)
+			if (attribute_wanted(pol, member_of, vi->attrs[k].name))
+				placement_add_attribute(p, i, vi->attrs[k].name,
+				    vi->attrs[k].value);
 		load_of(&ld, 0, 0, vi->row.ports, vi->row.ports_udp);
 		for (k = 0; k < ld.nports; k++)
 			placement_add_reserved_port(p, i, ld.ports[k], 0);
 		for (k = 0; k < ld.nports_udp; k++)
 			placement_add_reserved_port(p, i, ld.ports_udp[k], 1);
 	}
+	/* A load of another group is shown to placement as "" unless
+	 * memberOf expressions ask which groups run where: its own group
+	 * string need not be read. (Without a group of its own, placement
+	 * is shown every load's.) */
+	all_groups = member_of || group == NULL || *group == '\0';
+	ghash = str_hash(group != NULL ? group : "");
 	for (i = 0; i < v->n; i++) {
 		vi = &v->in[i];
 		for (k = 0; k < vi->nloads; k++) {
-			load_of(&ld, vi->loads[k].cpu, vi->loads[k].memory,
-			    vi->loads[k].ports, vi->loads[k].ports_udp);
-			placement_add_task(p, i, vi->loads[k].group, &ld,
-			    !vi->loads[k].desired_stopped);
+			vl = &vi->loads[k];
+			ld.cpu = vl->row.cpu;
+			ld.memory = vl->row.memory;
+			ld.nports = ld.nports_udp = 0;
+			if (vl->has_ports)
+				load_of(&ld, vl->row.cpu, vl->row.memory,
+				    vl->row.ports, vl->row.ports_udp);
+			if (all_groups)
+				g = vl->row.group;
+			else if (vl->group_hash == ghash &&
+			    str_same(vl->row.group, group))
+				g = group;
+			else
+				g = "";
+			placement_add_task(p, i, g, &ld,
+			    !vl->row.desired_stopped);
 		}
 	}
 	instance_facts_free(facts, nf);
@@ -549,7 +657,8 @@ engine_view(struct engine *eng, const char *cluster, const char *group,
 static int
 instance_same(const struct view_instance *a, const struct view_instance *b)
 {
-	size_t	i, k;
+	const struct view_load	*x, *y;
+	size_t			 i, k;
 
 	if (!str_same(a->row.arn, b->row.arn) ||
 	    !str_same(a->row.status, b->row.status) ||
@@ -564,16 +673,21 @@ instance_same(const struct view_instance *a, const struct view_instance *b)
 	/* The same loads, in any order. */
 	for (i = 0; i < b->nloads; i++) {
 		for (k = 0; k < a->nloads; k++)
-			if (strcmp(a->loads[k].arn, b->loads[i].arn) == 0)
+			if (strcmp(a->loads[k].row.arn, b->loads[i].row.arn) == 0)
 				break;
-		if (k == a->nloads ||
-		    !str_same(a->loads[k].group, b->loads[i].group) ||
-		    a->loads[k].cpu != b->loads[i].cpu ||
-		    a->loads[k].memory != b->loads[i].memory ||
-		    a->loads[k].desired_stopped != b->loads[i].desired_stopped ||
-		    a->loads[k].pending != b->loads[i].pending ||
-		    !json_same(a->loads[k].ports, b->loads[i].ports) ||
-		    !json_same(a->loads[k].ports_udp, b->loads[i].ports_udp))
+		if (k == a->nloads)
+			return 0;
+		x = &a->loads[k];
+		y = &b->loads[i];
+		if (!str_same(x->row.group, y->row.group) ||
+		    x->row.cpu != y->row.cpu ||
+		    x->row.memory != y->row.memory ||
+		    x->row.desired_stopped != y->row.desired_stopped ||
+		    x->row.pending != y->row.pending ||
+		    !json_same(x->row.ports, y->row.ports) ||
+		    !json_same(x->row.ports_udp, y->row.ports_udp) ||
+		    x->group_hash != y->group_hash ||
+		    x->has_ports != y->has_ports)
 			return 0;
 	}
 	return 1;

@@ -788,6 +788,10 @@ index_drop(struct placement *p)
 	struct index	*ix = &p->index;
 	size_t		 b;
 
+	/* Every task added drops it: most often there is none. */
+	if (!ix->built && ix->part == NULL && ix->npart == NULL &&
+	    ix->porder == NULL && ix->ppos == NULL)
+		return;
 	for (b = 0; b < ix->nparts; b++)
 		free(ix->part[b]);
 	free(ix->part);
