@@ -32,6 +32,7 @@
  */
 struct view_load {
 	struct task_load	 row;
+	uint64_t		 arn_hash;	/* str_hash(row.arn) */
 	uint64_t		 group_hash;	/* str_hash(row.group) */
 	int			 has_ports;	/* row.ports or ports_udp has one */
 };
@@ -250,6 +251,7 @@ engine_view_touch(struct engine *eng, const char *arn,
 static void
 load_facts(struct view_load *vl)
 {
+	vl->arn_hash = str_hash(vl->row.arn);
 	vl->group_hash = str_hash(vl->row.group != NULL ? vl->row.group : "");
 	vl->has_ports = cJSON_GetArraySize(vl->row.ports) > 0 ||
 	    cJSON_GetArraySize(vl->row.ports_udp) > 0;
@@ -289,14 +291,18 @@ task_hook(void *arg, const struct task_row *t)
 	struct view_instance	*vi;
 	struct view_load	*vl;
 	struct task_load	*ld;
+	uint64_t		 h;
 	size_t			 k;
 	int			 i;
 
 	if ((v = view_of_instance(eng, t->instance_arn, &i)) == NULL || i < 0)
 		return;
 	vi = &v->in[i];
+	/* ARNs share their first fifty characters: hashes first. */
+	h = str_hash(t->arn);
 	for (k = 0; k < vi->nloads; k++)
-		if (strcmp(vi->loads[k].row.arn, t->arn) == 0)
+		if (vi->loads[k].arn_hash == h &&
+		    strcmp(vi->loads[k].row.arn, t->arn) == 0)
 			break;
 	if (t->last_status == TASK_STOPPED) {
 		if (k < vi->nloads) {
@@ -686,6 +692,7 @@ instance_same(const struct view_instance *a, const struct view_instance *b)
 		    x->row.pending != y->row.pending ||
 		    !json_same(x->row.ports, y->row.ports) ||
 		    !json_same(x->row.ports_udp, y->row.ports_udp) ||
+		    x->arn_hash != y->arn_hash ||
 		    x->group_hash != y->group_hash ||
 		    x->has_ports != y->has_ports)
 			return 0;
