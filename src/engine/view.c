@@ -147,12 +147,6 @@ by_arn_cmp(const void *a, const void *b)
 	    sort_base[*(const size_t *)b].row.arn);
 }
 
-static int
-json_same(const cJSON *a, const cJSON *b)
-{
-	return (a == NULL && b == NULL) || (a != NULL && b != NULL &&
-	    cJSON_Compare(a, b, 1));
-}
 
 static int
 str_same(const char *a, const char *b)
@@ -330,11 +324,11 @@ task_hook(void *arg, const struct task_row *t)
 	}
 	ld->desired_stopped = t->desired_stopped;
 	ld->pending = t->last_status < TASK_RUNNING;
-	if (!json_same(ld->ports, t->ports)) {
+	if (!json_equal(ld->ports, t->ports)) {
 		cJSON_Delete(ld->ports);
 		ld->ports = t->ports ? cJSON_Duplicate(t->ports, 1) : NULL;
 	}
-	if (!json_same(ld->ports_udp, t->ports_udp)) {
+	if (!json_equal(ld->ports_udp, t->ports_udp)) {
 		cJSON_Delete(ld->ports_udp);
 		ld->ports_udp = t->ports_udp ?
 		    cJSON_Duplicate(t->ports_udp, 1) : NULL;
@@ -671,9 +665,9 @@ instance_same(const struct view_instance *a, const struct view_instance *b)
 	    a->row.agent_connected != b->row.agent_connected ||
 	    a->row.cpu != b->row.cpu || a->row.memory != b->row.memory ||
 	    a->row.registered_at != b->row.registered_at ||
-	    !json_same(a->row.ports, b->row.ports) ||
-	    !json_same(a->row.ports_udp, b->row.ports_udp) ||
-	    !json_same(a->row.attributes, b->row.attributes) ||
+	    !json_equal(a->row.ports, b->row.ports) ||
+	    !json_equal(a->row.ports_udp, b->row.ports_udp) ||
+	    !json_equal(a->row.attributes, b->row.attributes) ||
 	    a->nloads != b->nloads)
 		return 0;
 	/* The same loads, in any order. */
@@ -690,8 +684,8 @@ instance_same(const struct view_instance *a, const struct view_instance *b)
 		    x->row.memory != y->row.memory ||
 		    x->row.desired_stopped != y->row.desired_stopped ||
 		    x->row.pending != y->row.pending ||
-		    !json_same(x->row.ports, y->row.ports) ||
-		    !json_same(x->row.ports_udp, y->row.ports_udp) ||
+		    !json_equal(x->row.ports, y->row.ports) ||
+		    !json_equal(x->row.ports_udp, y->row.ports_udp) ||
 		    x->arn_hash != y->arn_hash ||
 		    x->group_hash != y->group_hash ||
 		    x->has_ports != y->has_ports)

@@ -249,8 +249,8 @@ name_instance(struct sc_inv *v, const char *arn, const cJSON *registered)
 	name(v, &v->named_instances, &in->mark, in->arn);
 	if (fresh)
 		v->reread = 1;
-	if (registered != NULL && !cJSON_Compare(registered, in->registered,
-	    1)) {
+	/* The engine builds them in one order: json_equal will do. */
+	if (registered != NULL && !json_equal(registered, in->registered)) {
 		cJSON_Delete(in->registered);
 		in->registered = cJSON_Duplicate(registered, 1);
 		v->reread = 1;

@@ -195,6 +195,40 @@ json_write(struct json_out *o, const cJSON *j)
 	}
 }
 
+int
+json_equal(const cJSON *a, const cJSON *b)
+{
+	const cJSON	*x, *y;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if ((a->type & 0xff) != (b->type & 0xff))
+		return 0;
+	switch (a->type & 0xff) {
+	case cJSON_Number:
+		return a->valuedouble == b->valuedouble;
+	case cJSON_String:
+	case cJSON_Raw:
+		return a->valuestring != NULL && b->valuestring != NULL ?
+		    strcmp(a->valuestring, b->valuestring) == 0 :
+		    a->valuestring == b->valuestring;
+	case cJSON_Array:
+	case cJSON_Object:
+		for (x = a->child, y = b->child; x != NULL && y != NULL;
+		    x = x->next, y = y->next) {
+			if ((a->type & 0xff) == cJSON_Object &&
+			    (x->string == NULL || y->string == NULL ||
+			    strcmp(x->string, y->string) != 0))
+				return 0;
+			if (!json_equal(x, y))
+				return 0;
+		}
+		return x == NULL && y == NULL;
+	default:
+		return 1;
+	}
+}
+
 char *
 json_print(const cJSON *j)
 {

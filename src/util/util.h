@@ -140,6 +140,13 @@ struct json_out {
 };
 void	json_write(struct json_out *out, const struct cJSON *j);
 char	*json_print(const struct cJSON *j);
+/*
+ * Whether a and b are the same JSON with their members in the same order
+ * (both NULL counts): for trees one writer built, which would print the
+ * same. cJSON_Compare allows any member order, looking each member up in
+ * the other object, which costs a look-up per member both ways.
+ */
+int	json_equal(const struct cJSON *a, const struct cJSON *b);
 /* The tree cJSON_ParseWithLength gives for the len bytes at text (bytes
  * after the value ignored, as there), or NULL when they are not JSON;
  * for the store's own text, faster. */

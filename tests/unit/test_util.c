@@ -515,6 +515,46 @@ START_TEST(test_json_parse_matches_cjson)
 }
 END_TEST
 
+/* json_equal: the same values in the same order. */
+START_TEST(test_json_equal)
+{
+	static const char *const same[] = {
+		"null", "true", "0", "-2.5", "\"a\"", "[]", "{}", "[1,[2,{}]]",
+		"{\"a\":1,\"b\":[\"x\",null]}",
+	};
+	static const char *const differ[][2] = {
+		{ "1", "2" }, { "1", "\"1\"" }, { "true", "false" },
+		{ "\"a\"", "\"b\"" }, { "[1,2]", "[2,1]" }, { "[1]", "[1,1]" },
+		{ "{\"a\":1}", "{\"b\":1}" }, { "{\"a\":1}", "{\"a\":2}" },
+		{ "{\"a\":1,\"b\":2}", "{\"b\":2,\"a\":1}" },
+		{ "{\"a\":1}", "{\"a\":1,\"b\":2}" }, { "[]", "{}" },
+		{ "null", "false" },
+	};
+	cJSON	*a, *b;
+	size_t	 i;
+
+	for (i = 0; i < sizeof same / sizeof same[0]; i++) {
+		a = cJSON_Parse(same[i]);
+		b = cJSON_Parse(same[i]);
+		ck_assert_msg(json_equal(a, b), "%s", same[i]);
+		cJSON_Delete(a);
+		cJSON_Delete(b);
+	}
+	for (i = 0; i < sizeof differ / sizeof differ[0]; i++) {
+		a = cJSON_Parse(differ[i][0]);
+		b = cJSON_Parse(differ[i][1]);
+		ck_assert_msg(!json_equal(a, b) && !json_equal(b, a),
+		    "%s and %s", differ[i][0], differ[i][1]);
+		cJSON_Delete(a);
+		cJSON_Delete(b);
+	}
+	a = cJSON_Parse("[]");
+	ck_assert(json_equal(NULL, NULL));
+	ck_assert(!json_equal(a, NULL) && !json_equal(NULL, a));
+	cJSON_Delete(a);
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -538,6 +578,7 @@ util_suite(void)
 	tcase_add_test(tc, test_json_print_matches_cjson);
 	tcase_add_test(tc, test_json_print_escapes_everywhere);
 	tcase_add_test(tc, test_json_parse_matches_cjson);
+	tcase_add_test(tc, test_json_equal);
 	suite_add_tcase(s, tc);
 	return s;
 }
