@@ -37,6 +37,15 @@ put(struct json_out *o, const char *s, size_t n)
 	o->buf[o->len] = '\0';
 }
 
+/* The brackets and commas between values: one byte, no memcpy. */
+static void
+put_char(struct json_out *o, char c)
+{
+	reserve(o, 1);
+	o->buf[o->len++] = c;
+	o->buf[o->len] = '\0';
+}
+
 static void
 put_number(struct json_out *o, double d)
 {
@@ -84,38 +93,56 @@ word_escapes(uint64_t x)
 	    ((b - ones) & ~b)) & high) != 0;
 }
 
-/* s quoted, then tail (a ':' after a key, or nothing). */
+/* Whether the n bytes at p (n < 8) need an escape: padded with 'a'. */
+static int
+short_escapes(const unsigned char *p, size_t n)
+{
+	uint64_t	x = 0x6161616161616161ULL;
+
+	memcpy(&x, p, n);
+	return word_escapes(x);
+}
+
+/* s quoted, then tail (':' after a key, or '\0' for nothing). */
 static void
-put_string(struct json_out *o, const char *s, const char *tail)
+put_string(struct json_out *o, const char *s, char tail)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*p = (const unsigned char *)s, *run;
-	size_t			 n = strlen(s), nt = strlen(tail), i;
+	size_t			 n = strlen(s), i, nt = tail != '\0';
 	char			 esc[6], *w;
 	uint64_t		 x;
+	int			 plain;
 
 	/* Nearly every string has nothing to escape: looked at eight
-	 * bytes at a time, and copied at once. */
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&x, p + i, 8);
-		if (word_escapes(x))
-			break;
+	 * bytes at a time (the last eight overlapping the word before
+	 * them), and copied at once. */
+	if (n < 8)
+		plain = !short_escapes(p, n);
+	else {
+		for (i = 0, plain = 1; plain && i + 8 <= n; i += 8) {
+			memcpy(&x, p + i, 8);
+			plain = !word_escapes(x);
+		}
+		if (plain && i < n) {
+			memcpy(&x, p + n - 8, 8);
+			plain = !word_escapes(x);
+		}
 	}
-	for (; i < n; i++)
-		if (p[i] < 0x20 || p[i] == '"' || p[i] == '\\')
-			break;
-	if (i == n) {
+	if (plain) {
 		reserve(o, n + 2 + nt);
 		w = o->buf + o->len;
 		*w++ = '"';
 		memcpy(w, s, n);
 		w += n;
 		*w++ = '"';
-		memcpy(w, tail, nt + 1);
+		if (nt)
+			*w++ = tail;
+		*w = '\0';
 		o->len += n + 2 + nt;
 		return;
 	}
-	put(o, "\"", 1);
+	put_char(o, '"');
 	while (*p != '\0') {
 		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\'; p++)
 			;
@@ -142,8 +169,9 @@ put_string(struct json_out *o, const char *s, const char *tail)
 		put(o, esc, 2);
 		p++;
 	}
-	put(o, "\"", 1);
-	put(o, tail, nt);
+	put_char(o, '"');
+	if (tail != '\0')
+		put_char(o, tail);
 }
 
 void
@@ -167,7 +195,7 @@ json_write(struct json_out *o, const cJSON *j)
 		break;
 	case cJSON_String:
 		put_string(o, j->valuestring != NULL ? j->valuestring : "",
-		    "");
+		    '\0');
 		break;
 	case cJSON_Raw:
 		if (j->valuestring != NULL)
@@ -178,16 +206,16 @@ json_write(struct json_out *o, const cJSON *j)
 	case cJSON_Array:
 	case cJSON_Object:
 		obj = (j->type & 0xff) == cJSON_Object;
-		put(o, obj ? "{" : "[", 1);
+		put_char(o, obj ? '{' : '[');
 		for (c = j->child; c != NULL; c = c->next) {
 			if (c != j->child)
-				put(o, ",", 1);
+				put_char(o, ',');
 			if (obj)
 				put_string(o, c->string != NULL ? c->string :
-				    "", ":");
+				    "", ':');
 			json_write(o, c);
 		}
-		put(o, obj ? "}" : "]", 1);
+		put_char(o, obj ? '}' : ']');
 		break;
 	default:
 		put(o, "null", 4);
