@@ -490,9 +490,11 @@ store_meta_bump(struct store *st, const char *key, int64_t *out, struct err *e)
 	return ret;
 }
 
+/* seq is the rowid: SQLite gives a new row the largest seq + 1 (1 in an
+ * empty table), which pruning, never deleting the newest, keeps rising. */
 static const char SQL_EVENT_APPEND[] =
-    "INSERT INTO events (seq, time, source, detail_type, resource, detail) "
-    "VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO events (time, source, detail_type, resource, detail) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
 
 int
 store_event_append(struct store *st, int64_t time, const char *source,
