@@ -19,13 +19,14 @@ instance_cluster_arn(struct engine *eng, const char *arn)
 	return engine_arn(eng, "cluster/%.*s", (int)(slash - p), p);
 }
 
+/* Moves member name (a string literal) of ci to detail. */
 static void
 detail_take(cJSON *detail, cJSON *ci, const char *name)
 {
 	cJSON	*j = cJSON_DetachItemFromObjectCaseSensitive(ci, name);
 
 	if (j != NULL)
-		cJSON_AddItemToObject(detail, name, j);
+		json_add_item(detail, name, j);
 }
 
 #ifdef ECSIM_CHECK_VIEWS
@@ -86,7 +87,7 @@ engine_instance_changed(struct engine *eng, const char *arn, struct err *e)
 	detail = cJSON_CreateObject();
 	detail_take(detail, ci, "agentConnected");
 	detail_take(detail, ci, "attributes");
-	cJSON_AddStringToObject(detail, "clusterArn", cluster_arn);
+	json_add_string(detail, "clusterArn", cluster_arn);
 	detail_take(detail, ci, "containerInstanceArn");
 	detail_take(detail, ci, "ec2InstanceId");
 	detail_take(detail, ci, "registeredResources");
@@ -94,7 +95,7 @@ engine_instance_changed(struct engine *eng, const char *arn, struct err *e)
 	detail_take(detail, ci, "status");
 	detail_take(detail, ci, "version");
 	detail_take(detail, ci, "versionInfo");
-	cJSON_AddStringToObject(detail, "updatedAt", when);
+	json_add_string(detail, "updatedAt", when);
 
 	ret = store_event_append(eng->st, now, "aws.ecs",
 	    "ECS Container Instance State Change", arn, detail, e);

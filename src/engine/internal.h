@@ -143,7 +143,9 @@ void	engine_wake_service(struct engine *eng, const char *arn, int64_t at);
 int64_t	engine_wakes_due(struct engine *eng, int64_t now);
 void	engine_wakes_clear(struct engine *eng);
 
-/* Helpers shared by the engine's files. */
+/* Helpers shared by the engine's files. engine_json_time adds time ms
+ * (when set) as name, a string literal (json_add_*), in ISO 8601 or as
+ * epoch seconds. */
 void	engine_json_time(cJSON *obj, const char *name, int64_t ms, int iso);
 
 

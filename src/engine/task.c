@@ -25,9 +25,9 @@ engine_json_time(cJSON *obj, const char *name, int64_t ms, int iso)
 		return;
 	if (iso) {
 		time_iso8601(ms, 1, buf);
-		cJSON_AddStringToObject(obj, name, buf);
+		json_add_string(obj, name, buf);
 	} else
-		cJSON_AddNumberToObject(obj, name, (double)ms / 1000.0);
+		json_add_number(obj, name, (double)ms / 1000.0);
 }
 
 int
@@ -149,14 +149,15 @@ set_string(cJSON *o, const char *name, const char *v)
 		cJSON_AddStringToObject(o, name, v);
 }
 
-/* Copies member name of from into to, when from has it. */
+/* Copies member name (a string literal) of from into to, when from has
+ * it. */
 static void
 copy_member(cJSON *to, const cJSON *from, const char *name)
 {
 	const cJSON	*j = cJSON_GetObjectItem(from, name);
 
 	if (j != NULL)
-		cJSON_AddItemToObject(to, name, cJSON_Duplicate(j, 1));
+		json_add_item(to, name, cJSON_Duplicate(j, 1));
 }
 
 /* Appends the task's "ECS Task State Change" event to the outbox. */
@@ -1361,64 +1362,64 @@ engine_task_json(struct engine *eng, const struct task_row *t, int iso,
 	    "executionStoppedAt", "stoppedAt" };
 	size_t		 i;
 
-	cJSON_AddItemToObject(o, "attachments", cJSON_Duplicate(
+	json_add_item(o, "attachments", cJSON_Duplicate(
 	    cJSON_GetObjectItem(d, "attachments"), 1));
-	cJSON_AddItemToObject(o, "attributes", cJSON_CreateArray());
+	json_add_item(o, "attributes", cJSON_CreateArray());
 	copy_member(o, d, "availabilityZone");
 	copy_member(o, d, "capacityProviderName");
 	cluster_arn = engine_arn(eng, "cluster/%s", t->cluster);
-	cJSON_AddStringToObject(o, "clusterArn", cluster_arn);
+	json_add_string(o, "clusterArn", cluster_arn);
 	free(cluster_arn);
 	copy_member(o, d, "connectivity");
 	if (t->instance_arn != NULL)
-		cJSON_AddStringToObject(o, "containerInstanceArn",
+		json_add_string(o, "containerInstanceArn",
 		    t->instance_arn);
-	cJSON_AddItemToObject(o, "containers", cJSON_Duplicate(
+	json_add_item(o, "containers", cJSON_Duplicate(
 	    cJSON_GetObjectItem(d, "containers"), 1));
 	snprintf(buf, sizeof buf, "%lld", (long long)t->cpu);
-	cJSON_AddStringToObject(o, "cpu", buf);
+	json_add_string(o, "cpu", buf);
 	engine_json_time(o, "createdAt", t->created_at, iso);
-	cJSON_AddStringToObject(o, "desiredStatus", t->desired_stopped ?
+	json_add_string(o, "desiredStatus", t->desired_stopped ?
 	    "STOPPED" : "RUNNING");
-	cJSON_AddBoolToObject(o, "enableExecuteCommand", 0);
-	cJSON_AddStringToObject(o, "group", t->group);
-	cJSON_AddStringToObject(o, "healthStatus", t->health);
-	cJSON_AddStringToObject(o, "lastStatus",
+	json_add_bool(o, "enableExecuteCommand", 0);
+	json_add_string(o, "group", t->group);
+	json_add_string(o, "healthStatus", t->health);
+	json_add_string(o, "lastStatus",
 	    model_task_status_name(t->last_status));
-	cJSON_AddStringToObject(o, "launchType",
+	json_add_string(o, "launchType",
 	    model_launch_type_name(t->launch_type));
 	snprintf(buf, sizeof buf, "%lld", (long long)t->memory);
-	cJSON_AddStringToObject(o, "memory", buf);
+	json_add_string(o, "memory", buf);
 	if ((j = cJSON_GetObjectItem(d, "overrides")) != NULL)
-		cJSON_AddItemToObject(o, "overrides", cJSON_Duplicate(j, 1));
+		json_add_item(o, "overrides", cJSON_Duplicate(j, 1));
 	else
-		cJSON_AddItemToObject(o, "overrides", cJSON_Parse(
+		json_add_item(o, "overrides", cJSON_Parse(
 		    "{\"containerOverrides\":[],"
 		    "\"inferenceAcceleratorOverrides\":[]}"));
 	if (t->launch_type == LAUNCH_FARGATE) {
-		cJSON_AddStringToObject(o, "platformVersion", "1.4.0");
-		cJSON_AddStringToObject(o, "platformFamily", "Linux");
-		cJSON_AddItemToObject(o, "ephemeralStorage",
+		json_add_string(o, "platformVersion", "1.4.0");
+		json_add_string(o, "platformFamily", "Linux");
+		json_add_item(o, "ephemeralStorage",
 		    cJSON_Parse("{\"sizeInGiB\":20}"));
 	}
 	for (i = 0; i < sizeof doc_times / sizeof doc_times[0]; i++)
 		engine_json_time(o, doc_times[i], doc_time(d, doc_times[i]),
 		    iso);
 	if (t->started_by != NULL)
-		cJSON_AddStringToObject(o, "startedBy", t->started_by);
+		json_add_string(o, "startedBy", t->started_by);
 	if (t->stop_code != STOP_NONE)
-		cJSON_AddStringToObject(o, "stopCode",
+		json_add_string(o, "stopCode",
 		    model_stop_code_name(t->stop_code));
 	if (t->stopped_reason != NULL)
-		cJSON_AddStringToObject(o, "stoppedReason", t->stopped_reason);
-	cJSON_AddStringToObject(o, "taskArn", t->arn);
-	cJSON_AddStringToObject(o, "taskDefinitionArn", t->task_definition);
+		json_add_string(o, "stoppedReason", t->stopped_reason);
+	json_add_string(o, "taskArn", t->arn);
+	json_add_string(o, "taskDefinitionArn", t->task_definition);
 	if (iso)
 		engine_json_time(o, "updatedAt", t->updated_at, 1);
-	cJSON_AddNumberToObject(o, "version", (double)t->version);
+	json_add_number(o, "version", (double)t->version);
 	if (with_tags) {
 		tags = store_tags_get(eng->st, t->arn);
-		cJSON_AddItemToObject(o, "tags", tags ? tags :
+		json_add_item(o, "tags", tags ? tags :
 		    cJSON_CreateArray());
 	}
 	return o;

@@ -496,11 +496,11 @@ resource_int(const char *name, int64_t v)
 {
 	cJSON	*r = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(r, "name", name);
-	cJSON_AddStringToObject(r, "type", "INTEGER");
-	cJSON_AddNumberToObject(r, "doubleValue", 0.0);
-	cJSON_AddNumberToObject(r, "longValue", 0);
-	cJSON_AddNumberToObject(r, "integerValue", (double)v);
+	json_add_string(r, "name", name);
+	json_add_string(r, "type", "INTEGER");
+	json_add_number(r, "doubleValue", 0.0);
+	json_add_number(r, "longValue", 0);
+	json_add_number(r, "integerValue", (double)v);
 	return r;
 }
 
@@ -546,11 +546,11 @@ resource_ports(const char *name, const cJSON *registered, const cJSON *used)
 	int		*add = NULL;
 	size_t		 n = 0, cap = 0, i;
 
-	cJSON_AddStringToObject(r, "name", name);
-	cJSON_AddStringToObject(r, "type", "STRINGSET");
-	cJSON_AddNumberToObject(r, "doubleValue", 0.0);
-	cJSON_AddNumberToObject(r, "longValue", 0);
-	cJSON_AddNumberToObject(r, "integerValue", 0);
+	json_add_string(r, "name", name);
+	json_add_string(r, "type", "STRINGSET");
+	json_add_number(r, "doubleValue", 0.0);
+	json_add_number(r, "longValue", 0);
+	json_add_number(r, "integerValue", 0);
 	set = cJSON_AddArrayToObject(r, "stringSetValue");
 	cJSON_ArrayForEach(p, registered)
 		if (cJSON_IsNumber(p) && !ports_have(set, p->valueint))
@@ -699,29 +699,29 @@ instance_describe(struct store *st, const char *arn, int with_tags,
 	if (usage != NULL)
 		u = *usage;
 	ci = cJSON_CreateObject();
-	cJSON_AddStringToObject(ci, "containerInstanceArn", arn);
-	cJSON_AddStringToObject(ci, "ec2InstanceId", ec2);
-	cJSON_AddNumberToObject(ci, "version", (double)version);
+	json_add_string(ci, "containerInstanceArn", arn);
+	json_add_string(ci, "ec2InstanceId", ec2);
+	json_add_number(ci, "version", (double)version);
 	vi = cJSON_GetObjectItemCaseSensitive(doc, "versionInfo");
-	cJSON_AddItemToObject(ci, "versionInfo", cJSON_IsObject(vi) ?
+	json_add_item(ci, "versionInfo", cJSON_IsObject(vi) ?
 	    cJSON_Duplicate(vi, 1) : cJSON_CreateObject());
 	add_resources(ci, cpu, memory, ports, ports_udp,
 	    cJSON_GetObjectItemCaseSensitive(doc, "otherResources"), &u);
-	cJSON_AddStringToObject(ci, "status", status);
-	cJSON_AddBoolToObject(ci, "agentConnected", connected);
-	cJSON_AddNumberToObject(ci, "runningTasksCount", (double)u.running);
-	cJSON_AddNumberToObject(ci, "pendingTasksCount", (double)u.pending);
+	json_add_string(ci, "status", status);
+	json_add_bool(ci, "agentConnected", connected);
+	json_add_number(ci, "runningTasksCount", (double)u.running);
+	json_add_number(ci, "pendingTasksCount", (double)u.pending);
 	if (attributes != NULL)
 		cJSON_AddRawToObject(ci, "attributes", attributes);
 	else
-		cJSON_AddItemToObject(ci, "attributes", store_attributes_of(st,
+		json_add_item(ci, "attributes", store_attributes_of(st,
 		    cluster, arn));
-	cJSON_AddNumberToObject(ci, "registeredAt", (double)registered_at /
+	json_add_number(ci, "registeredAt", (double)registered_at /
 	    1000.0);
-	cJSON_AddItemToObject(ci, "attachments", cJSON_CreateArray());
+	json_add_item(ci, "attachments", cJSON_CreateArray());
 	if (with_tags) {
 		tags = store_tags_get(st, arn);
-		cJSON_AddItemToObject(ci, "tags", tags != NULL ? tags :
+		json_add_item(ci, "tags", tags != NULL ? tags :
 		    cJSON_CreateArray());
 	}
 	if (usage == NULL) {

@@ -223,6 +223,31 @@ json_write(struct json_out *o, const cJSON *j)
 	}
 }
 
+void
+json_add_item(cJSON *o, const char *key, cJSON *item)
+{
+	if (item != NULL && !cJSON_AddItemToObjectCS(o, key, item))
+		cJSON_Delete(item);
+}
+
+void
+json_add_string(cJSON *o, const char *key, const char *value)
+{
+	json_add_item(o, key, cJSON_CreateString(value));
+}
+
+void
+json_add_number(cJSON *o, const char *key, double value)
+{
+	json_add_item(o, key, cJSON_CreateNumber(value));
+}
+
+void
+json_add_bool(cJSON *o, const char *key, int value)
+{
+	json_add_item(o, key, cJSON_CreateBool(value));
+}
+
 int
 json_equal(const cJSON *a, const cJSON *b)
 {

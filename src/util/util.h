@@ -141,6 +141,16 @@ struct json_out {
 void	json_write(struct json_out *out, const struct cJSON *j);
 char	*json_print(const struct cJSON *j);
 /*
+ * Members added under a key that outlives the tree, a string literal:
+ * cJSON keeps the pointer (cJSON_StringIsConst) instead of a copy to
+ * allocate and free. Events and described tasks and instances are built
+ * of dozens of them, each printed once and freed.
+ */
+void	json_add_item(struct cJSON *o, const char *key, struct cJSON *item);
+void	json_add_string(struct cJSON *o, const char *key, const char *value);
+void	json_add_number(struct cJSON *o, const char *key, double value);
+void	json_add_bool(struct cJSON *o, const char *key, int value);
+/*
  * Whether a and b are the same JSON with their members in the same order
  * (both NULL counts): for trees one writer built, which would print the
  * same. cJSON_Compare allows any member order, looking each member up in

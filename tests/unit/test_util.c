@@ -515,6 +515,39 @@ START_TEST(test_json_parse_matches_cjson)
 }
 END_TEST
 
+/* json_add_*: members under literal keys print, copy, move and free as
+ * any others (the sanitizer build would catch a key freed that cJSON
+ * does not own). */
+START_TEST(test_json_add_literal_keys)
+{
+	cJSON	*o = cJSON_CreateObject(), *copy, *moved, *other;
+	char	*text;
+
+	json_add_string(o, "name", "web");
+	json_add_number(o, "count", 3);
+	json_add_bool(o, "ready", 1);
+	json_add_item(o, "list", cJSON_CreateArray());
+	json_add_string(o, "gone", NULL);	/* no member, as cJSON */
+	text = json_print(o);
+	ck_assert_str_eq(text, "{\"name\":\"web\",\"count\":3,\"ready\":true,"
+	    "\"list\":[]}");
+	free(text);
+	copy = cJSON_Duplicate(o, 1);
+	ck_assert(json_equal(o, copy));
+	/* Moved under a key of its own, and deleted from its first home. */
+	other = cJSON_CreateObject();
+	moved = cJSON_DetachItemFromObjectCaseSensitive(copy, "name");
+	cJSON_AddItemToObject(other, "renamed", moved);
+	cJSON_DeleteItemFromObjectCaseSensitive(copy, "count");
+	text = json_print(other);
+	ck_assert_str_eq(text, "{\"renamed\":\"web\"}");
+	free(text);
+	cJSON_Delete(other);
+	cJSON_Delete(copy);
+	cJSON_Delete(o);
+}
+END_TEST
+
 /* json_equal: the same values in the same order. */
 START_TEST(test_json_equal)
 {
@@ -579,6 +612,7 @@ util_suite(void)
 	tcase_add_test(tc, test_json_print_escapes_everywhere);
 	tcase_add_test(tc, test_json_parse_matches_cjson);
 	tcase_add_test(tc, test_json_equal);
+	tcase_add_test(tc, test_json_add_literal_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
