@@ -1356,7 +1356,7 @@ engine_task_json(struct engine *eng, const struct task_row *t, int iso,
 {
 	cJSON		*o = cJSON_CreateObject(), *tags;
 	const cJSON	*d = t->doc, *j;
-	char		*cluster_arn, buf[24];
+	char		*cluster_arn, buf[INT_TEXT_LEN];
 	static const char *const doc_times[] = { "connectivityAt",
 	    "pullStartedAt", "pullStoppedAt", "startedAt", "stoppingAt",
 	    "executionStoppedAt", "stoppedAt" };
@@ -1376,8 +1376,7 @@ engine_task_json(struct engine *eng, const struct task_row *t, int iso,
 		    t->instance_arn);
 	json_add_item(o, "containers", cJSON_Duplicate(
 	    cJSON_GetObjectItem(d, "containers"), 1));
-	snprintf(buf, sizeof buf, "%lld", (long long)t->cpu);
-	json_add_string(o, "cpu", buf);
+	json_add_string(o, "cpu", int_text(t->cpu, buf));
 	engine_json_time(o, "createdAt", t->created_at, iso);
 	json_add_string(o, "desiredStatus", t->desired_stopped ?
 	    "STOPPED" : "RUNNING");
@@ -1388,8 +1387,7 @@ engine_task_json(struct engine *eng, const struct task_row *t, int iso,
 	    model_task_status_name(t->last_status));
 	json_add_string(o, "launchType",
 	    model_launch_type_name(t->launch_type));
-	snprintf(buf, sizeof buf, "%lld", (long long)t->memory);
-	json_add_string(o, "memory", buf);
+	json_add_string(o, "memory", int_text(t->memory, buf));
 	if ((j = cJSON_GetObjectItem(d, "overrides")) != NULL)
 		json_add_item(o, "overrides", cJSON_Duplicate(j, 1));
 	else

@@ -519,10 +519,9 @@ ports_have(const cJSON *set, int port)
 static void
 ports_add(cJSON *set, int port)
 {
-	char	buf[32];
+	char	buf[INT_TEXT_LEN];
 
-	snprintf(buf, sizeof buf, "%d", port);
-	cJSON_AddItemToArray(set, cJSON_CreateString(buf));
+	cJSON_AddItemToArray(set, cJSON_CreateString(int_text(port, buf)));
 }
 
 static int

@@ -167,6 +167,10 @@ struct cJSON	*instance_registration(const struct instance_reg *r,
 
 /* String helpers. */
 int	str_has_prefix(const char *s, const char *prefix);
+/* v in decimal into buf, which it returns: what "%lld" writes, without
+ * printf (events format a few of these each). */
+#define INT_TEXT_LEN	24
+char	*int_text(int64_t v, char buf[INT_TEXT_LEN]);
 /* 1 when s is 1..max chars of [A-Za-z0-9_-]; the ECS name rule. */
 int	str_is_ecs_name(const char *s, size_t max);
 /* The first n of items (n < 0: up to a NULL) joined with sep; the

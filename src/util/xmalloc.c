@@ -77,16 +77,20 @@ char *
 xvprintf(const char *fmt, va_list ap)
 {
 	va_list	 ap2;
+	char	 tmp[256], *p;
 	int	 n;
-	char	*p;
 
+	/* Formatted once when it fits (ARNs do), twice when it does not. */
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(tmp, sizeof tmp, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		xfatal("vsnprintf", 0);
 	p = xmalloc((size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	if ((size_t)n < sizeof tmp)
+		memcpy(p, tmp, (size_t)n + 1);
+	else
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;
 }
 

@@ -319,15 +319,42 @@ START_TEST(test_str_helpers)
 }
 END_TEST
 
+/* int_text writes what "%lld" writes. */
+START_TEST(test_int_text)
+{
+	static const int64_t	 v[] = { 0, 7, -1, 10, -42, 1767225600000LL,
+				    INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	char			 buf[INT_TEXT_LEN], want[32];
+	size_t			 i;
+
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		snprintf(want, sizeof want, "%lld", (long long)v[i]);
+		ck_assert_str_eq(int_text(v[i], buf), want);
+	}
+}
+END_TEST
+
 START_TEST(test_xprintf_and_xstrndup)
 {
 	char	*s = xprintf("%s-%d", "task", 12);
 	char	*t = xstrndup("abcdef", 3);
 
+	char	 want[1024];
+	size_t	 n;
+
 	ck_assert_str_eq(s, "task-12");
 	ck_assert_str_eq(t, "abc");
 	free(s);
 	free(t);
+	/* Around the 256 bytes formatted on the stack, and well past. */
+	for (n = 250; n < 1000; n += (n < 260 ? 1 : 250)) {
+		memset(want, 'x', n);
+		want[n] = '\0';
+		s = xprintf("%s%c", want + 1, 'x');
+		ck_assert_uint_eq(strlen(s), n);
+		ck_assert_str_eq(s, want);
+		free(s);
+	}
 }
 END_TEST
 
@@ -608,6 +635,7 @@ util_suite(void)
 	tcase_add_test(tc, test_time_parse_duration_errors);
 	tcase_add_test(tc, test_str_helpers);
 	tcase_add_test(tc, test_xprintf_and_xstrndup);
+	tcase_add_test(tc, test_int_text);
 	tcase_add_test(tc, test_json_print_matches_cjson);
 	tcase_add_test(tc, test_json_print_escapes_everywhere);
 	tcase_add_test(tc, test_json_parse_matches_cjson);
