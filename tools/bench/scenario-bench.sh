@@ -5,10 +5,13 @@
 # with 'ecsim run' under /usr/bin/time -v, reporting wall time and peak RSS
 # against the targets (under 10 s, under 500 MB).
 #
-# usage: tools/bench/scenario-bench.sh [-n] [-k] [-s SERVICES] [-t TASKS] [-i INSTANCES]
+# usage: tools/bench/scenario-bench.sh [-n] [-k] [-c] [-s SERVICES] [-t TASKS] [-i INSTANCES]
 #   -n            do not (re)build the Release build ($ECSIM_BUILD, default
 #                 build-release/)
 #   -k            keep the scenario file and print its path
+#   -c            count the instructions the run takes (valgrind's callgrind,
+#                 about 80 times slower) instead of timing it: they do not
+#                 vary from run to run as times do; use a small size
 #   -s SERVICES   services (default 200)
 #   -t TASKS      tasks per service (default 100)
 #   -i INSTANCES  instances (default 1000)
@@ -22,18 +25,25 @@ SERVICES=200
 TASKS=100
 INSTANCES=1000
 
-while getopts "nks:t:i:h" opt; do
+COUNT=0
+
+while getopts "nkcs:t:i:h" opt; do
 	case $opt in
 	n) BUILD_IT=0 ;;
 	k) KEEP=1 ;;
+	c) COUNT=1 ;;
 	s) SERVICES=$OPTARG ;;
 	t) TASKS=$OPTARG ;;
 	i) INSTANCES=$OPTARG ;;
-	h) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	h) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) exit 2 ;;
 	esac
 done
 
+if [ "$COUNT" = 1 ] && ! command -v valgrind >/dev/null; then
+	echo "scenario-bench: -c needs valgrind (apt-get install valgrind)" >&2
+	exit 2
+fi
 if [ ! -x /usr/bin/time ]; then
 	echo "scenario-bench: /usr/bin/time is missing (apt-get install time," \
 	    "or tools/setup.sh)" >&2
@@ -95,6 +105,21 @@ YAML
 echo "scenario-bench: $INSTANCES instances, $SERVICES services x $TASKS tasks," \
     "2 rolling deploys each ($FILE)"
 set +e
+if [ "$COUNT" = 1 ]; then
+	valgrind --tool=callgrind --callgrind-out-file="$DIR/callgrind.out" \
+	    "$BUILD/ecsim" run "$FILE" >"$DIR/out" 2>"$DIR/valgrind"
+	status=$?
+	set -e
+	tail -n 1 "$DIR/out"
+	echo "instructions $(sed -n 's/.*I *refs: *//p' "$DIR/valgrind")"
+	[ "$KEEP" = 1 ] && echo "scenario kept: $FILE" &&
+	    echo "callgrind_annotate --inclusive=yes $DIR/callgrind.out"
+	if [ "$status" != 0 ]; then
+		echo "scenario-bench: ecsim run failed (exit $status)" >&2
+		exit 1
+	fi
+	exit 0
+fi
 /usr/bin/time -v -o "$DIR/time" "$BUILD/ecsim" run "$FILE" >"$DIR/out"
 status=$?
 set -e
