@@ -1,10 +1,14 @@
 /*
- * Printing and parsing cJSON trees. Printing: compact JSON, as
- * cJSON_PrintUnformatted writes it, but several times faster. Every task
- * write, every event and every API reply is printed, and cJSON formats
- * each number with sprintf and reads it back with sscanf to check it;
- * here an integer (nearly every number ECS has) is written digit by
- * digit, and runs of plain characters in a string are copied at once.
+ * cJSON trees as the engine uses them: printed, built under literal keys,
+ * compared, and parsed from the store (each part says why it is not
+ * cJSON's own).
+ *
+ * Printing: compact JSON, as cJSON_PrintUnformatted writes it, but
+ * several times faster. Every task write, every event and every API
+ * reply is printed, and cJSON formats each number with sprintf and reads
+ * it back with sscanf to check it; here an integer (nearly every number
+ * ECS has) is written digit by digit, and a string is looked at eight
+ * bytes at a time and, having nothing to escape, copied at once.
  */
 #include <limits.h>
 #include <math.h>
