@@ -1354,7 +1354,7 @@ cJSON *
 engine_task_json(struct engine *eng, const struct task_row *t, int iso,
     int with_tags)
 {
-	cJSON		*o = cJSON_CreateObject(), *tags;
+	cJSON		*o = cJSON_CreateObject(), *tags, *x;
 	const cJSON	*d = t->doc, *j;
 	char		*cluster_arn, buf[INT_TEXT_LEN];
 	static const char *const doc_times[] = { "connectivityAt",
@@ -1362,8 +1362,8 @@ engine_task_json(struct engine *eng, const struct task_row *t, int iso,
 	    "executionStoppedAt", "stoppedAt" };
 	size_t		 i;
 
-	json_add_item(o, "attachments", cJSON_Duplicate(
-	    cJSON_GetObjectItem(d, "attachments"), 1));
+	json_add_item(o, "attachments",
+	    cJSON_Duplicate(cJSON_GetObjectItem(d, "attachments"), 1));
 	json_add_item(o, "attributes", cJSON_CreateArray());
 	copy_member(o, d, "availabilityZone");
 	copy_member(o, d, "capacityProviderName");
@@ -1372,10 +1372,9 @@ engine_task_json(struct engine *eng, const struct task_row *t, int iso,
 	free(cluster_arn);
 	copy_member(o, d, "connectivity");
 	if (t->instance_arn != NULL)
-		json_add_string(o, "containerInstanceArn",
-		    t->instance_arn);
-	json_add_item(o, "containers", cJSON_Duplicate(
-	    cJSON_GetObjectItem(d, "containers"), 1));
+		json_add_string(o, "containerInstanceArn", t->instance_arn);
+	json_add_item(o, "containers",
+	    cJSON_Duplicate(cJSON_GetObjectItem(d, "containers"), 1));
 	json_add_string(o, "cpu", int_text(t->cpu, buf));
 	engine_json_time(o, "createdAt", t->created_at, iso);
 	json_add_string(o, "desiredStatus", t->desired_stopped ?
@@ -1390,15 +1389,20 @@ engine_task_json(struct engine *eng, const struct task_row *t, int iso,
 	json_add_string(o, "memory", int_text(t->memory, buf));
 	if ((j = cJSON_GetObjectItem(d, "overrides")) != NULL)
 		json_add_item(o, "overrides", cJSON_Duplicate(j, 1));
-	else
-		json_add_item(o, "overrides", cJSON_Parse(
-		    "{\"containerOverrides\":[],"
-		    "\"inferenceAcceleratorOverrides\":[]}"));
+	else {
+		/* Built, not parsed: most tasks have no overrides. */
+		x = cJSON_CreateObject();
+		json_add_item(x, "containerOverrides", cJSON_CreateArray());
+		json_add_item(x, "inferenceAcceleratorOverrides",
+		    cJSON_CreateArray());
+		json_add_item(o, "overrides", x);
+	}
 	if (t->launch_type == LAUNCH_FARGATE) {
 		json_add_string(o, "platformVersion", "1.4.0");
 		json_add_string(o, "platformFamily", "Linux");
-		json_add_item(o, "ephemeralStorage",
-		    cJSON_Parse("{\"sizeInGiB\":20}"));
+		x = cJSON_CreateObject();
+		json_add_number(x, "sizeInGiB", 20);
+		json_add_item(o, "ephemeralStorage", x);
 	}
 	for (i = 0; i < sizeof doc_times / sizeof doc_times[0]; i++)
 		engine_json_time(o, doc_times[i], doc_time(d, doc_times[i]),
@@ -1417,8 +1421,7 @@ engine_task_json(struct engine *eng, const struct task_row *t, int iso,
 	json_add_number(o, "version", (double)t->version);
 	if (with_tags) {
 		tags = store_tags_get(eng->st, t->arn);
-		json_add_item(o, "tags", tags ? tags :
-		    cJSON_CreateArray());
+		json_add_item(o, "tags", tags ? tags : cJSON_CreateArray());
 	}
 	return o;
 }

@@ -66,9 +66,7 @@ struct engine_view {
 static void
 view_instances_free(struct view_instance *in, size_t n)
 {
-	size_t	i;
-
-	size_t	k;
+	size_t	i, k;
 
 	for (i = 0; i < n; i++) {
 		instance_row_clear(&in[i].row);
@@ -146,7 +144,6 @@ by_arn_cmp(const void *a, const void *b)
 	return strcmp(sort_base[*(const size_t *)a].row.arn,
 	    sort_base[*(const size_t *)b].row.arn);
 }
-
 
 static int
 str_same(const char *a, const char *b)
@@ -632,12 +629,9 @@ engine_view(struct engine *eng, const char *cluster, const char *group,
 		vi = &v->in[i];
 		for (k = 0; k < vi->nloads; k++) {
 			vl = &vi->loads[k];
-			ld.cpu = vl->row.cpu;
-			ld.memory = vl->row.memory;
-			ld.nports = ld.nports_udp = 0;
-			if (vl->has_ports)
-				load_of(&ld, vl->row.cpu, vl->row.memory,
-				    vl->row.ports, vl->row.ports_udp);
+			load_of(&ld, vl->row.cpu, vl->row.memory,
+			    vl->has_ports ? vl->row.ports : NULL,
+			    vl->has_ports ? vl->row.ports_udp : NULL);
 			if (all_groups)
 				g = vl->row.group;
 			else if (vl->group_hash == ghash &&

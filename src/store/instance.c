@@ -693,10 +693,11 @@ instance_describe(struct store *st, const char *arn, int with_tags,
 	doc = col_json(s, 10);
 	sqlite3_reset(s);
 
-	if (usage == NULL && instance_usage(st, arn, &u, e) != 0)
-		goto out;
-	if (usage != NULL)
-		u = *usage;
+	if (usage == NULL) {
+		if (instance_usage(st, arn, &u, e) != 0)
+			goto out;
+		usage = &u;
+	}
 	ci = cJSON_CreateObject();
 	json_add_string(ci, "containerInstanceArn", arn);
 	json_add_string(ci, "ec2InstanceId", ec2);
@@ -705,11 +706,11 @@ instance_describe(struct store *st, const char *arn, int with_tags,
 	json_add_item(ci, "versionInfo", cJSON_IsObject(vi) ?
 	    cJSON_Duplicate(vi, 1) : cJSON_CreateObject());
 	add_resources(ci, cpu, memory, ports, ports_udp,
-	    cJSON_GetObjectItemCaseSensitive(doc, "otherResources"), &u);
+	    cJSON_GetObjectItemCaseSensitive(doc, "otherResources"), usage);
 	json_add_string(ci, "status", status);
 	json_add_bool(ci, "agentConnected", connected);
-	json_add_number(ci, "runningTasksCount", (double)u.running);
-	json_add_number(ci, "pendingTasksCount", (double)u.pending);
+	json_add_number(ci, "runningTasksCount", (double)usage->running);
+	json_add_number(ci, "pendingTasksCount", (double)usage->pending);
 	if (attributes != NULL)
 		cJSON_AddRawToObject(ci, "attributes", attributes);
 	else
@@ -723,7 +724,7 @@ instance_describe(struct store *st, const char *arn, int with_tags,
 		json_add_item(ci, "tags", tags != NULL ? tags :
 		    cJSON_CreateArray());
 	}
-	if (usage == NULL) {
+	if (usage == &u) {
 		cJSON_Delete(u.ports);
 		cJSON_Delete(u.ports_udp);
 	}

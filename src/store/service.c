@@ -433,7 +433,8 @@ store_service_draining_tasks(struct store *st, const char *service_arn)
 
 static const char SQL_REPLICA_TASKS_ON[] =
     "SELECT count(*) FROM tasks t JOIN services sv ON sv.arn = "
-    "t.service_arn WHERE t.instance_arn = ?1 AND t.stopped_at IS NULL AND t.desired_status = 'RUNNING' AND "
+    "t.service_arn WHERE t.instance_arn = ?1 AND t.stopped_at IS NULL "
+    "AND t.desired_status = 'RUNNING' AND "
     "sv.scheduling_strategy = 'REPLICA'";
 
 int64_t

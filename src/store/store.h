@@ -77,9 +77,9 @@ void	store_events_free(struct store_event *rows, size_t n);
 /*
  * Told of each event appended, in seq order, once the transaction that
  * appended it has committed (at once outside a transaction); never of one
- * a rollback undid. The hook takes the members of *ev. This is how a scenario run reads its events: from the details
- * the engine built, not parsed back out of the outbox.
- * (store_event_clear frees the members of one.)
+ * a rollback undid. The hook takes the members of *ev (store_event_clear
+ * frees them). This is how a scenario run reads its events: from the
+ * details the engine built, not parsed back out of the outbox.
  */
 typedef void	(*store_event_fn)(void *arg, struct store_event *ev);
 void	store_set_event_hook(struct store *st, store_event_fn fn, void *arg);

@@ -53,25 +53,22 @@ put_char(struct json_out *o, char c)
 static void
 put_number(struct json_out *o, double d)
 {
-	char		 tmp[32], *p = tmp + sizeof tmp;
-	uint64_t	 u;
-	int		 n;
+	char	tmp[32];
+	int	n;
 
 	if (isnan(d) || isinf(d)) {
 		put(o, "null", 4);
 		return;
 	}
-	/* An integer of up to 15 digits: what "%1.15g" writes, digit by
-	 * digit (-0 included, as printf writes it). */
+	/* An integer of up to 15 digits: what "%1.15g" writes, without
+	 * printf (-0 included, as printf writes it). */
 	if (d == trunc(d) && fabs(d) < 1e15) {
-		u = (uint64_t)fabs(d);
-		do {
-			*--p = (char)('0' + u % 10);
-			u /= 10;
-		} while (u != 0);
-		if (signbit(d))
-			*--p = '-';
-		put(o, p, (size_t)(tmp + sizeof tmp - p));
+		if (d == 0 && signbit(d))
+			put(o, "-0", 2);
+		else {
+			int_text((int64_t)d, tmp);
+			put(o, tmp, strlen(tmp));
+		}
 		return;
 	}
 	/* Fifteen digits when they read back the same, else seventeen. */
