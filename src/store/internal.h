@@ -19,6 +19,10 @@ struct task_listing {
 };
 void	task_listing_clear(struct task_listing *l);
 
+/* SQLite's page cache without its needless truncations (pcache.c); before
+ * SQLite initializes. */
+void	store_pcache_install(void);
+
 struct store {
 	sqlite3		*db;
 	int		 in_tx;

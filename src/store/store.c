@@ -166,6 +166,7 @@ sqlite_configure(void)
 		return;
 	(void)sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	store_pcache_install();
 }
 
 struct store *

@@ -47,6 +47,13 @@ int	store_commit(struct store *st, struct err *e);
 void	store_rollback(struct store *st);
 int	store_in_transaction(const struct store *st);
 
+/*
+ * The page cache's truncations since the process started (store/pcache.c):
+ * those it handed to SQLite and those it skipped, having no page at or
+ * above the limit. For tests.
+ */
+void	store_pcache_counts(uint64_t *done, uint64_t *skipped);
+
 /* Deletes every resource, task and event (POST /ecsim/reset). */
 int	store_reset(struct store *st, struct err *e);
 
