@@ -230,6 +230,10 @@ engine_view_touch(struct engine *eng, const char *arn,
 		u->memory += ld->memory;
 		u->running += !ld->desired_stopped;
 		u->pending += ld->pending;
+		/* Most tasks book no port: no reference to their empty
+		 * lists, two allocations a task at every event. */
+		if (!vi->loads[k].has_ports)
+			continue;
 		if (ld->ports != NULL)
 			cJSON_AddItemReferenceToArray(u->ports, ld->ports);
 		if (ld->ports_udp != NULL)
