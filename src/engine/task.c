@@ -1300,6 +1300,7 @@ task_step(struct engine *eng, struct task_row *t, struct err *e)
 	struct tsim	ts;
 	int64_t		now = engine_now(eng);
 
+	store_task_doc(t);
 	sim_load(eng, t, &ts);
 	if (t->desired_stopped) {
 		if (t->last_status == TASK_STOPPING)
@@ -1341,8 +1342,12 @@ engine_tasks_advance(struct engine *eng, struct err *e)
 	for (rounds = 0; rounds < TASK_STATUS_COUNT; rounds++) {
 		if (store_task_due(eng->st, now, 1000, &rows, &n, e) != 0)
 			return -1;
-		for (i = 0; i < n && ret == 0; i++)
+		/* Each row is freed once stepped, while its tree is still in
+		 * the CPU's caches. */
+		for (i = 0; i < n && ret == 0; i++) {
 			ret = task_step(eng, &rows[i], e);
+			task_row_clear(&rows[i]);
+		}
 		task_rows_free(rows, n);
 		if (ret != 0 || n == 0)
 			break;

@@ -30,6 +30,7 @@ struct task_row {
 	char			*stopped_reason;
 	int64_t			 started_at;	/* doc's times.startedAt */
 	cJSON			*doc;		/* NULL in a brief row */
+	char			*doc_text;	/* a due row's doc, until parsed */
 	/* What the database row holds (as read, inserted or last updated),
 	 * so that an update writes desiredStatus and stopped_at, which
 	 * indexes name, only when they change. generation is the store's
@@ -56,9 +57,15 @@ int	store_task_update(struct store *st, struct task_row *t, struct err *e);
 /* By ARN, or by cluster and 32-hex id. 1 found, 0 not, -1 error. */
 int	store_task_get(struct store *st, const char *cluster, const char *ref,
 	    struct task_row *out, struct err *e);
-/* Tasks with next_at <= now, in (next_at, arn) order. */
+/*
+ * Tasks with next_at <= now, in (next_at, arn) order. Their docs stay
+ * text until store_task_doc parses one, so that a step works on a tree
+ * it has just built rather than one built a thousand rows earlier.
+ */
 int	store_task_due(struct store *st, int64_t now, size_t max,
 	    struct task_row **rows, size_t *n, struct err *e);
+/* Parses a due row's doc (doc_text); nothing for a row that has its doc. */
+void	store_task_doc(struct task_row *t);
 /* The earliest next_at, or 0 when nothing is due. */
 int64_t	store_task_next_due(struct store *st);
 /* Tasks of a service that are not STOPPED, oldest first. */

@@ -37,6 +37,7 @@ task_row_clear(struct task_row *t)
 	cJSON_Delete(t->ports);
 	cJSON_Delete(t->ports_udp);
 	cJSON_Delete(t->doc);
+	free(t->doc_text);
 	memset(t, 0, sizeof *t);
 }
 
@@ -100,14 +101,28 @@ task_read_brief(struct store *st, sqlite3_stmt *s, struct task_row *t)
 	task_stored(st, t);
 }
 
-/* A whole row, in TASK_COLS order. */
+/* A whole row, in TASK_COLS order; with lazy, its doc as text. */
 static void
-task_read(struct store *st, sqlite3_stmt *s, struct task_row *t)
+task_read(struct store *st, sqlite3_stmt *s, struct task_row *t, int lazy)
 {
 	task_read_brief(st, s, t);
 	t->ports = col_json(s, 23);
 	t->ports_udp = col_json(s, 24);
-	t->doc = col_json(s, 25);
+	if (lazy)
+		t->doc_text = col_dup(s, 25);
+	else
+		t->doc = col_json(s, 25);
+}
+
+void
+store_task_doc(struct task_row *t)
+{
+	if (t->doc != NULL || t->doc_text == NULL)
+		return;
+	if ((t->doc = json_parse(t->doc_text, strlen(t->doc_text))) == NULL)
+		t->doc = cJSON_CreateObject();	/* never stored; keep going */
+	free(t->doc_text);
+	t->doc_text = NULL;
 }
 
 /* startedAt from the doc's times, which the engine keeps. */
@@ -273,7 +288,7 @@ store_task_get(struct store *st, const char *cluster, const char *ref,
 	bind_text(s, 2, cluster);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		task_read(st, s, out);
+		task_read(st, s, out, 0);
 		ret = 1;
 	} else if (rc == SQLITE_DONE)
 		ret = 0;
@@ -283,9 +298,12 @@ store_task_get(struct store *st, const char *cluster, const char *ref,
 	return ret;
 }
 
-/* Reads all rows of a bound statement into a new array, whole or brief. */
+/* How task_read_all reads each row. */
+enum task_read_as { READ_WHOLE, READ_BRIEF, READ_LAZY };
+
+/* Reads all rows of a bound statement into a new array. */
 static int
-task_read_all(struct store *st, sqlite3_stmt *s, int brief,
+task_read_all(struct store *st, sqlite3_stmt *s, enum task_read_as as,
     struct task_row **rows, size_t *n, struct err *e)
 {
 	struct task_row	*r;
@@ -300,10 +318,10 @@ task_read_all(struct store *st, sqlite3_stmt *s, int brief,
 		st->scratch = xgrow(st->scratch, *n, &st->capscratch,
 		    sizeof *st->scratch);
 		r = &st->scratch[(*n)++];
-		if (brief)
+		if (as == READ_BRIEF)
 			task_read_brief(st, s, r);
 		else
-			task_read(st, s, r);
+			task_read(st, s, r, as == READ_LAZY);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -330,7 +348,7 @@ store_task_due(struct store *st, int64_t now, size_t max,
 
 	bind_int(s, 1, now);
 	bind_int(s, 2, (int64_t)max);
-	return task_read_all(st, s, 0, rows, n, e);
+	return task_read_all(st, s, READ_LAZY, rows, n, e);
 }
 
 static const char SQL_TASK_NEXT_DUE[] =
@@ -357,7 +375,8 @@ of_service(struct store *st, const char *service_arn, int brief,
 			    SQL_TASK_OF_SERVICE);
 
 	bind_text(s, 1, service_arn);
-	return task_read_all(st, s, brief, rows, n, e);
+	return task_read_all(st, s, brief ? READ_BRIEF : READ_WHOLE, rows, n,
+	    e);
 }
 
 int
@@ -409,7 +428,7 @@ store_task_on_instance(struct store *st, const char *instance_arn,
 	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_ON_INSTANCE);
 
 	bind_text(s, 1, instance_arn);
-	return task_read_all(st, s, 0, rows, n, e);
+	return task_read_all(st, s, READ_WHOLE, rows, n, e);
 }
 
 void
