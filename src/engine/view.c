@@ -262,19 +262,20 @@ instance_facts(struct view_instance *vi)
 	free(vi->attrs);
 	vi->attrs = xcalloc((size_t)cJSON_GetArraySize(vi->row.attributes) + 1,
 	    sizeof *vi->attrs);
+	vi->zone = NULL;
 	cJSON_ArrayForEach(a, vi->row.attributes) {
 		vi->attrs[n].name = cJSON_GetStringValue(cJSON_GetObjectItem(a,
 		    "name"));
 		vi->attrs[n].value = cJSON_GetStringValue(cJSON_GetObjectItem(a,
 		    "value"));
-		if (vi->attrs[n].name != NULL)
-			n++;
+		if (vi->attrs[n].name == NULL)
+			continue;
+		if (vi->zone == NULL && strcmp(vi->attrs[n].name,
+		    PLACEMENT_ZONE_ATTRIBUTE) == 0)
+			vi->zone = &vi->attrs[n];
+		n++;
 	}
 	vi->nattrs = n;
-	vi->zone = NULL;
-	for (n = 0; n < vi->nattrs && vi->zone == NULL; n++)
-		if (strcmp(vi->attrs[n].name, PLACEMENT_ZONE_ATTRIBUTE) == 0)
-			vi->zone = &vi->attrs[n];
 }
 
 /* A task on an instance is being written: its load follows. */

@@ -15,6 +15,7 @@
 
 #include "engine/engine.h"
 #include "store/store.h"
+#include "api/api.h"
 #include "scenario/internal.h"
 
 /* How long a temporary fault lasts: from MIN to MIN + SPAN. */
@@ -208,7 +209,7 @@ start(struct sc_chaos *c, struct sc_run *r, int64_t t)
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "cluster", r->sc->cluster);
 	cJSON_AddNumberToObject(b, "maxResults", 100);
-	reply = sc_call(r, "ListServices", b, &status);
+	reply = api_call(r->eng, "ListServices", b, &status);
 	cJSON_DeleteItemFromObject(b, "maxResults");
 	cJSON_AddItemToObject(b, "services", cJSON_DetachItemFromObject(reply,
 	    "serviceArns"));
@@ -225,7 +226,7 @@ start(struct sc_chaos *c, struct sc_run *r, int64_t t)
 		cJSON_AddStringToObject(s, "cluster", r->sc->cluster);
 		cJSON_AddItemToObject(s, "services", cJSON_DetachItemFromObject(
 		    b, "batch"));
-		reply = sc_call(r, "DescribeServices", s, &status);
+		reply = api_call(r->eng, "DescribeServices", s, &status);
 		cJSON_Delete(s);
 		cJSON_ArrayForEach(s, cJSON_GetObjectItem(reply, "services")) {
 			c->svcs = xrealloc(c->svcs, (c->nsvcs + 1) *
@@ -293,7 +294,7 @@ call(struct sc_chaos *c, struct sc_run *r, int64_t t, const char *op,
 
 	if (cJSON_GetObjectItem(body, "cluster") == NULL)
 		cJSON_AddStringToObject(body, "cluster", r->sc->cluster);
-	reply = sc_call(r, op, body, &status);
+	reply = api_call(r->eng, op, body, &status);
 	if (status != 200)
 		say(c, t, "%s refused: %s", op, cJSON_GetStringValue(
 		    cJSON_GetObjectItem(reply, "message")));
@@ -619,7 +620,7 @@ unsteady(struct sc_chaos *c, struct sc_run *r)
 		for (k = i; k < c->nsvcs && k < i + 10; k++)
 			cJSON_AddItemToArray(names,
 			    cJSON_CreateString(c->svcs[k].name));
-		reply = sc_call(r, "DescribeServices", b, &status);
+		reply = api_call(r->eng, "DescribeServices", b, &status);
 		cJSON_Delete(b);
 		cJSON_ArrayForEach(s, cJSON_GetObjectItem(reply, "services")) {
 			d = cJSON_GetObjectItem(s, "deployments");

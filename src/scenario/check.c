@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "api/api.h"
 #include "scenario/internal.h"
 
 /* "1.5" for 1.5, "4" for 4: how a number is shown and compared. */
@@ -186,7 +187,7 @@ service_get(struct sc_run *r, const char *name)
 	int	 status;
 
 	cJSON_AddItemToObject(b, "services", cJSON_CreateStringArray(&name, 1));
-	reply = sc_call(r, "DescribeServices", b, &status);
+	reply = api_call(r->eng, "DescribeServices", b, &status);
 	cJSON_Delete(b);
 	svc = cJSON_DetachItemFromArray(cJSON_GetObjectItem(reply, "services"),
 	    0);
@@ -231,7 +232,7 @@ instance_view(struct sc_run *r, const char *name)
 	b = cluster_body(r);
 	cJSON_AddItemToObject(b, "containerInstances",
 	    cJSON_CreateStringArray(&arn, 1));
-	reply = sc_call(r, "DescribeContainerInstances", b, &status);
+	reply = api_call(r->eng, "DescribeContainerInstances", b, &status);
 	cJSON_Delete(b);
 	ci = cJSON_DetachItemFromArray(cJSON_GetObjectItem(reply,
 	    "containerInstances"), 0);
@@ -285,14 +286,15 @@ count_tasks(struct sc_run *r, const cJSON *match)
 			if (token != NULL)
 				cJSON_AddStringToObject(b, "nextToken", token);
 			cJSON_Delete(reply);
-			reply = sc_call(r, "ListTasks", b, &status);
+			reply = api_call(r->eng, "ListTasks", b, &status);
 			cJSON_Delete(b);
 			arns = cJSON_GetObjectItem(reply, "taskArns");
 			if (cJSON_GetArraySize(arns) > 0) {
 				b = cluster_body(r);
 				cJSON_AddItemToObject(b, "tasks",
 				    cJSON_Duplicate(arns, 1));
-				t = sc_call(r, "DescribeTasks", b, &status);
+				t = api_call(r->eng, "DescribeTasks", b,
+				    &status);
 				cJSON_Delete(b);
 				cJSON_ArrayForEach(task, cJSON_GetObjectItem(t,
 				    "tasks"))

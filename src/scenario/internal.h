@@ -149,10 +149,6 @@ struct sc_run {
 	size_t			 nkept, capkept;
 };
 
-/* An API call through the dispatch table (api_call): the reply, or the
- * error object, and its HTTP status. */
-cJSON	*sc_call(struct sc_run *r, const char *op, const cJSON *body,
-	    int *status);
 /* Whether op has a cluster member, so a step without one means the
  * scenario's cluster. */
 int	 sc_takes_cluster(const char *op);

@@ -83,12 +83,6 @@ elapsed(int64_t ms, char out[32])
 		    (long long)(ms / 1000 % 60));
 }
 
-cJSON *
-sc_call(struct sc_run *r, const char *op, const cJSON *body, int *status)
-{
-	return api_call(r->eng, op, body, status);
-}
-
 const char *
 sc_instance_arn(const struct sc_run *r, const char *name)
 {
@@ -122,7 +116,7 @@ setup_call(struct runner *ru, const char *op, const cJSON *body, int line,
     cJSON **reply, struct err *e)
 {
 	int		 status;
-	cJSON		*j = sc_call(&ru->r, op, body, &status);
+	cJSON		*j = api_call(ru->r.eng, op, body, &status);
 	const char	*type, *msg;
 
 	if (status != 200) {
@@ -311,7 +305,7 @@ run_call(struct runner *ru, const struct sc_step *s, const char *op,
 	if (strcmp(op, "RegisterTaskDefinition") == 0)
 		sc_apply_behaviours(ru->r.sc, body);
 	map_names(&ru->r, body);
-	reply = sc_call(&ru->r, op, body, &status);
+	reply = api_call(ru->r.eng, op, body, &status);
 	type = cJSON_GetStringValue(cJSON_GetObjectItem(reply, "__type"));
 	msg = cJSON_GetStringValue(cJSON_GetObjectItem(reply, "message"));
 	if (s->expect_error == NULL) {
@@ -355,12 +349,12 @@ crash_victim(struct runner *ru, const char *name, struct err *e)
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "cluster", ru->r.sc->cluster);
 	cJSON_AddStringToObject(b, "serviceName", name);
-	reply = sc_call(&ru->r, "ListTasks", b, &status);
+	reply = api_call(ru->r.eng, "ListTasks", b, &status);
 	cJSON_DeleteItemFromObject(b, "serviceName");
 	cJSON_AddItemToObject(b, "tasks", cJSON_DetachItemFromObject(reply,
 	    "taskArns"));
 	cJSON_Delete(reply);
-	reply = sc_call(&ru->r, "DescribeTasks", b, &status);
+	reply = api_call(ru->r.eng, "DescribeTasks", b, &status);
 	cJSON_Delete(b);
 	cJSON_ArrayForEach(t, cJSON_GetObjectItem(reply, "tasks"))
 		if (strcmp(str_member(t, "lastStatus"), "RUNNING") == 0) {

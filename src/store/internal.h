@@ -75,6 +75,8 @@ int	store_purge_rows(struct store *st, const char *const *sql, size_t n,
 /* Column helpers: copies (caller frees); NULL for SQL NULL. */
 char	*col_dup(sqlite3_stmt *s, int i);
 cJSON	*col_json(sqlite3_stmt *s, int i);
+/* The tree of JSON text the store wrote (an empty object if it is not). */
+cJSON	*stored_json(const char *text, size_t len);
 const char *col_text(sqlite3_stmt *s, int i);
 
 #endif

@@ -349,11 +349,17 @@ cJSON *
 col_json(sqlite3_stmt *s, int i)
 {
 	const char	*t = col_text(s, i);
-	cJSON		*j;
 
-	if (t == NULL)
-		return NULL;
-	if ((j = json_parse(t, (size_t)sqlite3_column_bytes(s, i))) == NULL)
+	return t != NULL ? stored_json(t, (size_t)sqlite3_column_bytes(s, i)) :
+	    NULL;
+}
+
+cJSON *
+stored_json(const char *text, size_t len)
+{
+	cJSON	*j;
+
+	if ((j = json_parse(text, len)) == NULL)
 		j = cJSON_CreateObject();	/* never stored; keep going */
 	return j;
 }

@@ -119,8 +119,7 @@ store_task_doc(struct task_row *t)
 {
 	if (t->doc != NULL || t->doc_text == NULL)
 		return;
-	if ((t->doc = json_parse(t->doc_text, strlen(t->doc_text))) == NULL)
-		t->doc = cJSON_CreateObject();	/* never stored; keep going */
+	t->doc = stored_json(t->doc_text, strlen(t->doc_text));
 	free(t->doc_text);
 	t->doc_text = NULL;
 }
