@@ -32,6 +32,7 @@ struct subcommand {
 
 static int	cmd_serve(int, char **);
 static int	cmd_run(int, char **);
+static int	cmd_events(int, char **);
 static int	cmd_version(int, char **);
 static int	cmd_help(int, char **);
 
@@ -39,6 +40,7 @@ static const struct subcommand subcommands[] = {
 	{ "serve",	cmd_serve,	"run the ECS API and the engine" },
 	{ "run",	cmd_run,	"replay a scenario file in virtual time" },
 	{ "chaos",	chaos_main,	"a scenario under random faults" },
+	{ "events",	cmd_events,	"print the event outbox of a database" },
 	{ "version",	cmd_version,	"print the version" },
 	{ "help",	cmd_help,	"show this help" },
 };
@@ -136,6 +138,13 @@ struct serve_sink {
 	const char	*pattern;
 };
 
+/* An AWS account id: 12 digits. */
+static int
+account_ok(const char *s)
+{
+	return strlen(s) == 12 && strspn(s, "0123456789") == 12;
+}
+
 /* --events-pattern: JSON, or @FILE holding it. */
 static cJSON *
 read_pattern(const char *arg, struct err *e)
@@ -163,6 +172,136 @@ read_pattern(const char *arg, struct err *e)
 	p = events_pattern_parse(text, e);
 	free(text);
 	return p;
+}
+
+static void
+events_usage(FILE *f)
+{
+	fprintf(f,
+"usage: ecsim events [options]\n\n"
+"Prints the events in the outbox of an ecsim database, oldest first, one\n"
+"EventBridge envelope per line: the lines --events-file writes. The outbox\n"
+"is stored compressed (docs/events.md): read it with this command, the\n"
+"sinks or GET /ecsim/events, not with SQL. A server may be running on the\n"
+"database meanwhile.\n\n"
+"options:\n"
+"  --db PATH            the database (default ./" DEFAULT_DB ")\n"
+"  --after SEQ          only events after SEQ, the outbox's sequence number\n"
+"                       (the n-th event ecsim appended; default 0, all)\n"
+"  --pattern P          only events matching an EventBridge pattern (JSON,\n"
+"                       or @FILE holding it), as --events-pattern\n"
+"  --region REGION      region in the envelopes (default us-east-1)\n"
+"  --account-id ID      account in the envelopes (default 000000000000)\n"
+"  -h, --help           show this help\n");
+}
+
+static int
+cmd_events(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db",		required_argument, NULL, 'd' },
+		{ "after",	required_argument, NULL, 'f' },
+		{ "pattern",	required_argument, NULL, 'P' },
+		{ "region",	required_argument, NULL, 'r' },
+		{ "account-id",	required_argument, NULL, 'a' },
+		{ "help",	no_argument,	   NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char		*db = DEFAULT_DB, *region = "us-east-1";
+	const char		*account = "000000000000";
+	struct store		*st = NULL;
+	struct store_event	*rows = NULL;
+	cJSON			*pattern = NULL, *env;
+	struct err		 e;
+	char			*end, *line;
+	long long		 after = 0;
+	size_t			 i, n = 0;
+	int			 c, ret = 1;
+
+	err_clear(&e);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'f':
+			after = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || after < 0) {
+				fprintf(stderr, "ecsim events: --after wants a "
+				    "sequence number, got '%s'\n", optarg);
+				goto usage;
+			}
+			break;
+		case 'P':
+			cJSON_Delete(pattern);
+			if ((pattern = read_pattern(optarg, &e)) == NULL) {
+				fprintf(stderr, "ecsim events: --pattern: %s\n",
+				    e.msg);
+				goto usage;
+			}
+			break;
+		case 'r':
+			region = optarg;
+			break;
+		case 'a':
+			if (!account_ok(optarg)) {
+				fprintf(stderr, "ecsim events: --account-id "
+				    "must be 12 digits, got '%s'\n", optarg);
+				goto usage;
+			}
+			account = optarg;
+			break;
+		case 'h':
+			events_usage(stdout);
+			cJSON_Delete(pattern);
+			return 0;
+		default:
+			events_usage(stderr);
+			goto usage;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ecsim events: unexpected argument '%s'\n",
+		    argv[optind]);
+		goto usage;
+	}
+	/* Opening creates a database that is not there: say so instead. */
+	if (strcmp(db, ":memory:") == 0 || access(db, F_OK) != 0) {
+		fprintf(stderr, "ecsim events: no database at %s\n", db);
+		goto usage;
+	}
+	if ((st = store_open(db, &e)) == NULL) {
+		fprintf(stderr, "ecsim events: %s\n", e.msg);
+		goto out;
+	}
+	do {
+		if (store_event_after(st, after, 1000, &rows, &n, &e) != 0) {
+			fprintf(stderr, "ecsim events: %s\n", e.msg);
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			after = rows[i].seq;
+			env = events_envelope(&rows[i], region, account);
+			if (events_pattern_match(pattern, env)) {
+				line = json_print(env);
+				puts(line);
+				free(line);
+			}
+			cJSON_Delete(env);
+		}
+		store_events_free(rows, n);
+	} while (n > 0);
+	ret = fflush(stdout) == 0 ? 0 : 1;
+	if (ret != 0)
+		fprintf(stderr, "ecsim events: writing: %s\n", strerror(errno));
+out:
+	store_close(st);
+	cJSON_Delete(pattern);
+	return ret;
+usage:
+	cJSON_Delete(pattern);
+	return 2;
 }
 
 static volatile sig_atomic_t	stop_signal;
@@ -358,8 +497,7 @@ cmd_serve(int argc, char **argv)
 			cfg.region = optarg;
 			break;
 		case 'a':
-			if (strlen(optarg) != 12 ||
-			    strspn(optarg, "0123456789") != 12) {
+			if (!account_ok(optarg)) {
 				fprintf(stderr, "ecsim serve: --account-id "
 				    "must be 12 digits, got '%s'\n", optarg);
 				return 2;

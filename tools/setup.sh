@@ -11,7 +11,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential cmake pkg-config	# compiler, CMake >= 3.25
 	clang					# CI builds with clang too
-	libsqlite3-dev libevent-dev libcjson-dev libyaml-dev	# the libraries
+	libsqlite3-dev libevent-dev libcjson-dev libyaml-dev liblz4-dev	# the libraries
 	libjemalloc-dev				# the allocator (-DECSIM_JEMALLOC)
 	check					# unit tests (Check)
 	awscli python3 python3-pytest python3-boto3	# end-to-end tests

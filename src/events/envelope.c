@@ -1,4 +1,4 @@
-/* The EventBridge envelope around an outbox row, built in one place for
+/* The EventBridge envelope around an outbox event, built in one place for
  * every sink and the event stream. */
 #include <string.h>
 

@@ -19,10 +19,10 @@ struct store_event;
 struct events;
 
 /*
- * The EventBridge envelope of one outbox row: version "0", an id that is
- * the same every time the row is delivered (a uuid made from its seq and
+ * The EventBridge envelope of one outbox event: version "0", an id that is
+ * the same every time the event is delivered (a uuid made from its seq and
  * time, so a consumer can drop duplicates), detail-type, source, account,
- * time (ISO-8601, whole seconds), region, resources ([] when the row has
+ * time (ISO-8601, whole seconds), region, resources ([] when the event has
  * none) and detail (copied). The caller frees it with cJSON_Delete.
  */
 cJSON	*events_envelope(const struct store_event *ev, const char *region,

@@ -1,13 +1,258 @@
-/* Reading the event outbox in order, for sinks and the scenario runner. */
+/*
+ * The event outbox: appending events in the transaction of the change
+ * they describe, reading them back in order for the sinks and the
+ * scenario runner, and pruning the oldest.
+ *
+ * Events are stored in blocks (schema/0009_event_blocks.sql). The events
+ * a transaction appends collect in st->pend, uncompressed, and are written
+ * at its commit (or when the block reaches OUTBOX_BLOCK bytes) as one row
+ * of event_blocks, compressed with LZ4. A block's records follow each
+ * other in seq order, first_seq first, each five NUL-terminated fields:
+ *
+ *	time (engine ms, decimal) \0 source \0 detail-type \0 resource \0
+ *	detail (JSON text) \0
+ *
+ * None of them can hold a NUL: ARNs and names cannot, and printed JSON
+ * escapes control characters.
+ */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <lz4.h>
+
 #include "store/internal.h"
 
-static const char SQL_EVENT_AFTER[] =
-    "SELECT seq, time, source, detail_type, resource, detail FROM events "
-    "WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+/* A block is written once its uncompressed records reach this; LZ4 finds
+ * repeats up to 64 KiB back, so larger blocks would compress little more
+ * and cost more to read from their middle. */
+#define OUTBOX_BLOCK	(64 * 1024)
 
+static const char SQL_BLOCK_INSERT[] =
+    "INSERT INTO event_blocks (first_seq, last_seq, first_time, last_time, "
+    "size, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+/* The block holding seq ?1, or the first after it. */
+static const char SQL_BLOCK_START[] =
+    "SELECT first_seq FROM event_blocks WHERE first_seq <= ?1 "
+    "ORDER BY first_seq DESC LIMIT 1";
+static const char SQL_BLOCKS_FROM[] =
+    "SELECT first_seq, last_seq, size, body FROM event_blocks "
+    "WHERE first_seq >= ?1 ORDER BY first_seq";
+/* Blocks follow each other in seq and in time: the first row holds the
+ * oldest events, the last row the newest. */
+static const char SQL_EVENT_FIRST[] =
+    "SELECT first_seq FROM event_blocks ORDER BY first_seq LIMIT 1";
+static const char SQL_EVENT_LAST[] =
+    "SELECT last_seq FROM event_blocks ORDER BY first_seq DESC LIMIT 1";
+static const char SQL_EVENT_OLDEST[] =
+    "SELECT first_time FROM event_blocks ORDER BY first_seq LIMIT 1";
+/* Whole blocks only: one goes when all its events may. */
+static const char SQL_EVENT_PRUNE[] =
+    "DELETE FROM event_blocks WHERE first_seq BETWEEN ?1 AND ?2 "
+    "AND last_seq <= ?2 AND (last_time < ?3 OR last_seq <= ?4)";
+
+/*
+ * A transaction reads the events it appended, as it reads its other
+ * writes: the pending block is written first. A failure to write it here
+ * fails the commit, which writes it again.
+ */
+static void
+outbox_visible(struct store *st)
+{
+	if (st->pend.len > 0)
+		(void)outbox_flush(st, NULL);
+}
+
+int64_t
+store_event_first(struct store *st)
+{
+	outbox_visible(st);
+	return store_int_query(st, SQL_EVENT_FIRST, NULL);
+}
+
+int64_t
+store_event_last(struct store *st)
+{
+	outbox_visible(st);
+	return store_int_query(st, SQL_EVENT_LAST, NULL);
+}
+
+int64_t
+store_event_count(struct store *st)
+{
+	int64_t	first = store_event_first(st);
+
+	return first == 0 ? 0 : store_event_last(st) - first + 1;
+}
+
+/* Writes the block of pending events, if there is one. */
+int
+outbox_flush(struct store *st, struct err *e)
+{
+	sqlite3_stmt	*s;
+	int		 bound, n;
+
+	if (st->pend.len == 0)
+		return 0;
+	bound = LZ4_compressBound((int)st->pend.len);
+	if (st->capzbuf < (size_t)bound) {
+		st->capzbuf = (size_t)bound;
+		st->zbuf = xrealloc(st->zbuf, st->capzbuf);
+	}
+	n = LZ4_compress_default(st->pend.buf, st->zbuf, (int)st->pend.len,
+	    bound);
+	if (n <= 0)
+		return err_set(e, ERR_INTERNAL, "compressing a block of %zu "
+		    "bytes of events failed", st->pend.len);
+	s = store_stmt(st, SQL_BLOCK_INSERT);
+	bind_int(s, 1, st->pend_first);
+	bind_int(s, 2, st->next_seq - 1);
+	bind_int(s, 3, st->pend_first_time);
+	bind_int(s, 4, st->pend_last_time);
+	bind_int(s, 5, (int64_t)st->pend.len);
+	sqlite3_bind_blob(s, 6, st->zbuf, n, SQLITE_STATIC);
+	if (store_exec_stmt(st, s, e) != 0)
+		return -1;	/* kept: the commit tries again, or rolls back */
+	st->pend.len = 0;
+	return 0;
+}
+
+void
+outbox_forget(struct store *st)
+{
+	st->pend.len = 0;
+	st->next_seq = 0;	/* read again: a rollback may undo blocks */
+}
+
+static void
+pend_field(struct json_out *o, const char *v)
+{
+	size_t	n = strlen(v) + 1;
+
+	if (o->len + n > o->cap) {
+		o->cap = o->len + n + o->cap;
+		o->buf = xrealloc(o->buf, o->cap);
+	}
+	memcpy(o->buf + o->len, v, n);
+	o->len += n;
+}
+
+/* A record's first four fields; its detail follows. */
+static void
+pend_record(struct json_out *o, int64_t time, const char *source,
+    const char *detail_type, const char *resource)
+{
+	char	when[24];
+
+	snprintf(when, sizeof when, "%lld", (long long)time);
+	pend_field(o, when);
+	pend_field(o, source);
+	pend_field(o, detail_type);
+	pend_field(o, resource != NULL ? resource : "");
+}
+
+int
+store_event_append(struct store *st, int64_t time, const char *source,
+    const char *detail_type, const char *resource, cJSON *detail,
+    struct err *e)
+{
+	struct store_event	*ev;
+	int64_t			 seq;
+
+	if (store_events_off()) {
+		cJSON_Delete(detail);
+		return 0;
+	}
+	if (st->next_seq == 0)
+		st->next_seq = store_event_last(st) + 1;
+	if (st->pend.len == 0) {
+		st->pend_first = st->next_seq;
+		st->pend_first_time = time;
+	}
+	seq = st->next_seq++;
+	st->pend_last_time = time;
+	pend_record(&st->pend, time, source, detail_type, resource);
+	if (detail != NULL) {
+		json_write(&st->pend, detail);
+		st->pend.len++;		/* json_write's NUL, kept */
+	} else
+		pend_field(&st->pend, "{}");
+	if ((!st->in_tx || st->pend.len >= OUTBOX_BLOCK) &&
+	    outbox_flush(st, e) != 0) {
+		cJSON_Delete(detail);
+		return -1;
+	}
+	if (st->event_hook == NULL) {
+		cJSON_Delete(detail);
+		return 0;
+	}
+	st->told = xgrow(st->told, st->ntold, &st->captold, sizeof *st->told);
+	ev = &st->told[st->ntold++];
+	ev->seq = seq;
+	ev->time = time;
+	ev->source = xstrdup(source);
+	ev->detail_type = xstrdup(detail_type);
+	ev->resource = xstrdup(resource != NULL ? resource : "");
+	ev->detail = detail;
+	if (!st->in_tx)
+		store_events_tell(st, 1);
+	return 0;
+}
+
+/*
+ * Reads the records of one block (its row in s) into rows, those with
+ * seq above after, until *n reaches max. 1 when the block ended short of
+ * max, 0 when max was reached, -1 when the block is damaged.
+ */
+static int
+block_read(sqlite3_stmt *s, int64_t after, size_t max,
+    struct store_event **rows, size_t *n, size_t *cap, struct json_out *raw)
+{
+	int64_t			 first = sqlite3_column_int64(s, 0);
+	int64_t			 last = sqlite3_column_int64(s, 1);
+	int64_t			 size = sqlite3_column_int64(s, 2);
+	const char		*body = sqlite3_column_blob(s, 3);
+	int			 blen = sqlite3_column_bytes(s, 3);
+	const char		*p, *end, *f[5];
+	struct store_event	*ev;
+	int64_t			 seq;
+	int			 i;
+
+	if (size <= 0 || size > INT32_MAX || last < first)
+		return -1;
+	if (raw->cap < (size_t)size) {
+		raw->cap = (size_t)size;
+		raw->buf = xrealloc(raw->buf, raw->cap);
+	}
+	if (LZ4_decompress_safe(body, raw->buf, blen, (int)size) != size)
+		return -1;
+	p = raw->buf;
+	end = raw->buf + size;
+	for (seq = first; seq <= last; seq++) {
+		for (i = 0; i < 5; i++) {
+			const char *z = memchr(p, '\0', (size_t)(end - p));
+
+			if (z == NULL)
+				return -1;
+			f[i] = p;
+			p = z + 1;
+		}
+		if (seq <= after)
+			continue;
+		if (*n == max)
+			return 0;
+		*rows = xgrow(*rows, *n, cap, sizeof **rows);
+		ev = &(*rows)[(*n)++];
+		ev->seq = seq;
+		ev->time = strtoll(f[0], NULL, 10);
+		ev->source = xstrdup(f[1]);
+		ev->detail_type = xstrdup(f[2]);
+		ev->resource = xstrdup(f[3]);
+		ev->detail = stored_json(f[4], (size_t)(p - 1 - f[4]));
+	}
+	return p == end ? 1 : -1;
+}
 void
 store_event_clear(struct store_event *ev)
 {
@@ -32,65 +277,105 @@ int
 store_event_after(struct store *st, int64_t after, size_t max,
     struct store_event **rows, size_t *n, struct err *e)
 {
-	sqlite3_stmt		*s = store_stmt(st, SQL_EVENT_AFTER);
-	struct store_event	*r = NULL, *ev;
-	size_t			 cap = 0;
-	int			 rc;
+	sqlite3_stmt	*s;
+	struct json_out	 raw = { NULL, 0, 0 };
+	size_t		 cap = 0;
+	int64_t		 from;
+	int		 rc, more = 1;
 
 	*rows = NULL;
 	*n = 0;
-	bind_int(s, 1, after);
-	bind_int(s, 2, (int64_t)max);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		r = xgrow(r, *n, &cap, sizeof *r);
-		ev = &r[(*n)++];
-		ev->seq = sqlite3_column_int64(s, 0);
-		ev->time = sqlite3_column_int64(s, 1);
-		ev->source = col_dup(s, 2);
-		ev->detail_type = col_dup(s, 3);
-		ev->resource = col_dup(s, 4);
-		ev->detail = col_json(s, 5);
-	}
+	if (max == 0)
+		return 0;
+	outbox_visible(st);
+	s = store_stmt(st, SQL_BLOCK_START);
+	bind_int(s, 1, after + 1);
+	from = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		store_events_free(r, *n);
+	s = store_stmt(st, SQL_BLOCKS_FROM);
+	bind_int(s, 1, from);
+	while (more > 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		more = block_read(s, after, max, rows, n, &cap, &raw);
+	if (more > 0 && rc != SQLITE_DONE)
+		more = -2;
+	sqlite3_reset(s);
+	free(raw.buf);
+	if (more < 0) {
+		store_events_free(*rows, *n);
+		*rows = NULL;
 		*n = 0;
-		return store_fail(st, e, "reading the event outbox");
+		if (more == -2)
+			return store_fail(st, e, "reading the event outbox");
+		return err_set(e, ERR_INTERNAL, "the event outbox has a "
+		    "damaged block after seq %lld", (long long)after);
 	}
-	*rows = r;
 	return 0;
 }
 
 /*
- * The bounds of the outbox, sink cursors and pruning (ecsim serve's
- * sinks, src/events/). Pruning never deletes the newest event, so seq,
- * MAX(seq) + 1 on append, never goes back while a serve runs.
+ * The outbox before blocks (schema 8) kept a row per event, renamed
+ * events_v8 by the migration to 9. Its rows become blocks, with their
+ * seqs, in the transaction that drops it.
  */
-static const char SQL_EVENT_FIRST[] = "SELECT MIN(seq) FROM events";
-static const char SQL_EVENT_LAST[] = "SELECT MAX(seq) FROM events";
+static const char SQL_V8_EXISTS[] =
+    "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND "
+    "name = 'events_v8'";
+static const char SQL_V8_ROWS[] =
+    "SELECT seq, time, source, detail_type, resource, detail FROM events_v8 "
+    "ORDER BY seq";
+static const char SQL_V8_DROP[] = "DROP TABLE events_v8";
+
+int
+outbox_upgrade(struct store *st, struct err *e)
+{
+	sqlite3_stmt	*s;
+	const char	*detail;
+	int64_t		 seq, time;
+	int		 rc;
+
+	if (store_int_query(st, SQL_V8_EXISTS, NULL) == 0)
+		return 0;
+	if (store_begin(st, e) != 0)
+		return -1;
+	st->next_seq = 0;
+	s = store_stmt(st, SQL_V8_ROWS);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(s, 0);
+		time = sqlite3_column_int64(s, 1);
+		/* A gap (there should be none) starts a block of its own. */
+		if (st->pend.len > 0 && (seq != st->next_seq ||
+		    st->pend.len >= OUTBOX_BLOCK) && outbox_flush(st, e) != 0)
+			break;
+		if (st->pend.len == 0) {
+			st->pend_first = seq;
+			st->pend_first_time = time;
+		}
+		st->next_seq = seq + 1;
+		st->pend_last_time = time;
+		detail = col_text(s, 5);
+		pend_record(&st->pend, time, col_text(s, 2), col_text(s, 3),
+		    col_text(s, 4));
+		pend_field(&st->pend, detail != NULL ? detail : "{}");
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		store_fail(st, e, "reading the outbox of schema 8");
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE || outbox_flush(st, e) != 0 ||
+	    store_exec_stmt(st, store_stmt(st, SQL_V8_DROP), e) != 0 ||
+	    store_commit(st, e) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+/* Event sinks' cursors: the last seq each delivered (src/events/). */
 static const char SQL_SINK_GET[] =
     "SELECT seq FROM sink_cursors WHERE name = ?1";
 static const char SQL_SINK_SET[] =
     "INSERT INTO sink_cursors (name, seq, updated_at) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (name) DO UPDATE SET seq = ?2, updated_at = ?3";
 static const char SQL_SINK_RESET[] = "UPDATE sink_cursors SET seq = 0";
-static const char SQL_EVENT_OLDEST[] =
-    "SELECT time FROM events ORDER BY seq LIMIT 1";
-static const char SQL_EVENT_PRUNE[] =
-    "DELETE FROM events WHERE seq BETWEEN ?1 AND ?2 "
-    "AND (time < ?3 OR seq <= ?4)";
-
-int64_t
-store_event_first(struct store *st)
-{
-	return store_int_query(st, SQL_EVENT_FIRST, NULL);
-}
-
-int64_t
-store_event_last(struct store *st)
-{
-	return store_int_query(st, SQL_EVENT_LAST, NULL);
-}
 
 int
 store_sink_cursor_get(struct store *st, const char *name, int64_t *seq,
@@ -155,7 +440,8 @@ store_event_prune(struct store *st, const struct store_prune *p,
 	bind_int(s, 4, p->upto);
 	if (store_exec_stmt(st, s, e) != 0)
 		return -1;
-	*deleted = sqlite3_changes(st->db);
+	/* The newest block stays: the first left is the count gone. */
+	*deleted = store_event_first(st) - first;
 	return 0;
 }
 

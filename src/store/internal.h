@@ -41,11 +41,28 @@ struct store {
 	void		*event_hook_arg;
 	struct store_event *told;
 	size_t		 ntold, captold;
+	/* The outbox's block being built (store/event.c): records of the
+	 * events first..next_seq - 1, written at commit. next_seq is 0
+	 * until read from the outbox, and again after a rollback. */
+	struct json_out	 pend;
+	int64_t		 pend_first, pend_first_time, pend_last_time;
+	int64_t		 next_seq;
+	char		*zbuf;		/* a compressed block */
+	size_t		 capzbuf;
 	struct task_listing listing;
 	struct task_row	*scratch;	/* task_read_all's */
 	size_t		 capscratch;
 	struct sql_profile *profile;	/* ECSIM_SQL_PROFILE set */
 };
+
+/* The outbox (store/event.c): writes the block of events pending; drops
+ * it (a rollback); turns the outbox of schema 8 into blocks (at open);
+ * tells the event hook of the events the transaction appended, or forgets
+ * them (store.c). */
+int	outbox_flush(struct store *st, struct err *e);
+void	outbox_forget(struct store *st);
+int	outbox_upgrade(struct store *st, struct err *e);
+void	store_events_tell(struct store *st, int committed);
 
 /*
  * The cached prepared statement for sql, which must be a string literal

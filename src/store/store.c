@@ -203,7 +203,7 @@ store_open(const char *path, struct err *e)
 	    (exec_sql(st, "PRAGMA journal_mode = WAL", e) != 0 ||
 	    exec_sql(st, "PRAGMA synchronous = NORMAL", e) != 0))
 		goto fail;
-	if (store_migrate(st, path, e) != 0)
+	if (store_migrate(st, path, e) != 0 || outbox_upgrade(st, e) != 0)
 		goto fail;
 	return st;
 fail:
@@ -223,6 +223,8 @@ store_close(struct store *st)
 		sqlite3_finalize(st->stmts[i].stmt);
 	free(st->stmts);
 	store_events_free(st->told, st->ntold);
+	free(st->pend.buf);
+	free(st->zbuf);
 	free(st->scratch);
 	task_listing_clear(&st->listing);
 	free(st->listing.arns);
@@ -373,8 +375,8 @@ store_set_event_hook(struct store *st, store_event_fn fn, void *arg)
 
 /* Tells the hook of the events the transaction that just ended appended,
  * or forgets them when it rolled back. */
-static void
-events_told(struct store *st, int committed)
+void
+store_events_tell(struct store *st, int committed)
 {
 	struct store_event	*ev = st->told;
 	size_t			 i, n = st->ntold;
@@ -406,12 +408,13 @@ store_commit(struct store *st, struct err *e)
 {
 	if (!st->in_tx)
 		return err_set(e, ERR_INTERNAL, "commit outside a transaction");
-	if (store_exec_stmt(st, store_stmt(st, SQL_COMMIT), e) != 0) {
+	if (outbox_flush(st, e) != 0 ||
+	    store_exec_stmt(st, store_stmt(st, SQL_COMMIT), e) != 0) {
 		store_rollback(st);
 		return -1;
 	}
 	st->in_tx = 0;
-	events_told(st, 1);
+	store_events_tell(st, 1);
 	return 0;
 }
 
@@ -423,7 +426,8 @@ store_rollback(struct store *st)
 	(void)store_exec_stmt(st, store_stmt(st, SQL_ROLLBACK), NULL);
 	st->in_tx = 0;
 	st->generation++;
-	events_told(st, 0);
+	outbox_forget(st);
+	store_events_tell(st, 0);
 }
 
 int
@@ -463,13 +467,14 @@ store_reset(struct store *st, struct err *e)
 		"DELETE FROM attributes", "DELETE FROM container_instances",
 		"DELETE FROM task_definitions",
 		"DELETE FROM task_definition_families", "DELETE FROM tags",
-		"DELETE FROM clusters", "DELETE FROM events",
+		"DELETE FROM clusters", "DELETE FROM event_blocks",
 		"DELETE FROM image_behaviours", "DELETE FROM clocks",
 		"DELETE FROM agent_outages",
 	};
 	size_t	i;
 
 	st->generation++;
+	outbox_forget(st);
 	for (i = 0; i < sizeof tables / sizeof tables[0]; i++)
 		if (store_exec_stmt(st, store_stmt(st, tables[i]), e) != 0)
 			return -1;
@@ -497,50 +502,6 @@ store_meta_bump(struct store *st, const char *key, int64_t *out, struct err *e)
 	return ret;
 }
 
-/* seq is the rowid: SQLite gives a new row the largest seq + 1 (1 in an
- * empty table), which pruning, never deleting the newest, keeps rising. */
-static const char SQL_EVENT_APPEND[] =
-    "INSERT INTO events (time, source, detail_type, resource, detail) "
-    "VALUES (?1, ?2, ?3, ?4, ?5)";
-
-int
-store_event_append(struct store *st, int64_t time, const char *source,
-    const char *detail_type, const char *resource, cJSON *detail,
-    struct err *e)
-{
-	sqlite3_stmt		*s;
-	struct store_event	*ev;
-	int			 rc;
-
-	if (store_events_off()) {
-		cJSON_Delete(detail);
-		return 0;
-	}
-	s = store_stmt(st, SQL_EVENT_APPEND);
-	bind_int(s, 1, time);
-	bind_text(s, 2, source);
-	bind_text(s, 3, detail_type);
-	bind_text(s, 4, resource);
-	bind_json(s, 5, detail);
-	if ((rc = store_exec_stmt(st, s, e)) != 0 || st->event_hook == NULL) {
-		cJSON_Delete(detail);
-		return rc;
-	}
-	st->told = xgrow(st->told, st->ntold, &st->captold, sizeof *st->told);
-	ev = &st->told[st->ntold++];
-	ev->seq = sqlite3_last_insert_rowid(st->db);
-	ev->time = time;
-	ev->source = xstrdup(source);
-	ev->detail_type = xstrdup(detail_type);
-	ev->resource = xstrdup(resource);
-	ev->detail = detail;
-	if (!st->in_tx)
-		events_told(st, 1);
-	return 0;
-}
-
-static const char SQL_EVENT_COUNT[] = "SELECT COUNT(*) FROM events";
-
 int64_t
 store_int_query(struct store *st, const char *sql, const char *arg)
 {
@@ -555,8 +516,3 @@ store_int_query(struct store *st, const char *sql, const char *arg)
 	return v;
 }
 
-int64_t
-store_event_count(struct store *st)
-{
-	return store_int_query(st, SQL_EVENT_COUNT, NULL);
-}

@@ -73,7 +73,7 @@ int64_t	store_event_count(struct store *st);
 /* 1 when ECSIM_BENCH_NO_EVENTS is set in the environment: appends do
  * nothing. Only to measure what the outbox costs (docs/performance.md). */
 int	store_events_off(void);
-/* One outbox row as store_event_after reads it (store/event.c). */
+/* One event of the outbox as store_event_after reads it (store/event.c). */
 struct store_event {
 	int64_t	 seq, time;
 	char	*source, *detail_type, *resource;
@@ -91,7 +91,8 @@ void	store_events_free(struct store_event *rows, size_t n);
 typedef void	(*store_event_fn)(void *arg, struct store_event *ev);
 void	store_set_event_hook(struct store *st, store_event_fn fn, void *arg);
 /* At most max events with seq above after, in seq order; *rows is the
- * caller's (store_events_free). */
+ * caller's (store_events_free). Inside a transaction, its own events too.
+ * A block that does not decompress is an error (ERR_INTERNAL). */
 int	store_event_after(struct store *st, int64_t after, size_t max,
 	    struct store_event **rows, size_t *n, struct err *e);
 /* The lowest and highest seq the outbox holds (0 when it is empty). */

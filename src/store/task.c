@@ -538,29 +538,31 @@ store_task_count_live(struct store *st, const char *cluster)
 	return store_int_query(st, SQL_TASK_COUNT_LIVE, cluster);
 }
 
-static const char SQL_TASK_EVENTS[] =
-    "SELECT detail FROM events WHERE resource = ?1 AND "
-    "detail_type = 'ECS Task State Change' ORDER BY seq";
-
 int
 store_task_events(struct store *st, const char *arn, cJSON **out,
     struct err *e)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_EVENTS);
-	cJSON		*d;
-	int		 rc;
+	struct store_event	*rows;
+	size_t			 i, n;
+	int64_t			 after = 0;
 
 	*out = cJSON_CreateArray();
-	bind_text(s, 1, arn);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((d = col_json(s, 0)) != NULL)
-			cJSON_AddItemToArray(*out, d);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		return store_fail(st, e, "reading a task's events");
-	}
+	do {
+		if (store_event_after(st, after, 1024, &rows, &n, e) != 0) {
+			cJSON_Delete(*out);
+			*out = NULL;
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			after = rows[i].seq;
+			if (strcmp(rows[i].resource, arn) != 0 ||
+			    strcmp(rows[i].detail_type, "ECS Task State Change"))
+				continue;
+			cJSON_AddItemToArray(*out, rows[i].detail);
+			rows[i].detail = NULL;
+		}
+		store_events_free(rows, n);
+	} while (n > 0);
 	return 0;
 }
 

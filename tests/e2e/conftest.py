@@ -21,6 +21,16 @@ AWS_BIN = os.environ.get("ECSIM_AWS", "/usr/bin/aws")
 TARGET = "AmazonEC2ContainerServiceV20141113."
 
 
+def outbox(db, *args):
+    """The events in a database's outbox, oldest first, as the EventBridge
+    envelopes `ecsim events` prints (the outbox is stored compressed, so
+    this is how anything outside ecsim reads it)."""
+    out = subprocess.run([ECSIM_BIN, "events", "--db", db] + list(args),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
 class AwsError(Exception):
     def __init__(self, rc, stderr):
         super().__init__(stderr)

@@ -3,7 +3,8 @@ make containers fail to pull, exit, crash at start, turn unhealthy, ignore
 SIGTERM and wait on each other; DescribeTasks shows it as ECS does and the
 outbox holds one task event per change, in order."""
 import json
-import sqlite3
+
+from conftest import outbox
 
 # Steps of 100 ms keep the lifecycle quick without racing the CLI.
 FAST = ("--instances", "2", "--step", "100ms")
@@ -42,15 +43,8 @@ def wait_stopped(ecsim, arn, cluster="default"):
 
 def events(ecsim, arn):
     """The task's ECS Task State Change events from the outbox, in order."""
-    db = sqlite3.connect("file:%s?mode=ro" % ecsim.db, uri=True)
-    try:
-        rows = db.execute(
-            "SELECT detail FROM events WHERE resource = ? AND "
-            "detail_type = 'ECS Task State Change' ORDER BY seq",
-            (arn,)).fetchall()
-    finally:
-        db.close()
-    out = [json.loads(r[0]) for r in rows]
+    out = [env["detail"] for env in outbox(ecsim.db, "--pattern", json.dumps(
+        {"detail-type": ["ECS Task State Change"], "resources": [arn]}))]
     # One event per change: versions 1, 2, 3, ... without gaps.
     assert [e["version"] for e in out] == list(range(1, len(out) + 1))
     return out

@@ -10,12 +10,11 @@ events, ARNs and deployment ids included, in the server's order.
 import json
 import os
 import re
-import sqlite3
 import subprocess
 
 import yaml
 
-from conftest import ECSIM_BIN
+from conftest import ECSIM_BIN, outbox
 
 SERVICE_EVENTS = ("ECS Service Action", "ECS Deployment State Change")
 
@@ -30,15 +29,9 @@ def steady(s, desired, taskdef):
 
 def server_events(db):
     """The server's outbox: its service and deployment events, in order."""
-    c = sqlite3.connect(db)
-    try:
-        rows = c.execute("SELECT detail_type, resource, detail FROM events "
-                         "ORDER BY seq").fetchall()
-    finally:
-        c.close()
-    return [(dt, res, json.loads(d)["eventName"],
-             json.loads(d).get("deploymentId"))
-            for dt, res, d in rows if dt in SERVICE_EVENTS]
+    return [(e["detail-type"], e["resources"][0], e["detail"]["eventName"],
+             e["detail"].get("deploymentId"))
+            for e in outbox(db) if e["detail-type"] in SERVICE_EVENTS]
 
 
 def replay_events(path):
@@ -54,13 +47,8 @@ def replay_events(path):
 
 
 def instance_arns(db):
-    c = sqlite3.connect(db)
-    try:
-        return sorted(r[0] for r in c.execute(
-            "SELECT DISTINCT resource FROM events WHERE detail_type = "
-            "'ECS Container Instance State Change'"))
-    finally:
-        c.close()
+    return sorted({e["resources"][0] for e in outbox(db, "--pattern", json.dumps(
+        {"detail-type": ["ECS Container Instance State Change"]}))})
 
 
 def test_record_replays_the_server(make_ecsim, workdir):

@@ -200,6 +200,17 @@ append(int n, const char *type, int64_t at)
 	ck_assert_int_eq(store_commit(st, &e), 0);
 }
 
+/* n events of one type at engine time at, each in a transaction of its
+ * own: each a block of its own in the outbox. */
+static void
+append_each(int n, const char *type, int64_t at)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		append(1, type, at);
+}
+
 /* The lines of a file, each parsed; *n how many. */
 static cJSON **
 read_lines(const char *path, size_t *n)
@@ -327,7 +338,7 @@ START_TEST(test_prune_by_count_and_age)
 	int64_t		 last;
 
 	ev = hub(10, 3600 * 1000, 0);
-	append(30, "ECS Task State Change", T0);
+	append_each(30, "ECS Task State Change", T0);
 	last = store_event_last(st);
 	/* In batches of at most the limit. */
 	ck_assert_int_eq(events_prune(ev, 5, &e), 5);
@@ -348,6 +359,32 @@ START_TEST(test_prune_by_count_and_age)
 }
 END_TEST
 
+/* The outbox is kept in blocks, one per transaction here, and pruning
+ * takes only whole blocks: a block goes when all its events may. */
+START_TEST(test_prune_whole_blocks)
+{
+	struct events	*ev;
+	struct err	 e;
+	int64_t		 first;
+
+	ev = hub(10, 0, 0);
+	append(30, "ECS Task State Change", T0);
+	first = store_event_first(st);
+	append(1, "ECS Task State Change", T0);
+	/* 31 events against a count of 10, but the block of 30 holds nine
+	 * of the newest ten: it stays whole. */
+	ck_assert_int_eq(events_prune(ev, 1000, &e), 0);
+	ck_assert_int_eq(store_event_count(st), 31);
+	append_each(20, "ECS Task State Change", T0);
+	/* Now the whole block of 30 and the single blocks up to the newest
+	 * ten are over the count. */
+	ck_assert_int_eq(events_prune(ev, 1000, &e), 41);
+	ck_assert_int_eq(store_event_count(st), 10);
+	ck_assert_int_eq(store_event_first(st), first + 41);
+	events_free(ev);
+}
+END_TEST
+
 START_TEST(test_prune_waits_for_a_sink)
 {
 	struct events	*ev;
@@ -360,7 +397,7 @@ START_TEST(test_prune_waits_for_a_sink)
 	ev = hub(5, 0, 0);
 	ck_assert_int_eq(events_add_webhook(ev, "http://127.0.0.1:1/hook",
 	    NULL, &e), 0);
-	append(20, "ECS Task State Change", T0);
+	append_each(20, "ECS Task State Change", T0);
 	ck_assert_int_eq(events_prune(ev, 1000, &e), 0);
 	ck_assert_int_eq(store_event_first(st), first > 0 ? first : 1);
 	st_json = events_status(ev);
@@ -450,6 +487,7 @@ events_suite(void)
 	tcase_add_test(tc, test_cursor_store);
 	tcase_add_test(tc, test_prune_by_count_and_age);
 	tcase_add_test(tc, test_prune_waits_for_a_sink);
+	tcase_add_test(tc, test_prune_whole_blocks);
 	tcase_add_test(tc, test_webhook_url_refused);
 	tcase_add_test(tc, test_clock_tick);
 	suite_add_tcase(s, tc);

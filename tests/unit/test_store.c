@@ -10,6 +10,7 @@
 #include <check.h>
 
 #include "store/store.h"
+#include "store/internal.h"
 #include "store/store-instance.h"
 #include "util/util.h"
 #include "check_run.h"
@@ -299,6 +300,176 @@ START_TEST(test_event_append_and_count)
 }
 END_TEST
 
+/* A detail of about 1 KiB, numbered: 200 of them fill several blocks. */
+static cJSON *
+big_detail(int i)
+{
+	cJSON	*d = cJSON_CreateObject();
+	char	 pad[1024];
+
+	memset(pad, 'a' + i % 26, sizeof pad - 1);
+	pad[sizeof pad - 1] = '\0';
+	cJSON_AddNumberToObject(d, "i", i);
+	cJSON_AddStringToObject(d, "pad", pad);
+	return d;
+}
+
+/* Checks that rows are the events after..after+n-1 as appended. */
+static void
+check_rows(const struct store_event *rows, size_t n, int64_t after)
+{
+	size_t	i;
+	int	want;
+
+	for (i = 0; i < n; i++) {
+		want = (int)(after + (int64_t)i);	/* seq - 1 */
+		ck_assert_int_eq(rows[i].seq, after + (int64_t)i + 1);
+		ck_assert_int_eq(rows[i].time, 5000 + want);
+		ck_assert_str_eq(rows[i].source, "aws.ecs");
+		ck_assert_str_eq(rows[i].detail_type, want % 2 ?
+		    "ECS Task State Change" : "ECS Service Action");
+		ck_assert_str_eq(rows[i].resource, want % 3 ? "arn:x" : "");
+		ck_assert_int_eq(cJSON_GetObjectItem(rows[i].detail,
+		    "i")->valueint, want);
+		ck_assert_int_eq((int)strlen(cJSON_GetObjectItem(
+		    rows[i].detail, "pad")->valuestring), 1023);
+	}
+}
+
+/* One transaction of 200 events of 1 KiB: the outbox writes them as
+ * several blocks, and reads them back from anywhere, across blocks. */
+START_TEST(test_event_blocks_read_back)
+{
+	struct store		*st = open_mem();
+	struct store_event	*rows;
+	struct err		 e;
+	size_t			 n;
+	int64_t			 after;
+	int			 i;
+
+	err_clear(&e);
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	for (i = 0; i < 200; i++)
+		ck_assert_int_eq(store_event_append(st, 5000 + i, "aws.ecs",
+		    i % 2 ? "ECS Task State Change" : "ECS Service Action",
+		    i % 3 ? "arn:x" : NULL, big_detail(i), &e), 0);
+	ck_assert_int_eq(store_commit(st, &e), 0);
+	ck_assert_int_eq(store_event_first(st), 1);
+	ck_assert_int_eq(store_event_last(st), 200);
+	ck_assert_int_eq(store_event_count(st), 200);
+	ck_assert_int_gt(store_int_query(st,
+	    "SELECT COUNT(*) FROM event_blocks", NULL), 2);
+	/* All at once, then in pieces that start and end inside blocks. */
+	ck_assert_int_eq(store_event_after(st, 0, 1000, &rows, &n, &e), 0);
+	ck_assert_uint_eq(n, 200);
+	check_rows(rows, n, 0);
+	store_events_free(rows, n);
+	for (after = 0; after < 200; after += 37) {
+		ck_assert_int_eq(store_event_after(st, after, 37, &rows, &n,
+		    &e), 0);
+		ck_assert_uint_eq(n, after + 37 <= 200 ? 37 : 200 - after);
+		check_rows(rows, n, after);
+		store_events_free(rows, n);
+	}
+	ck_assert_int_eq(store_event_after(st, 200, 10, &rows, &n, &e), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(rows);
+	/* The next transaction goes on from seq 201. */
+	ck_assert_int_eq(store_event_append(st, 9000, "aws.ecs", "X", "arn:y",
+	    NULL, &e), 0);
+	ck_assert_int_eq(store_event_after(st, 199, 10, &rows, &n, &e), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(rows[1].seq, 201);
+	ck_assert_str_eq(rows[1].detail_type, "X");
+	ck_assert_int_eq(cJSON_GetArraySize(rows[1].detail), 0);
+	store_events_free(rows, n);
+	ck_assert_int_eq(store_close(st), 0);
+}
+END_TEST
+
+/* A block that does not decompress is an error naming the outbox, not
+ * events made up or skipped. */
+START_TEST(test_event_block_damaged)
+{
+	struct store		*st = open_mem();
+	struct store_event	*rows;
+	struct err		 e;
+	size_t			 n;
+
+	err_clear(&e);
+	ck_assert_int_eq(store_event_append(st, 1, "aws.ecs", "X", "arn:x",
+	    big_detail(1), &e), 0);
+	ck_assert_int_eq(sqlite3_exec(st->db, "UPDATE event_blocks SET "
+	    "body = zeroblob(40)", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(store_event_after(st, 0, 10, &rows, &n, &e), -1);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_nonnull(strstr(e.msg, "damaged block"));
+	ck_assert_int_eq(store_close(st), 0);
+}
+END_TEST
+
+/*
+ * A database of schema 8 kept an outbox row per event. Opening it with
+ * this ecsim turns the rows into blocks with the same seqs, times and
+ * details, so the sinks' cursors still point where they did.
+ */
+START_TEST(test_outbox_of_schema_8_upgraded)
+{
+	struct store		*st;
+	struct store_event	*rows;
+	struct err		 e;
+	char			*path = temp_db();
+	sqlite3			*db;
+	size_t			 n;
+
+	err_clear(&e);
+	st = store_open(path, &e);
+	ck_assert_msg(st != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_close(st), 0);
+	/* Back to schema 8 by hand: its table, rows from seq 7 on (the
+	 * first six pruned). */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	    "DROP TABLE event_blocks;"
+	    "CREATE TABLE events (seq INTEGER PRIMARY KEY, time INTEGER NOT "
+	    "NULL, source TEXT NOT NULL, detail_type TEXT NOT NULL, resource "
+	    "TEXT NOT NULL, detail TEXT NOT NULL) STRICT;"
+	    "INSERT INTO events VALUES (7, 100, 'aws.ecs', 'ECS Task State "
+	    "Change', 'arn:t', '{\"lastStatus\":\"RUNNING\",\"version\":2}'),"
+	    "(8, 200, 'ecsim', 'ecsim Clock Tick', '', '{}'),"
+	    "(9, 300, 'aws.ecs', 'ECS Service Action', 'arn:s', "
+	    "'{\"eventName\":\"SERVICE_STEADY_STATE\"}');"
+	    "PRAGMA user_version = 8;", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+
+	st = store_open(path, &e);
+	ck_assert_msg(st != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_schema_version(st), store_schema_latest());
+	ck_assert_int_eq(store_int_query(st, "SELECT COUNT(*) FROM "
+	    "sqlite_schema WHERE name LIKE 'events%'", NULL), 0);
+	ck_assert_int_eq(store_event_first(st), 7);
+	ck_assert_int_eq(store_event_last(st), 9);
+	ck_assert_int_eq(store_event_after(st, 6, 10, &rows, &n, &e), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(rows[0].seq, 7);
+	ck_assert_int_eq(rows[0].time, 100);
+	ck_assert_str_eq(rows[0].resource, "arn:t");
+	ck_assert_str_eq(cJSON_GetObjectItem(rows[0].detail,
+	    "lastStatus")->valuestring, "RUNNING");
+	ck_assert_str_eq(rows[1].source, "ecsim");
+	ck_assert_str_eq(rows[1].resource, "");
+	ck_assert_str_eq(rows[2].detail_type, "ECS Service Action");
+	store_events_free(rows, n);
+	/* New events follow on. */
+	ck_assert_int_eq(store_event_append(st, 400, "aws.ecs", "X", "arn:x",
+	    NULL, &e), 0);
+	ck_assert_int_eq(store_event_last(st), 10);
+	ck_assert_int_eq(store_close(st), 0);
+	remove_db(path);
+	free(path);
+}
+END_TEST
+
 /* What the event hook was told, in order. */
 struct told {
 	int64_t	seq[8];
@@ -499,6 +670,9 @@ store_suite(void)
 	tcase_add_test(tc, test_transaction_misuse);
 	tcase_add_test(tc, test_meta_bump_counts_per_key);
 	tcase_add_test(tc, test_event_append_and_count);
+	tcase_add_test(tc, test_event_blocks_read_back);
+	tcase_add_test(tc, test_event_block_damaged);
+	tcase_add_test(tc, test_outbox_of_schema_8_upgraded);
 	tcase_add_test(tc, test_event_hook);
 	tcase_add_test(tc, test_reset_clears_events_keeps_schema);
 	tcase_add_test(tc, test_pcache_truncations);
