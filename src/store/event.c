@@ -180,6 +180,10 @@ store_event_append(struct store *st, int64_t time, const char *source,
 		pend_field(&st->pend, "{}");
 	if ((!st->in_tx || st->pend.len >= OUTBOX_BLOCK) &&
 	    outbox_flush(st, e) != 0) {
+		/* In a transaction its rollback forgets the block; outside
+		 * one, nothing would, and a later append would write it. */
+		if (!st->in_tx)
+			outbox_forget(st);
 		cJSON_Delete(detail);
 		return -1;
 	}
