@@ -15,8 +15,6 @@
  * None of them can hold a NUL: ARNs and names cannot, and printed JSON
  * escapes control characters.
  */
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,13 +30,13 @@
 static const char SQL_BLOCK_INSERT[] =
     "INSERT INTO event_blocks (first_seq, last_seq, first_time, last_time, "
     "size, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-/* The block holding seq ?1, or the first after it. */
-static const char SQL_BLOCK_START[] =
-    "SELECT first_seq FROM event_blocks WHERE first_seq <= ?1 "
-    "ORDER BY first_seq DESC LIMIT 1";
+/* The blocks from the one holding seq ?1 (or from the first, when the
+ * outbox starts after ?1) on. */
 static const char SQL_BLOCKS_FROM[] =
     "SELECT first_seq, last_seq, size, body FROM event_blocks "
-    "WHERE first_seq >= ?1 ORDER BY first_seq";
+    "WHERE first_seq >= COALESCE((SELECT first_seq FROM event_blocks "
+    "WHERE first_seq <= ?1 ORDER BY first_seq DESC LIMIT 1), 0) "
+    "ORDER BY first_seq";
 /* Blocks follow each other in seq and in time: the first row holds the
  * oldest events, the last row the newest. */
 static const char SQL_EVENT_FIRST[] =
@@ -125,17 +123,11 @@ outbox_forget(struct store *st)
 	st->next_seq = 0;	/* read again: a rollback may undo blocks */
 }
 
+/* v and its NUL, a record's field. */
 static void
 pend_field(struct json_out *o, const char *v)
 {
-	size_t	n = strlen(v) + 1;
-
-	if (o->len + n > o->cap) {
-		o->cap = o->len + n + o->cap;
-		o->buf = xrealloc(o->buf, o->cap);
-	}
-	memcpy(o->buf + o->len, v, n);
-	o->len += n;
+	json_out_put(o, v, strlen(v) + 1);
 }
 
 /* A record's first four fields; its detail follows. */
@@ -143,10 +135,9 @@ static void
 pend_record(struct json_out *o, int64_t time, const char *source,
     const char *detail_type, const char *resource)
 {
-	char	when[24];
+	char	when[INT_TEXT_LEN];
 
-	snprintf(when, sizeof when, "%lld", (long long)time);
-	pend_field(o, when);
+	pend_field(o, int_text(time, when));
 	pend_field(o, source);
 	pend_field(o, detail_type);
 	pend_field(o, resource != NULL ? resource : "");
@@ -284,7 +275,6 @@ store_event_after(struct store *st, int64_t after, size_t max,
 	sqlite3_stmt	*s;
 	struct json_out	 raw = { NULL, 0, 0 };
 	size_t		 cap = 0;
-	int64_t		 from;
 	int		 rc, more = 1;
 
 	*rows = NULL;
@@ -292,12 +282,8 @@ store_event_after(struct store *st, int64_t after, size_t max,
 	if (max == 0)
 		return 0;
 	outbox_visible(st);
-	s = store_stmt(st, SQL_BLOCK_START);
-	bind_int(s, 1, after + 1);
-	from = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
 	s = store_stmt(st, SQL_BLOCKS_FROM);
-	bind_int(s, 1, from);
+	bind_int(s, 1, after + 1);
 	while (more > 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		more = block_read(s, after, max, rows, n, &cap, &raw);
 	if (more > 0 && rc != SQLITE_DONE)
@@ -341,7 +327,6 @@ outbox_upgrade(struct store *st, struct err *e)
 		return 0;
 	if (store_begin(st, e) != 0)
 		return -1;
-	st->next_seq = 0;
 	s = store_stmt(st, SQL_V8_ROWS);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		seq = sqlite3_column_int64(s, 0);

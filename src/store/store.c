@@ -296,11 +296,10 @@ bind_int(sqlite3_stmt *s, int i, int64_t v)
 void
 bind_json(sqlite3_stmt *s, int i, const cJSON *v)
 {
-	/* Every task write and every event is printed here: into one
-	 * buffer that grows to the largest document and stays. SQLite
-	 * copies it (SQLITE_TRANSIENT), so the next bind may reuse it at
-	 * once. One thread prints, as everything in ecsim runs on one
-	 * loop. */
+	/* Every task write is printed here: into one buffer that grows
+	 * to the largest document and stays. SQLite copies it
+	 * (SQLITE_TRANSIENT), so the next bind may reuse it at once. One
+	 * thread prints, as everything in ecsim runs on one loop. */
 	static struct json_out	out;
 
 	if (v == NULL) {

@@ -32,8 +32,8 @@ reserve(struct json_out *o, size_t n)
 	}
 }
 
-static void
-put(struct json_out *o, const char *s, size_t n)
+void
+json_out_put(struct json_out *o, const char *s, size_t n)
 {
 	reserve(o, n);
 	memcpy(o->buf + o->len, s, n);
@@ -57,17 +57,17 @@ put_number(struct json_out *o, double d)
 	int	n;
 
 	if (isnan(d) || isinf(d)) {
-		put(o, "null", 4);
+		json_out_put(o, "null", 4);
 		return;
 	}
 	/* An integer of up to 15 digits: what "%1.15g" writes, without
 	 * printf (-0 included, as printf writes it). */
 	if (d == trunc(d) && fabs(d) < 1e15) {
 		if (d == 0 && signbit(d))
-			put(o, "-0", 2);
+			json_out_put(o, "-0", 2);
 		else {
 			int_text((int64_t)d, tmp);
-			put(o, tmp, strlen(tmp));
+			json_out_put(o, tmp, strlen(tmp));
 		}
 		return;
 	}
@@ -75,7 +75,7 @@ put_number(struct json_out *o, double d)
 	n = snprintf(tmp, sizeof tmp, "%1.15g", d);
 	if (strtod(tmp, NULL) != d)
 		n = snprintf(tmp, sizeof tmp, "%1.17g", d);
-	put(o, tmp, (size_t)n);
+	json_out_put(o, tmp, (size_t)n);
 }
 
 /*
@@ -147,7 +147,7 @@ put_string(struct json_out *o, const char *s, char tail)
 	while (*p != '\0') {
 		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\'; p++)
 			;
-		put(o, (const char *)run, (size_t)(p - run));
+		json_out_put(o, (const char *)run, (size_t)(p - run));
 		if (*p == '\0')
 			break;
 		esc[0] = '\\';
@@ -163,11 +163,11 @@ put_string(struct json_out *o, const char *s, char tail)
 			memcpy(esc + 1, "u00", 3);
 			esc[4] = hex[*p >> 4];
 			esc[5] = hex[*p & 0xf];
-			put(o, esc, 6);
+			json_out_put(o, esc, 6);
 			p++;
 			continue;
 		}
-		put(o, esc, 2);
+		json_out_put(o, esc, 2);
 		p++;
 	}
 	put_char(o, '"');
@@ -183,13 +183,13 @@ json_write(struct json_out *o, const cJSON *j)
 
 	switch (j->type & 0xff) {
 	case cJSON_False:
-		put(o, "false", 5);
+		json_out_put(o, "false", 5);
 		break;
 	case cJSON_True:
-		put(o, "true", 4);
+		json_out_put(o, "true", 4);
 		break;
 	case cJSON_NULL:
-		put(o, "null", 4);
+		json_out_put(o, "null", 4);
 		break;
 	case cJSON_Number:
 		put_number(o, j->valuedouble);
@@ -200,9 +200,9 @@ json_write(struct json_out *o, const cJSON *j)
 		break;
 	case cJSON_Raw:
 		if (j->valuestring != NULL)
-			put(o, j->valuestring, strlen(j->valuestring));
+			json_out_put(o, j->valuestring, strlen(j->valuestring));
 		else
-			put(o, "null", 4);
+			json_out_put(o, "null", 4);
 		break;
 	case cJSON_Array:
 	case cJSON_Object:
@@ -219,7 +219,7 @@ json_write(struct json_out *o, const cJSON *j)
 		put_char(o, obj ? '}' : ']');
 		break;
 	default:
-		put(o, "null", 4);
+		json_out_put(o, "null", 4);
 		break;
 	}
 }

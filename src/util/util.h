@@ -140,6 +140,8 @@ struct json_out {
 };
 void	json_write(struct json_out *out, const struct cJSON *j);
 char	*json_print(const struct cJSON *j);
+/* Appends the n bytes at s to out, keeping it NUL-terminated. */
+void	json_out_put(struct json_out *out, const char *s, size_t n);
 /*
  * Members added under a key that outlives the tree, a string literal:
  * cJSON keeps the pointer (cJSON_StringIsConst) instead of a copy to
