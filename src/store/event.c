@@ -120,7 +120,10 @@ void
 outbox_forget(struct store *st)
 {
 	st->pend.len = 0;
-	st->next_seq = 0;	/* read again: a rollback may undo blocks */
+	if (!store_events_off())
+		st->next_seq = 0;	/* read again: a rollback may undo blocks */
+	else if (st->ntold > 0)
+		st->next_seq = st->told[0].seq;	/* nothing stored to read */
 }
 
 /* v and its NUL, a record's field. */
@@ -151,17 +154,15 @@ store_event_append(struct store *st, int64_t time, const char *source,
 	struct store_event	*ev;
 	int64_t			 seq;
 
-	if (store_events_off()) {
-		cJSON_Delete(detail);
-		return 0;
-	}
 	if (st->next_seq == 0)
 		st->next_seq = store_event_last(st) + 1;
+	seq = st->next_seq++;
+	if (store_events_off())
+		goto told;	/* measuring: the hook is told, nothing stored */
 	if (st->pend.len == 0) {
-		st->pend_first = st->next_seq;
+		st->pend_first = seq;
 		st->pend_first_time = time;
 	}
-	seq = st->next_seq++;
 	st->pend_last_time = time;
 	pend_record(&st->pend, time, source, detail_type, resource);
 	if (detail != NULL) {
@@ -178,6 +179,7 @@ store_event_append(struct store *st, int64_t time, const char *source,
 		cJSON_Delete(detail);
 		return -1;
 	}
+told:
 	if (st->event_hook == NULL) {
 		cJSON_Delete(detail);
 		return 0;

@@ -70,8 +70,9 @@ int	store_event_append(struct store *st, int64_t time, const char *source,
 	    const char *detail_type, const char *resource, cJSON *detail,
 	    struct err *e);
 int64_t	store_event_count(struct store *st);
-/* 1 when ECSIM_BENCH_NO_EVENTS is set in the environment: appends do
- * nothing. Only to measure what the outbox costs (docs/performance.md). */
+/* 1 when ECSIM_BENCH_NO_EVENTS is set in the environment: appends store
+ * nothing, though they still number the events and tell the event hook.
+ * Only to measure what the outbox costs (docs/performance.md). */
 int	store_events_off(void);
 /* One event of the outbox as store_event_after reads it (store/event.c). */
 struct store_event {

@@ -7,8 +7,8 @@
  * several times faster. Every task write, every event and every API
  * reply is printed, and cJSON formats each number with sprintf and reads
  * it back with sscanf to check it; here an integer (nearly every number
- * ECS has) is written digit by digit, and a string is looked at eight
- * bytes at a time and, having nothing to escape, copied at once.
+ * ECS has) is written digit by digit, and a string is copied eight
+ * bytes at a time, looked at for bytes to escape as it goes.
  */
 #include <limits.h>
 #include <math.h>
@@ -79,68 +79,63 @@ put_number(struct json_out *o, double d)
 }
 
 /*
- * Whether one of the eight bytes of x is below 0x20, '"' or '\\': the
- * bytes a string must escape. (v - 0x01..) & ~v & 0x80.. is nonzero
- * exactly when a byte of v is zero, and (x - 0x20..) & ~x & 0x80.. when
- * one of x is below 0x20.
+ * The high bit of each byte of x below 0x20, '"' or '\\' (the bytes a
+ * string must escape), and perhaps of a byte after one, which is as good:
+ * any mark sends the string the slow way. (v - 0x01..) & ~v & 0x80..
+ * marks the zero bytes of v, and (x - 0x20..) & ~x & 0x80.. those of x
+ * below 0x20.
  */
-static int
+static uint64_t
 word_escapes(uint64_t x)
 {
 	const uint64_t	ones = 0x0101010101010101ULL, high = ones * 0x80;
 	uint64_t	q = x ^ (ones * '"'), b = x ^ (ones * '\\');
 
-	return ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
-	    ((b - ones) & ~b)) & high) != 0;
+	return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+	    ((b - ones) & ~b)) & high;
 }
 
-/* Whether the n bytes at p (n < 8) need an escape: padded with 'a'. */
-static int
-short_escapes(const unsigned char *p, size_t n)
-{
-	uint64_t	x = 0x6161616161616161ULL;
-
-	memcpy(&x, p, n);
-	return word_escapes(x);
-}
-
-/* s quoted, then tail (':' after a key, or '\0' for nothing). */
+/*
+ * s quoted, then tail (':' after a key, or '\0' for nothing). Nearly
+ * every string has nothing to escape, so it is copied eight bytes at a
+ * time (the last eight overlapping the word before them) into the room
+ * past the end of o, and looked at as it goes; only when a byte needed an
+ * escape is the copy dropped and the string written again byte by byte.
+ */
 static void
 put_string(struct json_out *o, const char *s, char tail)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*p = (const unsigned char *)s, *run;
-	size_t			 n = strlen(s), i, nt = tail != '\0';
+	size_t			 n = strlen(s), i;
 	char			 esc[6], *w;
-	uint64_t		 x;
-	int			 plain;
+	uint64_t		 x, marks = 0;
 
-	/* Nearly every string has nothing to escape: looked at eight
-	 * bytes at a time (the last eight overlapping the word before
-	 * them), and copied at once. */
-	if (n < 8)
-		plain = !short_escapes(p, n);
-	else {
-		for (i = 0, plain = 1; plain && i + 8 <= n; i += 8) {
-			memcpy(&x, p + i, 8);
-			plain = !word_escapes(x);
+	reserve(o, n + 3);
+	w = o->buf + o->len;
+	*w++ = '"';
+	if (n >= 8) {
+		for (i = 0; i + 8 <= n; i += 8) {
+			memcpy(&x, s + i, 8);
+			marks |= word_escapes(x);
+			memcpy(w + i, &x, 8);
 		}
-		if (plain && i < n) {
-			memcpy(&x, p + n - 8, 8);
-			plain = !word_escapes(x);
-		}
+		memcpy(&x, s + n - 8, 8);
+		marks |= word_escapes(x);
+		memcpy(w + n - 8, &x, 8);
+	} else {
+		x = 0x6161616161616161ULL;	/* 'a's: nothing to escape */
+		for (i = 0; i < n; i++)
+			((char *)&x)[i] = w[i] = s[i];
+		marks = word_escapes(x);
 	}
-	if (plain) {
-		reserve(o, n + 2 + nt);
-		w = o->buf + o->len;
-		*w++ = '"';
-		memcpy(w, s, n);
+	if (marks == 0) {
 		w += n;
 		*w++ = '"';
-		if (nt)
+		if (tail != '\0')
 			*w++ = tail;
 		*w = '\0';
-		o->len += n + 2 + nt;
+		o->len = (size_t)(w - o->buf);
 		return;
 	}
 	put_char(o, '"');
