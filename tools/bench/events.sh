@@ -100,7 +100,7 @@ if [ "$COUNT" = 1 ]; then
 	on=$(run_instructions)
 	off=$(ECSIM_BENCH_NO_EVENTS=1 run_instructions)
 	awk -v on="$on" -v off="$off" 'BEGIN {
-		printf("ecsim run, instructions: outbox on %\047d, off %\047d: " \
+		printf("ecsim run, instructions: outbox on %s, off %s: " \
 		    "%+.1f %%\n", on, off, (on - off) * 100 / off)
 	}'
 fi
