@@ -405,25 +405,31 @@ START_TEST(test_json_print_matches_cjson)
 }
 END_TEST
 
-/* Strings are looked at eight bytes at a time: every byte that must be
- * escaped, and bytes next to the ones that must, at every position of
- * strings of up to 24 bytes, as keys and as values. */
+/* Strings are looked at sixteen, eight or one byte at a time, by their
+ * length: every byte that must be escaped, and bytes next to the ones
+ * that must, at every position of strings of up to 40 bytes (two blocks
+ * of sixteen and a part), as keys and as values, first in their object or
+ * array and after a comma. */
 START_TEST(test_json_print_escapes_everywhere)
 {
 	static const unsigned char	 odd[] = { 0x01, 0x1f, '"', '\\',
 					    '\n', 0x20, 0x21, '#', '[', ']',
 					    0x7f, 0x80, 0xc3, 0xff };
-	char				 s[25], *want, *got;
+	char				 s[41], *want, *got;
 	size_t				 len, pos, k;
-	cJSON				*j;
+	cJSON				*j, *a;
 
-	for (len = 1; len <= 24; len++)
+	for (len = 1; len <= 40; len++)
 		for (pos = 0; pos < len; pos++)
 			for (k = 0; k < sizeof odd; k++) {
 				memset(s, 'a', len);
 				s[len] = '\0';
 				s[pos] = (char)odd[k];
 				j = cJSON_CreateObject();
+				cJSON_AddStringToObject(j, s, s);
+				a = cJSON_AddArrayToObject(j, "z");
+				cJSON_AddItemToArray(a, cJSON_CreateString(s));
+				cJSON_AddItemToArray(a, cJSON_CreateString(s));
 				cJSON_AddStringToObject(j, s, s);
 				want = cJSON_PrintUnformatted(j);
 				got = json_print(j);
