@@ -50,6 +50,27 @@ put_char(struct json_out *o, char c)
 	o->buf[o->len] = '\0';
 }
 
+/* v in decimal, written from its last digit back into the room past the
+ * end of o, then moved to the end. */
+static void
+put_integer(struct json_out *o, int64_t v)
+{
+	uint64_t	 u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	char		*end, *p;
+
+	reserve(o, 2 * INT_TEXT_LEN);
+	p = end = o->buf + o->len + 2 * INT_TEXT_LEN;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	memmove(o->buf + o->len, p, (size_t)(end - p));
+	o->len += (size_t)(end - p);
+	o->buf[o->len] = '\0';
+}
+
 static void
 put_number(struct json_out *o, double d)
 {
@@ -65,10 +86,8 @@ put_number(struct json_out *o, double d)
 	if (d == trunc(d) && fabs(d) < 1e15) {
 		if (d == 0 && signbit(d))
 			json_out_put(o, "-0", 2);
-		else {
-			int_text((int64_t)d, tmp);
-			json_out_put(o, tmp, strlen(tmp));
-		}
+		else
+			put_integer(o, (int64_t)d);
 		return;
 	}
 	/* Fifteen digits when they read back the same, else seventeen. */
@@ -108,6 +127,49 @@ vec_escapes(vec16 v)
 	return (vec16)((v < 0x20) | (v == '"') | (v == '\\'));
 }
 
+/* put_string's way for a string with bytes to escape: byte by byte. Out
+ * of line, so that the usual way keeps few registers to save. */
+static void __attribute__((noinline))
+put_escaped(struct json_out *o, const char *s, char lead, char tail)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)s, *run;
+	char			 esc[6];
+
+	if (lead != '\0')
+		put_char(o, lead);
+	put_char(o, '"');
+	while (*p != '\0') {
+		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\'; p++)
+			;
+		json_out_put(o, (const char *)run, (size_t)(p - run));
+		if (*p == '\0')
+			break;
+		esc[0] = '\\';
+		switch (*p) {
+		case '"':	esc[1] = '"'; break;
+		case '\\':	esc[1] = '\\'; break;
+		case '\b':	esc[1] = 'b'; break;
+		case '\f':	esc[1] = 'f'; break;
+		case '\n':	esc[1] = 'n'; break;
+		case '\r':	esc[1] = 'r'; break;
+		case '\t':	esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 0xf];
+			json_out_put(o, esc, 6);
+			p++;
+			continue;
+		}
+		json_out_put(o, esc, 2);
+		p++;
+	}
+	put_char(o, '"');
+	if (tail != '\0')
+		put_char(o, tail);
+}
+
 /*
  * lead (',' between members, or '\0' for nothing), s quoted, then tail
  * (':' after a key, or '\0' for nothing). Nearly every string has
@@ -120,10 +182,8 @@ vec_escapes(vec16 v)
 static void
 put_string(struct json_out *o, const char *s, char lead, char tail)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	const unsigned char	*p = (const unsigned char *)s, *run;
 	size_t			 n = strlen(s), i;
-	char			 esc[6], *w;
+	char			*w;
 	uint64_t		 x, marks = 0;
 	vec16			 v, vmarks = { 0 };
 
@@ -166,38 +226,7 @@ put_string(struct json_out *o, const char *s, char lead, char tail)
 		o->len = (size_t)(w - o->buf);
 		return;
 	}
-	if (lead != '\0')
-		put_char(o, lead);
-	put_char(o, '"');
-	while (*p != '\0') {
-		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\'; p++)
-			;
-		json_out_put(o, (const char *)run, (size_t)(p - run));
-		if (*p == '\0')
-			break;
-		esc[0] = '\\';
-		switch (*p) {
-		case '"':	esc[1] = '"'; break;
-		case '\\':	esc[1] = '\\'; break;
-		case '\b':	esc[1] = 'b'; break;
-		case '\f':	esc[1] = 'f'; break;
-		case '\n':	esc[1] = 'n'; break;
-		case '\r':	esc[1] = 'r'; break;
-		case '\t':	esc[1] = 't'; break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[*p >> 4];
-			esc[5] = hex[*p & 0xf];
-			json_out_put(o, esc, 6);
-			p++;
-			continue;
-		}
-		json_out_put(o, esc, 2);
-		p++;
-	}
-	put_char(o, '"');
-	if (tail != '\0')
-		put_char(o, tail);
+	put_escaped(o, s, lead, tail);
 }
 
 void
