@@ -7,13 +7,16 @@
  * a transaction appends collect in st->pend, uncompressed, and are written
  * at its commit (or when the block reaches OUTBOX_BLOCK bytes) as one row
  * of event_blocks, compressed with LZ4. A block's records follow each
- * other in seq order, first_seq first, each five NUL-terminated fields:
+ * other in seq order, first_seq first, each four NUL-terminated fields
+ * and the detail:
  *
  *	time (engine ms, decimal) \0 source \0 detail-type \0 resource \0
- *	detail (JSON text) \0
+ *	detail
  *
- * None of them can hold a NUL: ARNs and names cannot, and printed JSON
- * escapes control characters.
+ * None of the four fields can hold a NUL: ARNs and names cannot. The
+ * detail is the tree json_pack writes (util/json.c) after its length in
+ * four bytes, low byte first, in the blocks of format 1 (schema 10 on).
+ * Blocks of format 0, written before, hold it as JSON text and a NUL.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +30,16 @@
  * and cost more to read from their middle. */
 #define OUTBOX_BLOCK	(64 * 1024)
 
+#define FORMAT_TEXT	0	/* details as JSON text, NUL-terminated */
+#define FORMAT_PACKED	1	/* details packed, after their length */
+
 static const char SQL_BLOCK_INSERT[] =
     "INSERT INTO event_blocks (first_seq, last_seq, first_time, last_time, "
-    "size, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "size, body, format) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 /* The blocks from the one holding seq ?1 (or from the first, when the
  * outbox starts after ?1) on. */
 static const char SQL_BLOCKS_FROM[] =
-    "SELECT first_seq, last_seq, size, body FROM event_blocks "
+    "SELECT first_seq, last_seq, size, body, format FROM event_blocks "
     "WHERE first_seq >= COALESCE((SELECT first_seq FROM event_blocks "
     "WHERE first_seq <= ?1 ORDER BY first_seq DESC LIMIT 1), 0) "
     "ORDER BY first_seq";
@@ -110,6 +116,7 @@ outbox_flush(struct store *st, struct err *e)
 	bind_int(s, 4, st->pend_last_time);
 	bind_int(s, 5, (int64_t)st->pend.len);
 	sqlite3_bind_blob(s, 6, st->zbuf, n, SQLITE_STATIC);
+	bind_int(s, 7, FORMAT_PACKED);
 	if (store_exec_stmt(st, s, e) != 0)
 		return -1;	/* kept: the commit tries again, or rolls back */
 	st->pend.len = 0;
@@ -131,6 +138,25 @@ static void
 pend_field(struct json_out *o, const char *v)
 {
 	json_out_put(o, v, strlen(v) + 1);
+}
+
+/* A record's detail: its length, then the packed tree (an empty object
+ * for none). */
+static void
+pend_detail(struct json_out *o, const cJSON *detail)
+{
+	size_t	at, n;
+	int	i;
+
+	json_out_put(o, "\0\0\0\0", 4);
+	at = o->len;
+	if (detail != NULL)
+		json_pack(o, detail);
+	else
+		json_out_put(o, "{}", 2);	/* packed, these two bytes too */
+	n = o->len - at;
+	for (i = 0; i < 4; i++)
+		o->buf[at - 4 + i] = (char)(n >> (8 * i));
 }
 
 /* A record's first four fields; its detail follows. */
@@ -165,11 +191,7 @@ store_event_append(struct store *st, int64_t time, const char *source,
 	}
 	st->pend_last_time = time;
 	pend_record(&st->pend, time, source, detail_type, resource);
-	if (detail != NULL) {
-		json_write(&st->pend, detail);
-		st->pend.len++;		/* json_write's NUL, kept */
-	} else
-		pend_field(&st->pend, "{}");
+	pend_detail(&st->pend, detail);
 	if ((!st->in_tx || st->pend.len >= OUTBOX_BLOCK) &&
 	    outbox_flush(st, e) != 0) {
 		/* In a transaction its rollback forgets the block; outside
@@ -211,12 +233,15 @@ block_read(sqlite3_stmt *s, int64_t after, size_t max,
 	int64_t			 size = sqlite3_column_int64(s, 2);
 	const char		*body = sqlite3_column_blob(s, 3);
 	int			 blen = sqlite3_column_bytes(s, 3);
-	const char		*p, *end, *f[5];
+	int64_t			 format = sqlite3_column_int64(s, 4);
+	const char		*p, *end, *f[4], *detail, *z;
 	struct store_event	*ev;
 	int64_t			 seq;
+	size_t			 dlen;
 	int			 i;
 
-	if (size <= 0 || size > INT32_MAX || last < first)
+	if (size <= 0 || size > INT32_MAX || last < first ||
+	    (format != FORMAT_TEXT && format != FORMAT_PACKED))
 		return -1;
 	if (raw->cap < (size_t)size) {
 		raw->cap = (size_t)size;
@@ -227,13 +252,27 @@ block_read(sqlite3_stmt *s, int64_t after, size_t max,
 	p = raw->buf;
 	end = raw->buf + size;
 	for (seq = first; seq <= last; seq++) {
-		for (i = 0; i < 5; i++) {
-			const char *z = memchr(p, '\0', (size_t)(end - p));
-
-			if (z == NULL)
+		for (i = 0; i < 4; i++) {
+			if ((z = memchr(p, '\0', (size_t)(end - p))) == NULL)
 				return -1;
 			f[i] = p;
 			p = z + 1;
+		}
+		if (format == FORMAT_TEXT) {
+			if ((z = memchr(p, '\0', (size_t)(end - p))) == NULL)
+				return -1;
+			detail = p;
+			dlen = (size_t)(z - p);
+			p = z + 1;
+		} else {
+			if (end - p < 4)
+				return -1;
+			for (dlen = 0, i = 0; i < 4; i++)
+				dlen |= (size_t)(unsigned char)p[i] << (8 * i);
+			if (dlen > (size_t)(end - p - 4))
+				return -1;
+			detail = p + 4;
+			p = detail + dlen;
 		}
 		if (seq <= after)
 			continue;
@@ -246,7 +285,10 @@ block_read(sqlite3_stmt *s, int64_t after, size_t max,
 		ev->source = xstrdup(f[1]);
 		ev->detail_type = xstrdup(f[2]);
 		ev->resource = xstrdup(f[3]);
-		ev->detail = stored_json(f[4], (size_t)(p - 1 - f[4]));
+		if (format == FORMAT_TEXT)
+			ev->detail = stored_json(detail, dlen);
+		else if ((ev->detail = json_unpack(detail, dlen)) == NULL)
+			return -1;
 	}
 	return p == end ? 1 : -1;
 }
@@ -321,7 +363,7 @@ int
 outbox_upgrade(struct store *st, struct err *e)
 {
 	sqlite3_stmt	*s;
-	const char	*detail;
+	cJSON		*detail;
 	int64_t		 seq, time;
 	int		 rc;
 
@@ -343,10 +385,11 @@ outbox_upgrade(struct store *st, struct err *e)
 		}
 		st->next_seq = seq + 1;
 		st->pend_last_time = time;
-		detail = col_text(s, 5);
 		pend_record(&st->pend, time, col_text(s, 2), col_text(s, 3),
 		    col_text(s, 4));
-		pend_field(&st->pend, detail != NULL ? detail : "{}");
+		detail = col_json(s, 5);
+		pend_detail(&st->pend, detail);
+		cJSON_Delete(detail);
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		store_fail(st, e, "reading the outbox of schema 8");

@@ -163,6 +163,14 @@ int	json_equal(const struct cJSON *a, const struct cJSON *b);
  * after the value ignored, as there), or NULL when they are not JSON;
  * for the store's own text, faster. */
 struct cJSON	*json_parse(const char *text, size_t len);
+/*
+ * A tree packed into bytes appended to out (the format is in
+ * util/json.c), and back: the outbox keeps events' details this way,
+ * written in about half the time of JSON text. json_unpack gives the
+ * tree, or NULL when the len bytes at p are not exactly one packed value.
+ */
+void		 json_pack(struct json_out *out, const struct cJSON *j);
+struct cJSON	*json_unpack(const char *p, size_t len);
 
 struct cJSON	*instance_registration(const struct instance_reg *r,
 		    struct prng *p);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <lz4.h>
 
 #include "store/store.h"
 #include "store/internal.h"
@@ -389,21 +390,123 @@ END_TEST
 
 /* A block that does not decompress is an error naming the outbox, not
  * events made up or skipped. */
-START_TEST(test_event_block_damaged)
+/* A block of events seq first.. by hand: the len bytes of records at
+ * recs, compressed, in the given format. */
+static void
+put_block(struct store *st, int64_t first, int64_t last, const char *recs,
+    int len, int format)
 {
-	struct store		*st = open_mem();
+	char		 z[1024];
+	int		 n = LZ4_compress_default(recs, z, len, sizeof z);
+	sqlite3_stmt	*s;
+
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(sqlite3_prepare_v2(st->db, "INSERT INTO event_blocks "
+	    "(first_seq, last_seq, first_time, last_time, size, body, format) "
+	    "VALUES (?1, ?2, 0, 0, ?3, ?4, ?5)", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, first);
+	sqlite3_bind_int64(s, 2, last);
+	sqlite3_bind_int(s, 3, len);
+	sqlite3_bind_blob(s, 4, z, n, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 5, format);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+}
+
+/* store_event_after fails, saying the outbox has a damaged block. */
+static void
+assert_damaged(struct store *st)
+{
 	struct store_event	*rows;
 	struct err		 e;
 	size_t			 n;
+
+	err_clear(&e);
+	ck_assert_int_eq(store_event_after(st, 0, 10, &rows, &n, &e), -1);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(rows);
+	ck_assert_ptr_nonnull(strstr(e.msg, "damaged block"));
+}
+
+START_TEST(test_event_block_damaged)
+{
+	/* A packed detail of one byte, 'x', which is no tag; one whose
+	 * length runs past the block; one with a byte left after it. */
+	static const char	 bad_tag[] = "1\0aws.ecs\0X\0arn:x\0\1\0\0\0x";
+	static const char	 too_long[] = "1\0aws.ecs\0X\0arn:x\0\7\0\0\0{}";
+	static const char	 extra[] = "1\0aws.ecs\0X\0arn:x\0\3\0\0\0{}n";
+	struct store		*st = open_mem();
+	struct err		 e;
 
 	err_clear(&e);
 	ck_assert_int_eq(store_event_append(st, 1, "aws.ecs", "X", "arn:x",
 	    big_detail(1), &e), 0);
 	ck_assert_int_eq(sqlite3_exec(st->db, "UPDATE event_blocks SET "
 	    "body = zeroblob(40)", NULL, NULL, NULL), SQLITE_OK);
-	ck_assert_int_eq(store_event_after(st, 0, 10, &rows, &n, &e), -1);
-	ck_assert_uint_eq(n, 0);
-	ck_assert_ptr_nonnull(strstr(e.msg, "damaged block"));
+	assert_damaged(st);
+	ck_assert_int_eq(sqlite3_exec(st->db, "DELETE FROM event_blocks",
+	    NULL, NULL, NULL), SQLITE_OK);
+	put_block(st, 1, 1, bad_tag, sizeof bad_tag - 1, 1);
+	assert_damaged(st);
+	ck_assert_int_eq(sqlite3_exec(st->db, "DELETE FROM event_blocks",
+	    NULL, NULL, NULL), SQLITE_OK);
+	put_block(st, 1, 1, too_long, sizeof too_long - 1, 1);
+	assert_damaged(st);
+	ck_assert_int_eq(sqlite3_exec(st->db, "DELETE FROM event_blocks",
+	    NULL, NULL, NULL), SQLITE_OK);
+	put_block(st, 1, 1, extra, sizeof extra - 1, 1);
+	assert_damaged(st);
+	/* And a format no ecsim writes. */
+	ck_assert_int_eq(sqlite3_exec(st->db, "UPDATE event_blocks SET "
+	    "format = 2", NULL, NULL, NULL), SQLITE_OK);
+	assert_damaged(st);
+	ck_assert_int_eq(store_close(st), 0);
+}
+END_TEST
+
+/*
+ * Blocks written before details were packed (schema 9) hold them as JSON
+ * text, format 0: they read as they did, and the events appended after
+ * them, packed, follow on.
+ */
+START_TEST(test_event_text_blocks_read)
+{
+	static const char	 recs[] =
+	    "100\0aws.ecs\0ECS Task State Change\0arn:t\0"
+	    "{\"lastStatus\":\"RUNNING\",\"version\":2}\0"
+	    "200\0ecsim\0ecsim Clock Tick\0\0{}\0";
+	struct store		*st = open_mem();
+	struct store_event	*rows;
+	struct err		 e;
+	size_t			 n;
+
+	err_clear(&e);
+	put_block(st, 4, 5, recs, sizeof recs - 1, 0);
+	ck_assert_int_eq(store_event_append(st, 300, "aws.ecs",
+	    "ECS Service Action", "arn:s", big_detail(6), &e), 0);
+	ck_assert_int_eq(store_int_query(st, "SELECT COUNT(*) FROM "
+	    "event_blocks WHERE format = 1", NULL), 1);
+	ck_assert_int_eq(store_event_after(st, 0, 10, &rows, &n, &e), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(rows[0].seq, 4);
+	ck_assert_int_eq(rows[0].time, 100);
+	ck_assert_str_eq(rows[0].resource, "arn:t");
+	ck_assert_str_eq(cJSON_GetObjectItem(rows[0].detail,
+	    "lastStatus")->valuestring, "RUNNING");
+	ck_assert_int_eq(cJSON_GetObjectItem(rows[0].detail,
+	    "version")->valueint, 2);
+	ck_assert_str_eq(rows[1].source, "ecsim");
+	ck_assert_str_eq(rows[1].resource, "");
+	ck_assert_int_eq(cJSON_GetArraySize(rows[1].detail), 0);
+	ck_assert_int_eq(rows[2].seq, 6);
+	ck_assert_int_eq(cJSON_GetObjectItem(rows[2].detail, "i")->valueint,
+	    6);
+	store_events_free(rows, n);
+	/* From inside the text block. */
+	ck_assert_int_eq(store_event_after(st, 4, 10, &rows, &n, &e), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(rows[0].seq, 5);
+	store_events_free(rows, n);
 	ck_assert_int_eq(store_close(st), 0);
 }
 END_TEST
@@ -672,6 +775,7 @@ store_suite(void)
 	tcase_add_test(tc, test_event_append_and_count);
 	tcase_add_test(tc, test_event_blocks_read_back);
 	tcase_add_test(tc, test_event_block_damaged);
+	tcase_add_test(tc, test_event_text_blocks_read);
 	tcase_add_test(tc, test_outbox_of_schema_8_upgraded);
 	tcase_add_test(tc, test_event_hook);
 	tcase_add_test(tc, test_reset_clears_events_keeps_schema);

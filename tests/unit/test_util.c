@@ -1,6 +1,7 @@
 /* Unit tests for src/util/: err_set, the seeded PRNG, identifier shapes,
  * ISO 8601 formatting, duration parsing and JSON printing. */
 #include <ctype.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -548,6 +549,120 @@ START_TEST(test_json_parse_matches_cjson)
 }
 END_TEST
 
+/* json_unpack(json_pack(j)) is j, node for node; a packed value cut
+ * short anywhere, or followed by more, is refused. */
+static void
+assert_packs(const cJSON *j, const char *what)
+{
+	struct json_out	 o = { NULL, 0, 0 };
+	cJSON		*back;
+	size_t		 n;
+
+	json_pack(&o, j);
+	back = json_unpack(o.buf, o.len);
+	ck_assert_msg(back != NULL, "%s did not unpack", what);
+	assert_same_tree(back, j, what);
+	cJSON_Delete(back);
+	for (n = 0; n < o.len; n++)
+		ck_assert_msg(json_unpack(o.buf, n) == NULL,
+		    "%s cut to %zu of %zu bytes unpacked", what, n, o.len);
+	json_out_put(&o, "n", 1);
+	ck_assert_msg(json_unpack(o.buf, o.len) == NULL,
+	    "%s with a byte after it unpacked", what);
+	free(o.buf);
+}
+
+START_TEST(test_json_pack_round_trip)
+{
+	static const double	 numbers[] = { 0, 1, -1, 63, 64, -64, -65,
+				    127, 128, 300, 4096, 15576, 2147483647.0,
+				    2147483648.0, -2147483649.0, 1767225600000.0,
+				    9007199254740991.0, -9007199254740991.0,
+				    9007199254740992.0, 1e15 + 1, 0.5, -2.25,
+				    1e300, -1e-300, 5e-324 };
+	static const char *const texts[] = {
+		"{}", "[]", "[[[]],{},[{\"k\\n\":1.5}]]",
+		"{\"a\":[1,2,{\"b\":null}],\"c\":{\"d\":[]},\"e\":\"x\"}",
+		"[true,false,null,\"\",\"caf\u00e9 \\\"q\\\" \\u0001\"]",
+		"{\"\":1,\"k\":\"\",\"k\":2}",
+	};
+	char	 what[64], big[300];
+	cJSON	*j, *raw, *want;
+	size_t	 i;
+
+	for (i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+		j = cJSON_CreateNumber(numbers[i]);
+		snprintf(what, sizeof what, "%.17g", numbers[i]);
+		assert_packs(j, what);
+		cJSON_Delete(j);
+	}
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		j = cJSON_Parse(texts[i]);
+		ck_assert_ptr_nonnull(j);
+		assert_packs(j, texts[i]);
+		cJSON_Delete(j);
+	}
+	/* Lengths of one and two varint bytes. */
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, big, big);
+	cJSON_AddStringToObject(j, big + 200, big + 173);
+	assert_packs(j, "long strings");
+	cJSON_Delete(j);
+
+	/* -0 keeps its sign, and what is not finite is null, as printed. */
+	j = cJSON_CreateNumber(-0.0);
+	assert_packs(j, "-0");
+	cJSON_Delete(j);
+	j = cJSON_CreateArray();
+	cJSON_AddItemToArray(j, cJSON_CreateNumber(NAN));
+	cJSON_AddItemToArray(j, cJSON_CreateNumber(-INFINITY));
+	want = cJSON_Parse("[null,null]");
+	{
+		struct json_out	 o = { NULL, 0, 0 };
+		cJSON		*back;
+
+		json_pack(&o, j);
+		back = json_unpack(o.buf, o.len);
+		assert_same_tree(back, want, "NaN and -inf");
+		cJSON_Delete(back);
+		free(o.buf);
+	}
+	cJSON_Delete(want);
+	cJSON_Delete(j);
+
+	/* Raw text (an instance's attributes) comes back parsed. */
+	j = cJSON_CreateObject();
+	raw = cJSON_CreateRaw("[{\"name\":\"ecs.os-type\",\"value\":\"linux\"}]");
+	cJSON_AddItemToObject(j, "attributes", raw);
+	cJSON_AddNumberToObject(j, "version", 3);
+	{
+		struct json_out	 o = { NULL, 0, 0 };
+		cJSON		*back;
+		char		*text = json_print(j);
+
+		want = cJSON_Parse(text);
+		json_pack(&o, j);
+		back = json_unpack(o.buf, o.len);
+		ck_assert_ptr_nonnull(back);
+		assert_same_tree(back, want, text);
+		cJSON_Delete(back);
+		cJSON_Delete(want);
+		free(text);
+		free(o.buf);
+	}
+	cJSON_Delete(j);
+
+	/* Not a packed value: an unknown tag, a member without its key's
+	 * tag, a varint that never ends. */
+	ck_assert_ptr_null(json_unpack("x", 1));
+	ck_assert_ptr_null(json_unpack("{s\001a}", 5));
+	ck_assert_ptr_null(json_unpack("i\377\377\377\377\377\377\377\377\377\377\377",
+	    12));
+}
+END_TEST
+
 /* json_add_*: members under literal keys print, copy, move and free as
  * any others (the sanitizer build would catch a key freed that cJSON
  * does not own). */
@@ -645,6 +760,7 @@ util_suite(void)
 	tcase_add_test(tc, test_json_print_matches_cjson);
 	tcase_add_test(tc, test_json_print_escapes_everywhere);
 	tcase_add_test(tc, test_json_parse_matches_cjson);
+	tcase_add_test(tc, test_json_pack_round_trip);
 	tcase_add_test(tc, test_json_equal);
 	tcase_add_test(tc, test_json_add_literal_keys);
 	suite_add_tcase(s, tc);
