@@ -575,16 +575,53 @@ parse_number(struct json_in *in)
 	return number_node(d);
 }
 
+/* A new array or object one level deeper, or NULL past cJSON's limit. */
+static cJSON *
+list_begin(struct json_in *in, int obj)
+{
+	if (++in->depth > CJSON_NESTING_LIMIT)
+		return NULL;
+	return new_node(obj ? cJSON_Object : cJSON_Array);
+}
+
+/* item, under key (NULL in an array), after *tail as list's last child. */
+static void
+list_link(cJSON *list, cJSON **tail, cJSON *item, char *key)
+{
+	item->string = key;
+	if (*tail == NULL)
+		list->child = item;
+	else {
+		(*tail)->next = item;
+		item->prev = *tail;
+	}
+	*tail = item;
+}
+
+/* A list whose last child is tail, as cJSON keeps it: the first child's
+ * prev is the last. Then done, or freed when it failed (NULL). */
+static cJSON *
+list_end(struct json_in *in, cJSON *list, cJSON *tail, int ok)
+{
+	if (list->child != NULL)
+		list->child->prev = tail;
+	if (!ok) {
+		cJSON_Delete(list);
+		return NULL;
+	}
+	in->depth--;
+	return list;
+}
+
 /* An array or an object, at its opening bracket. */
 static cJSON *
 parse_list(struct json_in *in, int obj)
 {
-	cJSON	*list, *head = NULL, *tail = NULL, *item;
+	cJSON	*list, *tail = NULL, *item;
 	char	*key = NULL;
 
-	if (++in->depth > CJSON_NESTING_LIMIT)
+	if ((list = list_begin(in, obj)) == NULL)
 		return NULL;
-	list = new_node(obj ? cJSON_Object : cJSON_Array);
 	in->p++;
 	skip_space(in);
 	if (in->p < in->end && *in->p == (obj ? '}' : ']')) {
@@ -610,15 +647,8 @@ parse_list(struct json_in *in, int obj)
 			cJSON_free(key);
 			goto fail;
 		}
-		item->string = key;
+		list_link(list, &tail, item, key);
 		key = NULL;
-		if (head == NULL)
-			head = list->child = item;
-		else {
-			tail->next = item;
-			item->prev = tail;
-		}
-		tail = item;
 		skip_space(in);
 		if (in->p == in->end)
 			goto fail;
@@ -631,15 +661,9 @@ parse_list(struct json_in *in, int obj)
 		in->p++;
 		break;
 	}
-	/* As cJSON keeps it: the first child's prev is the last. */
-	head->prev = tail;
-	in->depth--;
-	return list;
+	return list_end(in, list, tail, 1);
 fail:
-	if (head != NULL)
-		head->prev = tail;
-	cJSON_Delete(list);
-	return NULL;
+	return list_end(in, list, tail, 0);
 }
 
 static cJSON *
@@ -864,12 +888,11 @@ static cJSON *unpack_value(struct json_in *in);
 static cJSON *
 unpack_list(struct json_in *in, int obj)
 {
-	cJSON	*list, *head = NULL, *tail = NULL, *item;
+	cJSON	*list, *tail = NULL, *item;
 	char	*key = NULL;
 
-	if (++in->depth > CJSON_NESTING_LIMIT)
+	if ((list = list_begin(in, obj)) == NULL)
 		return NULL;
-	list = new_node(obj ? cJSON_Object : cJSON_Array);
 	for (;;) {
 		if (in->p == in->end)
 			goto fail;
@@ -884,25 +907,12 @@ unpack_list(struct json_in *in, int obj)
 			cJSON_free(key);
 			goto fail;
 		}
-		item->string = key;
+		list_link(list, &tail, item, key);
 		key = NULL;
-		if (head == NULL)
-			head = list->child = item;
-		else {
-			tail->next = item;
-			item->prev = tail;
-		}
-		tail = item;
 	}
-	if (head != NULL)
-		head->prev = tail;
-	in->depth--;
-	return list;
+	return list_end(in, list, tail, 1);
 fail:
-	if (head != NULL)
-		head->prev = tail;
-	cJSON_Delete(list);
-	return NULL;
+	return list_end(in, list, tail, 0);
 }
 
 static cJSON *

@@ -464,6 +464,26 @@ START_TEST(test_event_block_damaged)
 }
 END_TEST
 
+/* The first two events an older ecsim wrote in the tests below, from seq
+ * first: a task at RUNNING, version 2, then a clock tick. */
+static void
+check_old_rows(const struct store_event *rows, int64_t first)
+{
+	ck_assert_int_eq(rows[0].seq, first);
+	ck_assert_int_eq(rows[0].time, 100);
+	ck_assert_str_eq(rows[0].resource, "arn:t");
+	ck_assert_str_eq(cJSON_GetObjectItem(rows[0].detail,
+	    "lastStatus")->valuestring, "RUNNING");
+	ck_assert_int_eq(cJSON_GetObjectItem(rows[0].detail,
+	    "version")->valueint, 2);
+	ck_assert_int_eq(rows[1].seq, first + 1);
+	ck_assert_int_eq(rows[1].time, 200);
+	ck_assert_str_eq(rows[1].source, "ecsim");
+	ck_assert_str_eq(rows[1].detail_type, "ecsim Clock Tick");
+	ck_assert_str_eq(rows[1].resource, "");
+	ck_assert_int_eq(cJSON_GetArraySize(rows[1].detail), 0);
+}
+
 /*
  * Blocks written before details were packed (schema 9) hold them as JSON
  * text, format 0: they read as they did, and the events appended after
@@ -488,16 +508,7 @@ START_TEST(test_event_text_blocks_read)
 	    "event_blocks WHERE format = 1", NULL), 1);
 	ck_assert_int_eq(store_event_after(st, 0, 10, &rows, &n, &e), 0);
 	ck_assert_uint_eq(n, 3);
-	ck_assert_int_eq(rows[0].seq, 4);
-	ck_assert_int_eq(rows[0].time, 100);
-	ck_assert_str_eq(rows[0].resource, "arn:t");
-	ck_assert_str_eq(cJSON_GetObjectItem(rows[0].detail,
-	    "lastStatus")->valuestring, "RUNNING");
-	ck_assert_int_eq(cJSON_GetObjectItem(rows[0].detail,
-	    "version")->valueint, 2);
-	ck_assert_str_eq(rows[1].source, "ecsim");
-	ck_assert_str_eq(rows[1].resource, "");
-	ck_assert_int_eq(cJSON_GetArraySize(rows[1].detail), 0);
+	check_old_rows(rows, 4);
 	ck_assert_int_eq(rows[2].seq, 6);
 	ck_assert_int_eq(cJSON_GetObjectItem(rows[2].detail, "i")->valueint,
 	    6);
@@ -554,13 +565,7 @@ START_TEST(test_outbox_of_schema_8_upgraded)
 	ck_assert_int_eq(store_event_last(st), 9);
 	ck_assert_int_eq(store_event_after(st, 6, 10, &rows, &n, &e), 0);
 	ck_assert_uint_eq(n, 3);
-	ck_assert_int_eq(rows[0].seq, 7);
-	ck_assert_int_eq(rows[0].time, 100);
-	ck_assert_str_eq(rows[0].resource, "arn:t");
-	ck_assert_str_eq(cJSON_GetObjectItem(rows[0].detail,
-	    "lastStatus")->valuestring, "RUNNING");
-	ck_assert_str_eq(rows[1].source, "ecsim");
-	ck_assert_str_eq(rows[1].resource, "");
+	check_old_rows(rows, 7);
 	ck_assert_str_eq(rows[2].detail_type, "ECS Service Action");
 	store_events_free(rows, n);
 	/* New events follow on. */
