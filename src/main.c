@@ -210,12 +210,10 @@ cmd_events(int argc, char **argv)
 	const char		*db = DEFAULT_DB, *region = "us-east-1";
 	const char		*account = "000000000000";
 	struct store		*st = NULL;
-	struct store_event	*rows = NULL;
-	cJSON			*pattern = NULL, *env;
+	cJSON			*pattern = NULL;
 	struct err		 e;
-	char			*end, *line;
+	char			*end;
 	long long		 after = 0;
-	size_t			 i, n = 0;
 	int			 c, ret = 1;
 
 	err_clear(&e);
@@ -275,23 +273,11 @@ cmd_events(int argc, char **argv)
 		fprintf(stderr, "ecsim events: %s\n", e.msg);
 		goto out;
 	}
-	do {
-		if (store_event_after(st, after, 1000, &rows, &n, &e) != 0) {
-			fprintf(stderr, "ecsim events: %s\n", e.msg);
-			goto out;
-		}
-		for (i = 0; i < n; i++) {
-			after = rows[i].seq;
-			env = events_envelope(&rows[i], region, account);
-			if (events_pattern_match(pattern, env)) {
-				line = json_print(env);
-				puts(line);
-				free(line);
-			}
-			cJSON_Delete(env);
-		}
-		store_events_free(rows, n);
-	} while (n > 0);
+	if (events_print(st, region, account, after, pattern, stdout,
+	    &e) != 0) {
+		fprintf(stderr, "ecsim events: %s\n", e.msg);
+		goto out;
+	}
 	ret = fflush(stdout) == 0 ? 0 : 1;
 	if (ret != 0)
 		fprintf(stderr, "ecsim events: writing: %s\n", strerror(errno));

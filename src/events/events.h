@@ -6,6 +6,7 @@
 #define ECSIM_EVENTS_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
@@ -15,6 +16,7 @@ struct event_base;
 struct evhttp_request;
 struct clock;
 struct engine;
+struct store;
 struct store_event;
 struct events;
 
@@ -27,6 +29,14 @@ struct events;
  */
 cJSON	*events_envelope(const struct store_event *ev, const char *region,
 	    const char *account);
+/*
+ * Writes the store's events after seq after that pattern matches (NULL:
+ * every one) to out, a line each, as the file sink writes them, through
+ * the sinks' own reading: what `ecsim events` prints. 0, or -1 with e set.
+ */
+int	events_print(struct store *st, const char *region,
+	    const char *account, int64_t after, const cJSON *pattern,
+	    FILE *out, struct err *e);
 
 /*
  * Patterns, as EventBridge rules write them: an object whose members name

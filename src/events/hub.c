@@ -54,10 +54,11 @@ events_last(struct events *ev)
 	return store_event_last(ev->st);
 }
 
-int
-events_fetch(struct events *ev, int64_t after, size_t max,
-    const cJSON *pattern, struct fetched **out, size_t *n, int64_t *upto,
-    struct err *e)
+/* events_fetch from a store, with the envelopes' region and account. */
+static int
+fetch(struct store *st, const char *region, const char *account,
+    int64_t after, size_t max, const cJSON *pattern, struct fetched **out,
+    size_t *n, int64_t *upto, struct err *e)
 {
 	struct store_event	*rows;
 	struct fetched		*f = NULL, *one;
@@ -67,11 +68,10 @@ events_fetch(struct events *ev, int64_t after, size_t max,
 	*out = NULL;
 	*n = 0;
 	*upto = after;
-	if (store_event_after(ev->st, after, max, &rows, &nrows, e) != 0)
+	if (store_event_after(st, after, max, &rows, &nrows, e) != 0)
 		return -1;
 	for (i = 0; i < nrows; i++) {
-		env = events_envelope(&rows[i], engine_region(ev->eng),
-		    engine_account(ev->eng));
+		env = events_envelope(&rows[i], region, account);
 		if (events_pattern_match(pattern, env)) {
 			f = xgrow(f, *n, &cap, sizeof *f);
 			one = &f[(*n)++];
@@ -85,6 +85,35 @@ events_fetch(struct events *ev, int64_t after, size_t max,
 	store_events_free(rows, nrows);
 	*out = f;
 	return 0;
+}
+
+int
+events_fetch(struct events *ev, int64_t after, size_t max,
+    const cJSON *pattern, struct fetched **out, size_t *n, int64_t *upto,
+    struct err *e)
+{
+	return fetch(ev->st, engine_region(ev->eng), engine_account(ev->eng),
+	    after, max, pattern, out, n, upto, e);
+}
+
+int
+events_print(struct store *st, const char *region, const char *account,
+    int64_t after, const cJSON *pattern, FILE *out, struct err *e)
+{
+	struct fetched	*f;
+	size_t		 n, i;
+	int64_t		 upto;
+
+	for (;; after = upto) {
+		if (fetch(st, region, account, after, FILE_BATCH, pattern, &f,
+		    &n, &upto, e) != 0)
+			return -1;
+		for (i = 0; i < n; i++)
+			fprintf(out, "%s\n", f[i].text);
+		fetched_free(f, n);
+		if (upto == after)
+			return 0;
+	}
 }
 
 void
