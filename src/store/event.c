@@ -159,17 +159,23 @@ pend_detail(struct json_out *o, const cJSON *detail)
 		o->buf[at - 4 + i] = (char)(n >> (8 * i));
 }
 
-/* A record's first four fields; its detail follows. */
+/* Event seq's record onto the pending block, which it may begin. */
 static void
-pend_record(struct json_out *o, int64_t time, const char *source,
-    const char *detail_type, const char *resource)
+pend_event(struct store *st, int64_t seq, int64_t time, const char *source,
+    const char *detail_type, const char *resource, const cJSON *detail)
 {
 	char	when[INT_TEXT_LEN];
 
-	pend_field(o, int_text(time, when));
-	pend_field(o, source);
-	pend_field(o, detail_type);
-	pend_field(o, resource != NULL ? resource : "");
+	if (st->pend.len == 0) {
+		st->pend_first = seq;
+		st->pend_first_time = time;
+	}
+	st->pend_last_time = time;
+	pend_field(&st->pend, int_text(time, when));
+	pend_field(&st->pend, source);
+	pend_field(&st->pend, detail_type);
+	pend_field(&st->pend, resource != NULL ? resource : "");
+	pend_detail(&st->pend, detail);
 }
 
 int
@@ -185,13 +191,7 @@ store_event_append(struct store *st, int64_t time, const char *source,
 	seq = st->next_seq++;
 	if (store_events_off())
 		goto told;	/* measuring: the hook is told, nothing stored */
-	if (st->pend.len == 0) {
-		st->pend_first = seq;
-		st->pend_first_time = time;
-	}
-	st->pend_last_time = time;
-	pend_record(&st->pend, time, source, detail_type, resource);
-	pend_detail(&st->pend, detail);
+	pend_event(st, seq, time, source, detail_type, resource, detail);
 	if ((!st->in_tx || st->pend.len >= OUTBOX_BLOCK) &&
 	    outbox_flush(st, e) != 0) {
 		/* In a transaction its rollback forgets the block; outside
@@ -379,16 +379,10 @@ outbox_upgrade(struct store *st, struct err *e)
 		if (st->pend.len > 0 && (seq != st->next_seq ||
 		    st->pend.len >= OUTBOX_BLOCK) && outbox_flush(st, e) != 0)
 			break;
-		if (st->pend.len == 0) {
-			st->pend_first = seq;
-			st->pend_first_time = time;
-		}
 		st->next_seq = seq + 1;
-		st->pend_last_time = time;
-		pend_record(&st->pend, time, col_text(s, 2), col_text(s, 3),
-		    col_text(s, 4));
 		detail = col_json(s, 5);
-		pend_detail(&st->pend, detail);
+		pend_event(st, seq, time, col_text(s, 2), col_text(s, 3),
+		    col_text(s, 4), detail);
 		cJSON_Delete(detail);
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
