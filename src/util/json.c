@@ -55,17 +55,11 @@ put_char(struct json_out *o, char c)
 static void
 put_integer(struct json_out *o, int64_t v)
 {
-	uint64_t	 u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-	char		*end, *p;
+	char	*end, *p;
 
 	reserve(o, 2 * INT_TEXT_LEN);
-	p = end = o->buf + o->len + 2 * INT_TEXT_LEN;
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--p = '-';
+	end = o->buf + o->len + 2 * INT_TEXT_LEN;
+	p = int_digits(v, end);
 	memmove(o->buf + o->len, p, (size_t)(end - p));
 	o->len += (size_t)(end - p);
 	o->buf[o->len] = '\0';

@@ -112,18 +112,26 @@ time_parse_duration(const char *s, int64_t *ms, struct err *e)
 }
 
 char *
-int_text(int64_t v, char buf[INT_TEXT_LEN])
+int_digits(int64_t v, char *end)
 {
-	char		 tmp[INT_TEXT_LEN], *p = tmp + sizeof tmp;
-	uint64_t	 u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	uint64_t	u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
-	*--p = '\0';
 	do {
-		*--p = (char)('0' + u % 10);
+		*--end = (char)('0' + u % 10);
 		u /= 10;
 	} while (u != 0);
 	if (v < 0)
-		*--p = '-';
+		*--end = '-';
+	return end;
+}
+
+char *
+int_text(int64_t v, char buf[INT_TEXT_LEN])
+{
+	char	 tmp[INT_TEXT_LEN], *p;
+
+	tmp[sizeof tmp - 1] = '\0';
+	p = int_digits(v, tmp + sizeof tmp - 1);
 	memcpy(buf, p, (size_t)(tmp + sizeof tmp - p));
 	return buf;
 }

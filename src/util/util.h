@@ -181,6 +181,9 @@ int	str_has_prefix(const char *s, const char *prefix);
  * printf (events format a few of these each). */
 #define INT_TEXT_LEN	24
 char	*int_text(int64_t v, char buf[INT_TEXT_LEN]);
+/* The same without a NUL, written back from end (room for INT_TEXT_LEN - 1
+ * bytes before it): returns where it begins. */
+char	*int_digits(int64_t v, char *end);
 /* 1 when s is 1..max chars of [A-Za-z0-9_-]; the ECS name rule. */
 int	str_is_ecs_name(const char *s, size_t max);
 /* The first n of items (n < 0: up to a NULL) joined with sep; the
