@@ -73,11 +73,6 @@ serve_cpu() {
 	    --instances "$INSTANCES"
 }
 
-median() {
-	tr ' ' '\n' | grep . | sort -n |
-	    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
-
 # compare WHAT FN: RUNS runs of FN with events and without, in pairs, the
 # order turned around every other pair so that a slow stretch of the
 # machine meets both kinds. One run's time varies by a fifth here, so the
