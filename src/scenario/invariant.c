@@ -272,6 +272,66 @@ task_service(const char *arn, const char *group)
 }
 
 /*
+ * The members of an event's detail that check_event reads, found in one
+ * pass: looking each up by name went through every member before it,
+ * comparing case-insensitively, at every one of hundreds of thousands of
+ * events. The engine writes each member once.
+ */
+struct detail {
+	const cJSON	*registered, *instance, *version, *last, *desired;
+	const cJSON	*group, *health, *stop_code, *stopped_reason;
+};
+
+static void
+detail_read(const cJSON *detail, struct detail *d)
+{
+	const cJSON	*m;
+	const char	*k;
+
+	memset(d, 0, sizeof *d);
+	cJSON_ArrayForEach(m, detail) {
+		if ((k = m->string) == NULL)
+			continue;
+		switch (k[0]) {
+		case 'c':
+			if (strcmp(k, "containerInstanceArn") == 0)
+				d->instance = m;
+			break;
+		case 'd':
+			if (strcmp(k, "desiredStatus") == 0)
+				d->desired = m;
+			break;
+		case 'g':
+			if (strcmp(k, "group") == 0)
+				d->group = m;
+			break;
+		case 'h':
+			if (strcmp(k, "healthStatus") == 0)
+				d->health = m;
+			break;
+		case 'l':
+			if (strcmp(k, "lastStatus") == 0)
+				d->last = m;
+			break;
+		case 'r':
+			if (strcmp(k, "registeredResources") == 0)
+				d->registered = m;
+			break;
+		case 's':
+			if (strcmp(k, "stopCode") == 0)
+				d->stop_code = m;
+			else if (strcmp(k, "stoppedReason") == 0)
+				d->stopped_reason = m;
+			break;
+		case 'v':
+			if (strcmp(k, "version") == 0)
+				d->version = m;
+			break;
+		}
+	}
+}
+
+/*
  * A task of a service that stopped or failed its health checks on its own
  * (crashed, failed to start, lost with its instance, stopped by a user,
  * stopped for failing its health checks) counts once, if it ever ran, as
@@ -280,17 +340,16 @@ task_service(const char *arn, const char *group)
  */
 static void
 count_lost(struct sc_inv *v, struct track *t, const struct store_event *ev,
-    int newly_stopped)
+    const struct detail *d, int newly_stopped)
 {
-	const cJSON	*d = ev->detail;
 	const char	*health, *code, *reason;
 	char		*svc;
 	struct svc	*sv;
 	int		 fresh, own;
 
 	if (t->service == NULL) {
-		if ((svc = task_service(ev->resource, cJSON_GetStringValue(
-		    cJSON_GetObjectItem(d, "group")))) == NULL)
+		if ((svc = task_service(ev->resource,
+		    cJSON_GetStringValue(d->group))) == NULL)
 			return;
 		sv = table_get(&v->services, svc, &fresh);
 		free(svc);
@@ -298,9 +357,9 @@ count_lost(struct sc_inv *v, struct track *t, const struct store_event *ev,
 	}
 	sv = name_service(v, t->service);
 	t->ran |= t->status == TASK_RUNNING;
-	health = cJSON_GetStringValue(cJSON_GetObjectItem(d, "healthStatus"));
-	code = cJSON_GetStringValue(cJSON_GetObjectItem(d, "stopCode"));
-	reason = cJSON_GetStringValue(cJSON_GetObjectItem(d, "stoppedReason"));
+	health = cJSON_GetStringValue(d->health);
+	code = cJSON_GetStringValue(d->stop_code);
+	reason = cJSON_GetStringValue(d->stopped_reason);
 	own = newly_stopped && ((code != NULL &&
 	    strcmp(code, "ServiceSchedulerInitiated") != 0) || (reason != NULL &&
 	    strcmp(reason, "Task failed container health checks") == 0));
@@ -414,51 +473,6 @@ count_load(struct sc_inv *v, struct sc_run *r, struct track *t, int status,
 	return 0;
 }
 
-/*
- * The members of an event's detail that check_event reads, found in one
- * pass: looking each up by name went through every member before it,
- * comparing case-insensitively, at every one of hundreds of thousands of
- * events. The engine writes each member once.
- */
-struct detail {
-	const cJSON	*registered, *instance, *version, *last, *desired;
-};
-
-static void
-detail_read(const cJSON *detail, struct detail *d)
-{
-	const cJSON	*m;
-	const char	*k;
-
-	memset(d, 0, sizeof *d);
-	cJSON_ArrayForEach(m, detail) {
-		if ((k = m->string) == NULL)
-			continue;
-		switch (k[0]) {
-		case 'c':
-			if (strcmp(k, "containerInstanceArn") == 0)
-				d->instance = m;
-			break;
-		case 'd':
-			if (strcmp(k, "desiredStatus") == 0)
-				d->desired = m;
-			break;
-		case 'l':
-			if (strcmp(k, "lastStatus") == 0)
-				d->last = m;
-			break;
-		case 'r':
-			if (strcmp(k, "registeredResources") == 0)
-				d->registered = m;
-			break;
-		case 'v':
-			if (strcmp(k, "version") == 0)
-				d->version = m;
-			break;
-		}
-	}
-}
-
 static int
 check_event(struct sc_inv *v, struct sc_run *r, const struct store_event *ev,
     char **broke)
@@ -512,7 +526,7 @@ check_event(struct sc_inv *v, struct sc_run *r, const struct store_event *ev,
 	    desired) != 0)
 		return -1;
 	stopped = desired != NULL && strcmp(desired, "STOPPED") == 0;
-	count_lost(v, t, ev, stopped && !t->desired_stopped);
+	count_lost(v, t, ev, &d, stopped && !t->desired_stopped);
 	t->desired_stopped = stopped;
 
 	if (!fresh && (inst == NULL) != (t->instance == NULL) &&
