@@ -24,6 +24,18 @@
 
 #define DEFAULT_DB	"ecsim.db"
 
+/*
+ * jemalloc's settings, read when it starts (nothing reads them when the
+ * C library's malloc is linked instead). Its per-thread cache keeps freed
+ * blocks for the next allocations of their size; ecsim frees and builds
+ * again tens of thousands of JSON nodes at a time (event details, task
+ * docs), which overflowed the default cache (at most 200 blocks a size)
+ * into the arena and back: 4 % of the instructions of a scenario run
+ * (docs/performance.md). A larger cache, collected less often.
+ */
+const char *malloc_conf = "tcache_nslots_small_max:2000,"
+    "lg_tcache_nslots_mul:3,tcache_gc_incr_bytes:2097152";
+
 struct subcommand {
 	const char	*name;
 	int		(*fn)(int, char **);
