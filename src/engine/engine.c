@@ -56,6 +56,8 @@ engine_new(struct event_base *base, struct clock *clock, struct store *st,
 	eng->cfg = *cfg;
 	eng->region = xstrdup(cfg->region);
 	eng->account = xstrdup(cfg->account);
+	eng->arn_prefix = xprintf("arn:aws:ecs:%s:%s:", eng->region,
+	    eng->account);
 	/*
 	 * Ids must not repeat across restarts on one database, and a seed
 	 * must replay a run: mix the seed with the database's boot count.
@@ -87,6 +89,7 @@ engine_free(struct engine *eng)
 	engine_agents_clear(eng);
 	free(eng->region);
 	free(eng->account);
+	free(eng->arn_prefix);
 	free(eng);
 }
 
@@ -124,13 +127,25 @@ char *
 engine_arn(const struct engine *eng, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*rest, *arn;
+	char	 buf[256], *rest = buf, *arn;
+	size_t	 plen = strlen(eng->arn_prefix), n;
+	int	 len;
 
+	/* Formatted once, into buf when it fits (every ARN ecsim makes). */
 	va_start(ap, fmt);
-	rest = xvprintf(fmt, ap);
+	len = vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	arn = xprintf("arn:aws:ecs:%s:%s:%s", eng->region, eng->account, rest);
-	free(rest);
+	if (len < 0 || (size_t)len >= sizeof buf) {
+		va_start(ap, fmt);
+		rest = xvprintf(fmt, ap);
+		va_end(ap);
+	}
+	n = strlen(rest);
+	arn = xmalloc(plen + n + 1);
+	memcpy(arn, eng->arn_prefix, plen);
+	memcpy(arn + plen, rest, n + 1);
+	if (rest != buf)
+		free(rest);
 	return arn;
 }
 

@@ -16,6 +16,7 @@ struct engine {
 	struct engine_config	 cfg;
 	char			*region;
 	char			*account;
+	char			*arn_prefix;	/* arn:aws:ecs:REGION:ACCOUNT: */
 	struct prng		 prng;		/* ids, jitter, placement ties */
 	struct prng		 request_prng;	/* x-amzn-RequestId only */
 	struct engine_view	*views;		/* view.c: one a cluster */
