@@ -272,19 +272,25 @@ store_task_update(struct store *st, struct task_row *t, struct err *e)
 	return 0;
 }
 
-static const char SQL_TASK_GET[] =
-    "SELECT " TASK_COLS " FROM tasks WHERE arn = ?1 OR "
-    "(+cluster = ?2 AND id = ?1)";	/* +: by id, never the cluster's tasks */
+/* A task by its ARN, or by its ID within a cluster: one statement each,
+ * as an OR of the two would probe both indexes for every look-up. */
+static const char SQL_TASK_BY_ARN[] =
+    "SELECT " TASK_COLS " FROM tasks WHERE arn = ?1";
+static const char SQL_TASK_BY_ID[] =
+    "SELECT " TASK_COLS " FROM tasks WHERE "
+    "+cluster = ?2 AND id = ?1";	/* +: by id, never the cluster's tasks */
 
 int
 store_task_get(struct store *st, const char *cluster, const char *ref,
     struct task_row *out, struct err *e)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_GET);
-	int		 rc, ret;
+	int		 by_arn = str_has_prefix(ref, "arn:"), rc, ret;
+	sqlite3_stmt	*s = store_stmt(st, by_arn ? SQL_TASK_BY_ARN :
+			    SQL_TASK_BY_ID);
 
 	bind_text(s, 1, ref);
-	bind_text(s, 2, cluster);
+	if (!by_arn)
+		bind_text(s, 2, cluster);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		task_read(st, s, out, 0);
