@@ -67,10 +67,13 @@ json_int(const cJSON *o, const char *name)
 	return number_of(cJSON_GetObjectItem(o, name));
 }
 
+/* A member of what ecsim wrote as an integer; dflt when it is absent. */
 static int64_t
-doc_int(const cJSON *o, const char *name)
+doc_int(const cJSON *o, const char *name, int64_t dflt)
 {
-	return number_of(member(o, name));
+	const cJSON	*j = member(o, name);
+
+	return j != NULL ? number_of(j) : dflt;
 }
 
 static const cJSON *
@@ -161,7 +164,7 @@ doc_set_time(cJSON *doc, const char *name, int64_t ms)
 static int64_t
 doc_time(const cJSON *doc, const char *name)
 {
-	return doc_int(member(doc, "times"), name);
+	return doc_int(member(doc, "times"), name, 0);
 }
 
 static void
@@ -311,8 +314,7 @@ sim_new(const cJSON *td, const cJSON *image_overrides)
 static int64_t
 json_secs(const cJSON *o, const char *name, int64_t dflt)
 {
-	return (member(o, name) != NULL ? doc_int(o, name) :
-	    dflt) * 1000;
+	return doc_int(o, name, dflt) * 1000;
 }
 
 static void
@@ -345,33 +347,32 @@ sim_read(struct engine *eng, struct sim *c, cJSON *st)
 		if (c->hc.interval < 1000)
 			c->hc.interval = 1000;
 		c->hc.timeout = json_secs(hc, "timeout", 5);
-		c->hc.retries = (int)(member(hc, "retries") ?
-		    doc_int(hc, "retries") : 3);
+		c->hc.retries = (int)doc_int(hc, "retries", 3);
 		c->hc.start_period = json_secs(hc, "startPeriod", 0);
 	}
 	c->stop_timeout = json_secs(st, "stopTimeout", STOP_TIMEOUT_DEFAULT);
 	c->start_timeout = json_secs(st, "startTimeout",
 	    START_TIMEOUT_DEFAULT);
-	c->ready_at = doc_int(st, "readyAt");
-	c->started_at = doc_int(st, "startedAt");
-	c->stopped_at = doc_int(st, "stoppedAt");
-	c->sigterm_at = doc_int(st, "sigtermAt");
-	if ((c->has_exit = member(st, "exitCode") != NULL))
-		c->exit_code = (int)doc_int(st, "exitCode");
+	c->ready_at = doc_int(st, "readyAt", 0);
+	c->started_at = doc_int(st, "startedAt", 0);
+	c->stopped_at = doc_int(st, "stoppedAt", 0);
+	c->sigterm_at = doc_int(st, "sigtermAt", 0);
+	if ((c->has_exit = (j = member(st, "exitCode")) != NULL))
+		c->exit_code = (int)number_of(j);
 	/* A crash (engine_task_crash) is an exit at that time, unless the
 	 * container's own exit comes first. */
-	crash_at = doc_int(st, "crashAt");
+	crash_at = doc_int(st, "crashAt", 0);
 	if (crash_at != 0 && c->started_at != 0 && (!c->b.exits ||
 	    c->started_at + c->b.exit_after > crash_at)) {
 		c->b.exits = 1;
-		c->b.exit_code = (int)doc_int(st, "crashCode");
+		c->b.exit_code = (int)doc_int(st, "crashCode", 0);
 		c->b.exit_after = crash_at - c->started_at;
 	}
 	j = member(st, "health");
 	v = behaviour_health_parse(cJSON_GetStringValue(j));
 	c->health.status = v < 0 ? HEALTH_UNKNOWN : (enum health_status)v;
-	c->health.failures = (int)doc_int(st, "failures");
-	c->health.probe_at = doc_int(st, "probeAt");
+	c->health.failures = (int)doc_int(st, "failures", 0);
+	c->health.probe_at = doc_int(st, "probeAt", 0);
 }
 
 /* The task's containers from its doc. A task from before the behaviour
@@ -399,7 +400,7 @@ sim_load(struct engine *eng, struct task_row *t, struct tsim *ts)
 			cJSON_AddItemToArray(list, st);
 		}
 	}
-	ts->pending_at = doc_int(ts->doc, "pendingAt");
+	ts->pending_at = doc_int(ts->doc, "pendingAt", 0);
 	if (ts->pending_at == 0)
 		ts->pending_at = t->created_at;
 	cJSON_ArrayForEach(st, member(ts->doc, "containers")) {
@@ -988,8 +989,7 @@ engine_task_held(const struct task_row *t)
 static int64_t
 task_seen_at(const struct task_row *t, int64_t at)
 {
-	int64_t	back = doc_int(member(t->doc, "sim"),
-		    "resumedAt");
+	int64_t	back = doc_int(member(t->doc, "sim"), "resumedAt", 0);
 
 	return at < back ? back : at;
 }
@@ -1434,8 +1434,8 @@ engine_task_json(struct engine *eng, const struct task_row *t, int iso,
 	}
 	times = member(d, "times");
 	for (i = 0; i < sizeof doc_times / sizeof doc_times[0]; i++)
-		engine_json_time(o, doc_times[i], doc_int(times, doc_times[i]),
-		    iso);
+		engine_json_time(o, doc_times[i],
+		    doc_int(times, doc_times[i], 0), iso);
 	if (t->started_by != NULL)
 		json_add_string(o, "startedBy", t->started_by);
 	if (t->stop_code != STOP_NONE)
