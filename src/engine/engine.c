@@ -127,25 +127,13 @@ char *
 engine_arn(const struct engine *eng, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	 buf[256], *rest = buf, *arn;
-	size_t	 plen = strlen(eng->arn_prefix), n;
-	int	 len;
+	char	*rest, *arn;
 
-	/* Formatted once, into buf when it fits (every ARN ecsim makes). */
 	va_start(ap, fmt);
-	len = vsnprintf(buf, sizeof buf, fmt, ap);
+	rest = xvprintf(fmt, ap);
 	va_end(ap);
-	if (len < 0 || (size_t)len >= sizeof buf) {
-		va_start(ap, fmt);
-		rest = xvprintf(fmt, ap);
-		va_end(ap);
-	}
-	n = strlen(rest);
-	arn = xmalloc(plen + n + 1);
-	memcpy(arn, eng->arn_prefix, plen);
-	memcpy(arn + plen, rest, n + 1);
-	if (rest != buf)
-		free(rest);
+	arn = str_join((const char *const[]){ eng->arn_prefix, rest }, 2, "");
+	free(rest);
 	return arn;
 }
 
