@@ -90,6 +90,7 @@ engine_free(struct engine *eng)
 	free(eng->region);
 	free(eng->account);
 	free(eng->arn_prefix);
+	free(eng->packing.buf);
 	free(eng);
 }
 

@@ -17,6 +17,7 @@ struct engine {
 	char			*region;
 	char			*account;
 	char			*arn_prefix;	/* arn:aws:ecs:REGION:ACCOUNT: */
+	struct json_out		 packing;	/* an event's detail */
 	struct prng		 prng;		/* ids, jitter, placement ties */
 	struct prng		 request_prng;	/* x-amzn-RequestId only */
 	struct engine_view	*views;		/* view.c: one a cluster */

@@ -186,12 +186,18 @@ copy_member(cJSON *to, const cJSON *from, const char *name)
 		json_add_item(to, name, cJSON_Duplicate(j, 1));
 }
 
+static void	task_pack(struct engine *, const struct task_row *, int,
+		    int, struct json_out *);
+
 /* Appends the task's "ECS Task State Change" event to the outbox. */
 static int
 task_event(struct engine *eng, const struct task_row *t, struct err *e)
 {
-	return store_event_append(eng->st, t->updated_at, "aws.ecs",
-	    "ECS Task State Change", t->arn, engine_task_json(eng, t, 1, 0), e);
+	eng->packing.len = 0;
+	task_pack(eng, t, 1, 0, &eng->packing);
+	return store_event_append_packed(eng->st, t->updated_at, "aws.ecs",
+	    "ECS Task State Change", t->arn, eng->packing.buf,
+	    eng->packing.len, e);
 }
 
 /*
@@ -1378,81 +1384,143 @@ engine_tasks_advance(struct engine *eng, struct err *e)
 	return ret;
 }
 
-cJSON *
-engine_task_json(struct engine *eng, const struct task_row *t, int iso,
-    int with_tags)
+/* A member holding a time: ISO 8601 text (events) or epoch seconds (the
+ * API); none before the time has come (0). */
+static void
+pack_time(struct json_out *o, const char *name, int64_t ms, int iso)
 {
-	cJSON		*o = cJSON_CreateObject(), *tags, *x;
-	const cJSON	*d = t->doc, *j, *times;
+	char	buf[TIME_ISO_LEN];
+
+	if (ms <= 0)
+		return;
+	json_pack_key(o, name);
+	if (iso) {
+		time_iso8601(ms, 1, buf);
+		json_pack_string(o, buf);
+	} else
+		json_pack_number(o, (double)ms / 1000.0);
+}
+
+/* A string member; none for NULL. */
+static void
+pack_string(struct json_out *o, const char *name, const char *v)
+{
+	if (v == NULL)
+		return;
+	json_pack_key(o, name);
+	json_pack_string(o, v);
+}
+
+/* Member name of the doc as it is, when the doc has it. */
+static void
+pack_member(struct json_out *o, const cJSON *doc, const char *name)
+{
+	const cJSON	*j = member(doc, name);
+
+	if (j == NULL)
+		return;
+	json_pack_key(o, name);
+	json_pack(o, j);
+}
+
+static void
+pack_empty_list(struct json_out *o, const char *name)
+{
+	json_pack_key(o, name);
+	json_pack_open(o, 0);
+	json_pack_close(o, 0);
+}
+
+/*
+ * The Task shape, packed onto o straight from the row and its doc: an
+ * event's detail is written this way, with no tree to build and free
+ * (a task's has about a hundred nodes), and the API's is this unpacked.
+ */
+static void
+task_pack(struct engine *eng, const struct task_row *t, int iso,
+    int with_tags, struct json_out *o)
+{
+	const cJSON	*d = t->doc, *times;
+	cJSON		*tags;
 	char		*cluster_arn, buf[INT_TEXT_LEN];
 	static const char *const doc_times[] = { "connectivityAt",
 	    "pullStartedAt", "pullStoppedAt", "startedAt", "stoppingAt",
 	    "executionStoppedAt", "stoppedAt" };
 	size_t		 i;
 
-	json_add_item(o, "attachments",
-	    cJSON_Duplicate(member(d, "attachments"), 1));
-	json_add_item(o, "attributes", cJSON_CreateArray());
-	copy_member(o, d, "availabilityZone");
-	copy_member(o, d, "capacityProviderName");
+	json_pack_open(o, 1);
+	pack_member(o, d, "attachments");
+	pack_empty_list(o, "attributes");
+	pack_member(o, d, "availabilityZone");
+	pack_member(o, d, "capacityProviderName");
 	cluster_arn = engine_arn(eng, "cluster/%s", t->cluster);
-	json_add_string(o, "clusterArn", cluster_arn);
+	pack_string(o, "clusterArn", cluster_arn);
 	free(cluster_arn);
-	copy_member(o, d, "connectivity");
-	if (t->instance_arn != NULL)
-		json_add_string(o, "containerInstanceArn", t->instance_arn);
-	json_add_item(o, "containers",
-	    cJSON_Duplicate(member(d, "containers"), 1));
-	json_add_string(o, "cpu", int_text(t->cpu, buf));
-	engine_json_time(o, "createdAt", t->created_at, iso);
-	json_add_string(o, "desiredStatus", t->desired_stopped ?
-	    "STOPPED" : "RUNNING");
-	json_add_bool(o, "enableExecuteCommand", 0);
-	json_add_string(o, "group", t->group);
-	json_add_string(o, "healthStatus", t->health);
-	json_add_string(o, "lastStatus",
-	    model_task_status_name(t->last_status));
-	json_add_string(o, "launchType",
-	    model_launch_type_name(t->launch_type));
-	json_add_string(o, "memory", int_text(t->memory, buf));
-	if ((j = member(d, "overrides")) != NULL)
-		json_add_item(o, "overrides", cJSON_Duplicate(j, 1));
+	pack_member(o, d, "connectivity");
+	pack_string(o, "containerInstanceArn", t->instance_arn);
+	pack_member(o, d, "containers");
+	pack_string(o, "cpu", int_text(t->cpu, buf));
+	pack_time(o, "createdAt", t->created_at, iso);
+	pack_string(o, "desiredStatus", t->desired_stopped ? "STOPPED" :
+	    "RUNNING");
+	json_pack_key(o, "enableExecuteCommand");
+	json_pack_bool(o, 0);
+	pack_string(o, "group", t->group);
+	pack_string(o, "healthStatus", t->health);
+	pack_string(o, "lastStatus", model_task_status_name(t->last_status));
+	pack_string(o, "launchType", model_launch_type_name(t->launch_type));
+	pack_string(o, "memory", int_text(t->memory, buf));
+	if (member(d, "overrides") != NULL)
+		pack_member(o, d, "overrides");
 	else {
-		/* Built, not parsed: most tasks have no overrides. */
-		x = cJSON_CreateObject();
-		json_add_item(x, "containerOverrides", cJSON_CreateArray());
-		json_add_item(x, "inferenceAcceleratorOverrides",
-		    cJSON_CreateArray());
-		json_add_item(o, "overrides", x);
+		/* Most tasks have none. */
+		json_pack_key(o, "overrides");
+		json_pack_open(o, 1);
+		pack_empty_list(o, "containerOverrides");
+		pack_empty_list(o, "inferenceAcceleratorOverrides");
+		json_pack_close(o, 1);
 	}
 	if (t->launch_type == LAUNCH_FARGATE) {
-		json_add_string(o, "platformVersion", "1.4.0");
-		json_add_string(o, "platformFamily", "Linux");
-		x = cJSON_CreateObject();
-		json_add_number(x, "sizeInGiB", 20);
-		json_add_item(o, "ephemeralStorage", x);
+		pack_string(o, "platformVersion", "1.4.0");
+		pack_string(o, "platformFamily", "Linux");
+		json_pack_key(o, "ephemeralStorage");
+		json_pack_open(o, 1);
+		json_pack_key(o, "sizeInGiB");
+		json_pack_number(o, 20);
+		json_pack_close(o, 1);
 	}
 	times = member(d, "times");
 	for (i = 0; i < sizeof doc_times / sizeof doc_times[0]; i++)
-		engine_json_time(o, doc_times[i],
-		    doc_int(times, doc_times[i], 0), iso);
-	if (t->started_by != NULL)
-		json_add_string(o, "startedBy", t->started_by);
+		pack_time(o, doc_times[i], doc_int(times, doc_times[i], 0),
+		    iso);
+	pack_string(o, "startedBy", t->started_by);
 	if (t->stop_code != STOP_NONE)
-		json_add_string(o, "stopCode",
-		    model_stop_code_name(t->stop_code));
-	if (t->stopped_reason != NULL)
-		json_add_string(o, "stoppedReason", t->stopped_reason);
-	json_add_string(o, "taskArn", t->arn);
-	json_add_string(o, "taskDefinitionArn", t->task_definition);
+		pack_string(o, "stopCode", model_stop_code_name(t->stop_code));
+	pack_string(o, "stoppedReason", t->stopped_reason);
+	pack_string(o, "taskArn", t->arn);
+	pack_string(o, "taskDefinitionArn", t->task_definition);
 	if (iso)
-		engine_json_time(o, "updatedAt", t->updated_at, 1);
-	json_add_number(o, "version", (double)t->version);
+		pack_time(o, "updatedAt", t->updated_at, 1);
+	json_pack_key(o, "version");
+	json_pack_number(o, (double)t->version);
 	if (with_tags) {
-		tags = store_tags_get(eng->st, t->arn);
-		json_add_item(o, "tags", tags ? tags : cJSON_CreateArray());
+		if ((tags = store_tags_get(eng->st, t->arn)) != NULL) {
+			json_pack_key(o, "tags");
+			json_pack(o, tags);
+			cJSON_Delete(tags);
+		} else
+			pack_empty_list(o, "tags");
 	}
-	return o;
+	json_pack_close(o, 1);
+}
+
+cJSON *
+engine_task_json(struct engine *eng, const struct task_row *t, int iso,
+    int with_tags)
+{
+	eng->packing.len = 0;
+	task_pack(eng, t, iso, with_tags, &eng->packing);
+	return json_unpack(eng->packing.buf, eng->packing.len);
 }
 
 cJSON *

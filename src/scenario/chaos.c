@@ -657,20 +657,29 @@ reach(struct sc_chaos *c, enum chaos_path p)
 	c->reached[p] = 1;
 }
 
+/* String member name of the event's packed detail, or "". */
+static const char *
+detail_string(const struct store_event *ev, const char *name)
+{
+	const char	*s = ev->packed == NULL ? NULL :
+			    json_packed_string(ev->packed, ev->npacked, name);
+
+	return s ? s : "";
+}
+
 /* The engine paths an event shows. */
 void
 sc_chaos_event(struct sc_chaos *c, const struct store_event *ev)
 {
-	const cJSON	*d = ev->detail;
 	const char	*name, *host;
 
 	c->scanned++;
-	name = member(d, "eventName");
+	name = detail_string(ev, "eventName");
 	if (strcmp(ev->detail_type,
 	    "ECS Deployment State Change") == 0) {
 		if (strcmp(name, "SERVICE_DEPLOYMENT_FAILED") == 0)
 			reach(c, CHAOS_BREAKER);
-		else if (strstr(member(d, "reason"), "rolling back") !=
+		else if (strstr(detail_string(ev, "reason"), "rolling back") !=
 		    NULL)
 			reach(c, CHAOS_ROLLBACK);
 	} else if (strcmp(ev->detail_type, "ECS Service Action") == 0) {
@@ -682,18 +691,18 @@ sc_chaos_event(struct sc_chaos *c, const struct store_event *ev)
 	} else if (strcmp(ev->detail_type,
 	    "ECS Container Instance State Change") == 0) {
 		cJSON_DeleteItemFromObject(c->draining, ev->resource);
-		if (strcmp(member(d, "status"), "DRAINING") == 0)
+		if (strcmp(detail_string(ev, "status"), "DRAINING") == 0)
 			cJSON_AddTrueToObject(c->draining,
 			    ev->resource);
 	} else if (strcmp(ev->detail_type, "ECS Task State Change") ==
-	    0 && strcmp(member(d, "lastStatus"), "STOPPED") == 0 &&
-	    strncmp(member(d, "group"), "service:", 8) == 0) {
-		host = member(d, "containerInstanceArn");
-		if (strcmp(member(d, "stoppedReason"),
+	    0 && strcmp(detail_string(ev, "lastStatus"), "STOPPED") == 0 &&
+	    strncmp(detail_string(ev, "group"), "service:", 8) == 0) {
+		host = detail_string(ev, "containerInstanceArn");
+		if (strcmp(detail_string(ev, "stoppedReason"),
 		    "Task failed container health checks") == 0)
 			reach(c, CHAOS_UNHEALTHY);
 		else if (cJSON_GetObjectItem(c->draining, host) !=
-		    NULL && strcmp(member(d, "stopCode"),
+		    NULL && strcmp(detail_string(ev, "stopCode"),
 		    "ServiceSchedulerInitiated") == 0)
 			reach(c, CHAOS_DRAINED);
 	}

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store/store.h"
 #include "api/api.h"
@@ -309,6 +310,23 @@ count_tasks(struct sc_run *r, const cJSON *match)
 	return n;
 }
 
+/* Member key of the event's packed detail, unpacked (the caller frees
+ * it), or NULL; keys compare as cJSON_GetObjectItem's do, ignoring case. */
+static cJSON *
+event_member(const struct store_event *ev, const char *key)
+{
+	struct json_members	it;
+	struct json_member	m;
+
+	if (ev->packed == NULL ||
+	    json_members_begin(&it, ev->packed, ev->npacked) != 0)
+		return NULL;
+	while (json_members_next(&it, &m) > 0)
+		if (strcasecmp(m.key, key) == 0)
+			return json_unpack(m.value, m.len);
+	return NULL;
+}
+
 /* detail-type: and service: in a match name the event's type and the
  * service it is about (its resource, or a task's group). */
 static int
@@ -316,6 +334,8 @@ event_matches(struct sc_run *r, const cJSON *match, const struct store_event *ev
 {
 	const cJSON	*w;
 	const char	*group, *slash;
+	cJSON		*got;
+	int		 ok;
 
 	cJSON_ArrayForEach(w, match) {
 		if (strcmp(w->string, "detail-type") == 0) {
@@ -323,8 +343,8 @@ event_matches(struct sc_run *r, const cJSON *match, const struct store_event *ev
 			    strcmp(w->valuestring, ev->detail_type) != 0)
 				return 0;
 		} else if (strcmp(w->string, "service") == 0) {
-			group = cJSON_GetStringValue(cJSON_GetObjectItem(
-			    ev->detail, "group"));
+			group = ev->packed == NULL ? NULL : json_packed_string(
+			    ev->packed, ev->npacked, "group");
 			slash = strrchr(ev->resource, '/');
 			if (!cJSON_IsString(w))
 				return 0;
@@ -342,9 +362,13 @@ event_matches(struct sc_run *r, const cJSON *match, const struct store_event *ev
 			    w->valuestring) == NULL || strcmp(sc_instance_arn(r,
 			    w->valuestring), ev->resource) != 0)
 				return 0;
-		} else if (!match_value(w, cJSON_GetObjectItem(ev->detail,
-		    w->string)))
-			return 0;
+		} else {
+			got = event_member(ev, w->string);
+			ok = match_value(w, got);
+			cJSON_Delete(got);
+			if (!ok)
+				return 0;
+		}
 	}
 	return 1;
 }
@@ -399,26 +423,38 @@ sc_event_wanted(struct sc_run *r, const struct store_event *ev)
 }
 
 /* Keeps of the detail the members a match compares, and the group that
- * service: reads. */
+ * service: reads; none that is an array or an object. */
 void
 sc_event_trim(const struct sc_run *r, struct store_event *ev)
 {
-	cJSON	*m, *next;
-	size_t	 i;
-	int	 keep;
+	struct json_members	it;
+	struct json_member	m;
+	struct json_out		o = { NULL, 0, 0 };
+	size_t			i;
+	int			keep;
 
 	free(ev->source);
 	ev->source = NULL;
-	for (m = ev->detail != NULL ? ev->detail->child : NULL; m != NULL;
-	    m = next) {
-		next = m->next;
-		keep = strcmp(m->string, "group") == 0;
+	if (ev->packed == NULL ||
+	    json_members_begin(&it, ev->packed, ev->npacked) != 0)
+		return;
+	json_pack_open(&o, 1);
+	while (json_members_next(&it, &m) > 0) {
+		if (m.tag == '[' || m.tag == '{')
+			continue;
+		keep = strcmp(m.key, "group") == 0;
 		for (i = 0; i < r->nmatches && !keep; i++)
 			keep = cJSON_GetObjectItem(r->matches[i],
-			    m->string) != NULL;
-		if (!keep || cJSON_IsArray(m) || cJSON_IsObject(m))
-			cJSON_Delete(cJSON_DetachItemViaPointer(ev->detail, m));
+			    m.key) != NULL;
+		if (!keep)
+			continue;
+		json_pack_key(&o, m.key);
+		json_out_put(&o, m.value, m.len);
 	}
+	json_pack_close(&o, 1);
+	free(ev->packed);
+	ev->packed = o.buf;
+	ev->npacked = o.len;
 }
 
 static int

@@ -132,7 +132,8 @@ struct inst {
 	char		*ec2;
 	int64_t		 cpu, memory;
 	cJSON		*ports, *ports_udp;	/* reserved */
-	cJSON		*registered;	/* as its last event said */
+	char		*registered;	/* as its last event said, packed */
+	size_t		 nregistered;
 	int64_t		 used_cpu, used_memory;
 	struct port_use	*uses;
 	size_t		 nuses, capuses;
@@ -198,7 +199,7 @@ sc_inv_free(struct sc_inv *v)
 	for (i = 0; i < v->instances.nslots; i++) {
 		in = table_slot(&v->instances, i);
 		inst_clear(in);
-		cJSON_Delete(in->registered);
+		free(in->registered);
 		free(in->uses);
 		free(in->arn);
 	}
@@ -236,11 +237,13 @@ name_service(struct sc_inv *v, const char *arn)
 
 /*
  * Instance arn, named by this check's events; registered: the resources
- * an event of the instance says it registered (or NULL). New ones, and
- * ones that registered anew, are read again before the check.
+ * an event of the instance says it registered, packed, nregistered bytes
+ * (or NULL). New ones, and ones that registered anew, are read again
+ * before the check.
  */
 static void
-name_instance(struct sc_inv *v, const char *arn, const cJSON *registered)
+name_instance(struct sc_inv *v, const char *arn, const char *registered,
+    size_t nregistered)
 {
 	struct inst	*in;
 	int		 fresh;
@@ -249,10 +252,13 @@ name_instance(struct sc_inv *v, const char *arn, const cJSON *registered)
 	name(v, &v->named_instances, &in->mark, in->arn);
 	if (fresh)
 		v->reread = 1;
-	/* The engine builds them in one order: json_equal will do. */
-	if (registered != NULL && !json_equal(registered, in->registered)) {
-		cJSON_Delete(in->registered);
-		in->registered = cJSON_Duplicate(registered, 1);
+	/* The engine packs them in one order: the same bytes or not. */
+	if (registered != NULL && (nregistered != in->nregistered ||
+	    memcmp(registered, in->registered, nregistered) != 0)) {
+		free(in->registered);
+		in->registered = xmalloc(nregistered);
+		memcpy(in->registered, registered, nregistered);
+		in->nregistered = nregistered;
 		v->reread = 1;
 	}
 }
@@ -273,59 +279,66 @@ task_service(const char *arn, const char *group)
 
 /*
  * The members of an event's detail that check_event reads, found in one
- * pass: looking each up by name went through every member before it,
- * comparing case-insensitively, at every one of hundreds of thousands of
- * events. The engine writes each member once.
+ * pass over the packed detail, where they stay: no tree is made. The
+ * engine writes each member once. Strings absent are NULL; registered
+ * is the packed registeredResources, nregistered bytes (0: absent).
  */
 struct detail {
-	const cJSON	*registered, *instance, *version, *last, *desired;
-	const cJSON	*group, *health, *stop_code, *stopped_reason;
+	const char	*instance, *last, *desired, *group, *health;
+	const char	*stop_code, *stopped_reason;
+	int64_t		 version;
+	const char	*registered;
+	size_t		 nregistered;
 };
 
 static void
-detail_read(const cJSON *detail, struct detail *d)
+detail_read(const struct store_event *ev, struct detail *d)
 {
-	const cJSON	*m;
-	const char	*k;
+	struct json_members	it;
+	struct json_member	m;
+	const char		*k;
 
 	memset(d, 0, sizeof *d);
-	cJSON_ArrayForEach(m, detail) {
-		if ((k = m->string) == NULL)
-			continue;
+	if (json_members_begin(&it, ev->packed, ev->npacked) != 0)
+		return;
+	while (json_members_next(&it, &m) > 0) {
+		k = m.key;
 		switch (k[0]) {
 		case 'c':
 			if (strcmp(k, "containerInstanceArn") == 0)
-				d->instance = m;
+				d->instance = m.string;
 			break;
 		case 'd':
 			if (strcmp(k, "desiredStatus") == 0)
-				d->desired = m;
+				d->desired = m.string;
 			break;
 		case 'g':
 			if (strcmp(k, "group") == 0)
-				d->group = m;
+				d->group = m.string;
 			break;
 		case 'h':
 			if (strcmp(k, "healthStatus") == 0)
-				d->health = m;
+				d->health = m.string;
 			break;
 		case 'l':
 			if (strcmp(k, "lastStatus") == 0)
-				d->last = m;
+				d->last = m.string;
 			break;
 		case 'r':
-			if (strcmp(k, "registeredResources") == 0)
-				d->registered = m;
+			if (strcmp(k, "registeredResources") == 0) {
+				d->registered = m.value;
+				d->nregistered = m.len;
+			}
 			break;
 		case 's':
 			if (strcmp(k, "stopCode") == 0)
-				d->stop_code = m;
+				d->stop_code = m.string;
 			else if (strcmp(k, "stoppedReason") == 0)
-				d->stopped_reason = m;
+				d->stopped_reason = m.string;
 			break;
 		case 'v':
 			if (strcmp(k, "version") == 0)
-				d->version = m;
+				d->version = (int64_t)m.number;
 			break;
 		}
 	}
@@ -348,8 +361,7 @@ count_lost(struct sc_inv *v, struct track *t, const struct store_event *ev,
 	int		 fresh, own;
 
 	if (t->service == NULL) {
-		if ((svc = task_service(ev->resource,
-		    cJSON_GetStringValue(d->group))) == NULL)
+		if ((svc = task_service(ev->resource, d->group)) == NULL)
 			return;
 		sv = table_get(&v->services, svc, &fresh);
 		free(svc);
@@ -357,9 +369,9 @@ count_lost(struct sc_inv *v, struct track *t, const struct store_event *ev,
 	}
 	sv = name_service(v, t->service);
 	t->ran |= t->status == TASK_RUNNING;
-	health = cJSON_GetStringValue(d->health);
-	code = cJSON_GetStringValue(d->stop_code);
-	reason = cJSON_GetStringValue(d->stopped_reason);
+	health = d->health;
+	code = d->stop_code;
+	reason = d->stopped_reason;
 	own = newly_stopped && ((code != NULL &&
 	    strcmp(code, "ServiceSchedulerInitiated") != 0) || (reason != NULL &&
 	    strcmp(reason, "Task failed container health checks") == 0));
@@ -495,14 +507,14 @@ check_event(struct sc_inv *v, struct sc_run *r, const struct store_event *ev,
 			name_service(v, ev->resource);
 		return 0;
 	}
-	detail_read(ev->detail, &d);
-	inst = cJSON_GetStringValue(d.instance);
+	detail_read(ev, &d);
+	inst = d.instance;
 	if (strcmp(ev->detail_type, "ECS Task State Change") != 0)
-		name_instance(v, ev->resource, d.registered);
+		name_instance(v, ev->resource, d.registered, d.nregistered);
 	else if (inst != NULL)
-		name_instance(v, inst, NULL);
+		name_instance(v, inst, NULL, 0);
 	t = table_get(&v->tracks, ev->resource, &fresh);
-	version = (int64_t)cJSON_GetNumberValue(d.version);
+	version = d.version;
 	if (version != (fresh ? 1 : t->version + 1) && broken(v,
 	    INV_VERSIONS, broke, "%s went from version %lld to %lld",
 	    ev->resource, (long long)t->version, (long long)version) != 0)
@@ -511,7 +523,7 @@ check_event(struct sc_inv *v, struct sc_run *r, const struct store_event *ev,
 	if (strcmp(ev->detail_type, "ECS Task State Change") != 0)
 		return 0;
 
-	status = model_task_status_parse(cJSON_GetStringValue(d.last));
+	status = model_task_status_parse(d.last);
 	if (!fresh && status < t->status && broken(v, INV_STATUS_FORWARD,
 	    broke, "task %s went back from %s to %s", ev->resource,
 	    model_task_status_name((enum task_status)t->status),
@@ -519,7 +531,7 @@ check_event(struct sc_inv *v, struct sc_run *r, const struct store_event *ev,
 		return -1;
 	t->status = status;
 
-	desired = cJSON_GetStringValue(d.desired);
+	desired = d.desired;
 	if (t->desired_stopped && desired != NULL &&
 	    strcmp(desired, "STOPPED") != 0 && broken(v, INV_DESIRED_STATUS,
 	    broke, "task %s wanted %s after STOPPED", ev->resource,

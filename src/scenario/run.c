@@ -714,7 +714,7 @@ remaining(const cJSON *d, const char *name)
 static void
 trace_event(struct runner *ru, const struct store_event *ev)
 {
-	const cJSON	*d = ev->detail;
+	cJSON		*d = json_unpack(ev->packed, ev->npacked);
 	const char	*id = strrchr(ev->resource, '/');
 	int64_t		 at = ev->time - SC_EPOCH;
 
@@ -739,6 +739,7 @@ trace_event(struct runner *ru, const struct store_event *ev)
 		trace_line(ru, at, "%s %s: %s%s%s", id, ev->detail_type,
 		    str_member(d, "eventName"), *str_member(d, "reason") ?
 		    ": " : "", str_member(d, "reason"));
+	cJSON_Delete(d);
 }
 
 static void
@@ -754,7 +755,8 @@ write_event(struct runner *ru, const struct store_event *ev)
 	cJSON_AddStringToObject(j, "detail-type", ev->detail_type);
 	cJSON_AddItemToObject(j, "resources",
 	    cJSON_CreateStringArray((const char **)&ev->resource, 1));
-	cJSON_AddItemToObject(j, "detail", cJSON_Duplicate(ev->detail, 1));
+	cJSON_AddItemToObject(j, "detail", json_unpack(ev->packed,
+	    ev->npacked));
 	text = json_print(j);
 	fprintf(ru->o->events, "%s\n", text);
 	free(text);

@@ -14,9 +14,10 @@
  *	detail
  *
  * None of the four fields can hold a NUL: ARNs and names cannot. The
- * detail is the tree json_pack writes (util/json.c) after its length in
- * four bytes, low byte first, in the blocks of format 1 (schema 10 on).
- * Blocks of format 0, written before, hold it as JSON text and a NUL.
+ * detail is the packed tree (util/json.c) after its length in four bytes,
+ * low byte first: in the blocks of format 2, the packing's second version;
+ * in those of format 1 (schema 10 on), its first. Blocks of format 0,
+ * written before, hold it as JSON text and a NUL.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,8 @@
 #define OUTBOX_BLOCK	(64 * 1024)
 
 #define FORMAT_TEXT	0	/* details as JSON text, NUL-terminated */
-#define FORMAT_PACKED	1	/* details packed, after their length */
+#define FORMAT_PACKED_V1 1	/* details packed, after their length */
+#define FORMAT_PACKED	2	/* the same, each string followed by a NUL */
 
 static const char SQL_BLOCK_INSERT[] =
     "INSERT INTO event_blocks (first_seq, last_seq, first_time, last_time, "
@@ -140,29 +142,24 @@ pend_field(struct json_out *o, const char *v)
 	json_out_put(o, v, strlen(v) + 1);
 }
 
-/* A record's detail: its length, then the packed tree (an empty object
- * for none). */
+/* A record's detail: its length, then the npacked bytes at packed. */
 static void
-pend_detail(struct json_out *o, const cJSON *detail)
+pend_detail(struct json_out *o, const char *packed, size_t npacked)
 {
-	size_t	at, n;
+	char	len[4];
 	int	i;
 
-	json_out_put(o, "\0\0\0\0", 4);
-	at = o->len;
-	if (detail != NULL)
-		json_pack(o, detail);
-	else
-		json_out_put(o, "{}", 2);	/* packed, these two bytes too */
-	n = o->len - at;
 	for (i = 0; i < 4; i++)
-		o->buf[at - 4 + i] = (char)(n >> (8 * i));
+		len[i] = (char)(npacked >> (8 * i));
+	json_out_put(o, len, 4);
+	json_out_put(o, packed, npacked);
 }
 
 /* Event seq's record onto the pending block, which it may begin. */
 static void
 pend_event(struct store *st, int64_t seq, int64_t time, const char *source,
-    const char *detail_type, const char *resource, const cJSON *detail)
+    const char *detail_type, const char *resource, const char *packed,
+    size_t npacked)
 {
 	char	when[INT_TEXT_LEN];
 
@@ -175,13 +172,41 @@ pend_event(struct store *st, int64_t seq, int64_t time, const char *source,
 	pend_field(&st->pend, source);
 	pend_field(&st->pend, detail_type);
 	pend_field(&st->pend, resource != NULL ? resource : "");
-	pend_detail(&st->pend, detail);
+	pend_detail(&st->pend, packed, npacked);
+}
+
+/* detail packed into st->packing (an empty object for none), which holds
+ * it until the next call. */
+static const char *
+pack_detail(struct store *st, const cJSON *detail, size_t *npacked)
+{
+	st->packing.len = 0;
+	if (detail != NULL)
+		json_pack(&st->packing, detail);
+	else
+		json_out_put(&st->packing, "{}", 2);	/* packed, these too */
+	*npacked = st->packing.len;
+	return st->packing.buf;
 }
 
 int
 store_event_append(struct store *st, int64_t time, const char *source,
     const char *detail_type, const char *resource, cJSON *detail,
     struct err *e)
+{
+	const char	*packed;
+	size_t		 npacked;
+
+	packed = pack_detail(st, detail, &npacked);
+	cJSON_Delete(detail);
+	return store_event_append_packed(st, time, source, detail_type,
+	    resource, packed, npacked, e);
+}
+
+int
+store_event_append_packed(struct store *st, int64_t time, const char *source,
+    const char *detail_type, const char *resource, const char *packed,
+    size_t npacked, struct err *e)
 {
 	struct store_event	*ev;
 	int64_t			 seq;
@@ -191,21 +216,19 @@ store_event_append(struct store *st, int64_t time, const char *source,
 	seq = st->next_seq++;
 	if (store_events_off())
 		goto told;	/* measuring: the hook is told, nothing stored */
-	pend_event(st, seq, time, source, detail_type, resource, detail);
+	pend_event(st, seq, time, source, detail_type, resource, packed,
+	    npacked);
 	if ((!st->in_tx || st->pend.len >= OUTBOX_BLOCK) &&
 	    outbox_flush(st, e) != 0) {
 		/* In a transaction its rollback forgets the block; outside
 		 * one, nothing would, and a later append would write it. */
 		if (!st->in_tx)
 			outbox_forget(st);
-		cJSON_Delete(detail);
 		return -1;
 	}
 told:
-	if (st->event_hook == NULL) {
-		cJSON_Delete(detail);
+	if (st->event_hook == NULL)
 		return 0;
-	}
 	st->told = xgrow(st->told, st->ntold, &st->captold, sizeof *st->told);
 	ev = &st->told[st->ntold++];
 	ev->seq = seq;
@@ -213,7 +236,10 @@ told:
 	ev->source = xstrdup(source);
 	ev->detail_type = xstrdup(detail_type);
 	ev->resource = xstrdup(resource != NULL ? resource : "");
-	ev->detail = detail;
+	ev->detail = NULL;
+	ev->packed = xmalloc(npacked);
+	memcpy(ev->packed, packed, npacked);
+	ev->npacked = npacked;
 	if (!st->in_tx)
 		store_events_tell(st, 1);
 	return 0;
@@ -241,7 +267,8 @@ block_read(sqlite3_stmt *s, int64_t after, size_t max,
 	int			 i;
 
 	if (size <= 0 || size > INT32_MAX || last < first ||
-	    (format != FORMAT_TEXT && format != FORMAT_PACKED))
+	    (format != FORMAT_TEXT && format != FORMAT_PACKED_V1 &&
+	    format != FORMAT_PACKED))
 		return -1;
 	if (raw->cap < (size_t)size) {
 		raw->cap = (size_t)size;
@@ -287,7 +314,9 @@ block_read(sqlite3_stmt *s, int64_t after, size_t max,
 		ev->resource = xstrdup(f[3]);
 		if (format == FORMAT_TEXT)
 			ev->detail = stored_json(detail, dlen);
-		else if ((ev->detail = json_unpack(detail, dlen)) == NULL)
+		else if ((ev->detail = format == FORMAT_PACKED ?
+		    json_unpack(detail, dlen) : json_unpack_v1(detail,
+		    dlen)) == NULL)
 			return -1;
 	}
 	return p == end ? 1 : -1;
@@ -299,6 +328,7 @@ store_event_clear(struct store_event *ev)
 	free(ev->detail_type);
 	free(ev->resource);
 	cJSON_Delete(ev->detail);
+	free(ev->packed);
 	memset(ev, 0, sizeof *ev);
 }
 
@@ -364,6 +394,8 @@ outbox_upgrade(struct store *st, struct err *e)
 {
 	sqlite3_stmt	*s;
 	cJSON		*detail;
+	const char	*packed;
+	size_t		 npacked;
 	int64_t		 seq, time;
 	int		 rc;
 
@@ -381,8 +413,9 @@ outbox_upgrade(struct store *st, struct err *e)
 			break;
 		st->next_seq = seq + 1;
 		detail = col_json(s, 5);
+		packed = pack_detail(st, detail, &npacked);
 		pend_event(st, seq, time, col_text(s, 2), col_text(s, 3),
-		    col_text(s, 4), detail);
+		    col_text(s, 4), packed, npacked);
 		cJSON_Delete(detail);
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

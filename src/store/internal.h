@@ -45,6 +45,7 @@ struct store {
 	 * events first..next_seq - 1, written at commit. next_seq is 0
 	 * until read from the outbox, and again after a rollback. */
 	struct json_out	 pend;
+	struct json_out	 packing;	/* a detail being packed */
 	int64_t		 pend_first, pend_first_time, pend_last_time;
 	int64_t		 next_seq;
 	char		*zbuf;		/* a compressed block */

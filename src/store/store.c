@@ -224,6 +224,7 @@ store_close(struct store *st)
 	free(st->stmts);
 	store_events_free(st->told, st->ntold);
 	free(st->pend.buf);
+	free(st->packing.buf);
 	free(st->zbuf);
 	free(st->scratch);
 	task_listing_clear(&st->listing);

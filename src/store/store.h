@@ -63,22 +63,34 @@ int	store_meta_bump(struct store *st, const char *key, int64_t *out,
 
 /*
  * The event outbox. Appends one event; call inside the transaction of the
- * change it describes. The detail is taken, whatever happens: serialized
- * into the outbox, then freed or handed to the event hook.
+ * change it describes. The detail is taken, whatever happens: packed into
+ * the outbox, then freed. store_event_append_packed does the same with a
+ * detail already packed (json_pack_open and the rest, util/util.h), which
+ * it copies: the way the engine writes its most frequent events, with no
+ * tree to build and free.
  */
 int	store_event_append(struct store *st, int64_t time, const char *source,
 	    const char *detail_type, const char *resource, cJSON *detail,
 	    struct err *e);
+int	store_event_append_packed(struct store *st, int64_t time,
+	    const char *source, const char *detail_type, const char *resource,
+	    const char *packed, size_t npacked, struct err *e);
 int64_t	store_event_count(struct store *st);
 /* 1 when ECSIM_BENCH_NO_EVENTS is set in the environment: appends store
  * nothing, though they still number the events and tell the event hook.
  * Only to measure what the outbox costs (docs/performance.md). */
 int	store_events_off(void);
-/* One event of the outbox as store_event_after reads it (store/event.c). */
+/*
+ * One event of the outbox. store_event_after gives its detail as a tree
+ * (packed NULL); the event hook as the packed object the engine wrote
+ * (detail NULL), which a scenario run reads in place (json_members_begin).
+ */
 struct store_event {
 	int64_t	 seq, time;
 	char	*source, *detail_type, *resource;
 	cJSON	*detail;
+	char	*packed;
+	size_t	 npacked;
 };
 void	store_event_clear(struct store_event *ev);
 void	store_events_free(struct store_event *rows, size_t n);
@@ -87,7 +99,7 @@ void	store_events_free(struct store_event *rows, size_t n);
  * appended it has committed (at once outside a transaction); never of one
  * a rollback undid. The hook takes the members of *ev (store_event_clear
  * frees them). This is how a scenario run reads its events: from the
- * details the engine built, not parsed back out of the outbox.
+ * details as the engine packed them, not read back out of the outbox.
  */
 typedef void	(*store_event_fn)(void *arg, struct store_event *ev);
 void	store_set_event_hook(struct store *st, store_event_fn fn, void *arg);

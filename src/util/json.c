@@ -366,6 +366,7 @@ json_print(const cJSON *j)
 struct json_in {
 	const char	*p, *end;
 	int		 depth;
+	int		 nul;	/* unpacking: a NUL follows each string */
 };
 
 static cJSON *parse_value(struct json_in *in);
@@ -734,13 +735,16 @@ json_parse(const char *text, size_t len)
  *	    zigzag varint (0, -1, 1, -2 ... as 0, 1, 2, 3 ..., seven bits a
  *	    byte, low bits first, the high bit set on all bytes but the last)
  *	'd' any other number: its eight bytes of IEEE 754, low byte first
- *	's' a string: its length as a varint, then its bytes
+ *	's' a string: its length as a varint, its bytes, then a NUL that
+ *	    the length does not count, so that a reader can use it in place
  *	'r' raw JSON text (cJSON_Raw), the same way; unpacked as parsed
  *	'[' the values of an array, then ']'
  *	'{' the members of an object, each 'k', the key as a string's
- *	    length and bytes, then its value; then '}'
+ *	    length, bytes and NUL, then its value; then '}'
  *
  * Numbers that are not finite are packed as null, as JSON prints them.
+ * The first version of the format (JSON_PACKED_V1) had no NUL after a
+ * string; outboxes written then still hold it.
  */
 static char *
 pack_varint(char *w, uint64_t v)
@@ -753,19 +757,20 @@ pack_varint(char *w, uint64_t v)
 	return w;
 }
 
-/* tag, s's length and its bytes. */
+/* tag, s's length, its bytes and a NUL. */
 static void
 pack_text(struct json_out *o, char tag, const char *s)
 {
 	size_t	 n = strlen(s);
 	char	*w;
 
-	reserve(o, n + 11);
+	reserve(o, n + 12);
 	w = o->buf + o->len;
 	*w++ = tag;
 	w = pack_varint(w, n);
 	memcpy(w, s, n);
 	w += n;
+	*w++ = '\0';
 	*w = '\0';
 	o->len = (size_t)(w - o->buf);
 }
@@ -845,6 +850,42 @@ json_pack(struct json_out *o, const cJSON *j)
 	}
 }
 
+void
+json_pack_open(struct json_out *o, int obj)
+{
+	put_char(o, obj ? '{' : '[');
+}
+
+void
+json_pack_close(struct json_out *o, int obj)
+{
+	put_char(o, obj ? '}' : ']');
+}
+
+void
+json_pack_key(struct json_out *o, const char *key)
+{
+	pack_text(o, 'k', key);
+}
+
+void
+json_pack_string(struct json_out *o, const char *s)
+{
+	pack_text(o, 's', s);
+}
+
+void
+json_pack_number(struct json_out *o, double d)
+{
+	pack_number(o, d);
+}
+
+void
+json_pack_bool(struct json_out *o, int v)
+{
+	put_char(o, v ? 't' : 'f');
+}
+
 static int
 unpack_varint(struct json_in *in, uint64_t *v)
 {
@@ -859,22 +900,66 @@ unpack_varint(struct json_in *in, uint64_t *v)
 	return -1;
 }
 
-/* A string's length and bytes, copied and NUL-terminated, or NULL. */
-static char *
-unpack_text(struct json_in *in, size_t *len)
+/*
+ * A string's length and bytes where in->p is, stepped over with the NUL
+ * after them (none in JSON_PACKED_V1): where they begin, or NULL when
+ * they run past the end.
+ */
+static const char *
+text_at(struct json_in *in, size_t *len)
 {
 	uint64_t	 n;
-	char		*s;
+	const char	*s;
 
-	if (unpack_varint(in, &n) != 0 || n > (uint64_t)(in->end - in->p))
+	if (unpack_varint(in, &n) != 0 ||
+	    n + (uint64_t)in->nul > (uint64_t)(in->end - in->p) ||
+	    (in->nul && in->p[n] != '\0'))
 		return NULL;
-	s = json_alloc((size_t)n + 1);
-	memcpy(s, in->p, (size_t)n);
-	s[n] = '\0';
-	in->p += n;
+	s = in->p;
+	in->p += n + (uint64_t)in->nul;
 	if (len != NULL)
 		*len = (size_t)n;
 	return s;
+}
+
+/* A string's bytes, copied and NUL-terminated, or NULL. */
+static char *
+unpack_text(struct json_in *in, size_t *len)
+{
+	const char	*p;
+	size_t		 n;
+	char		*s;
+
+	if ((p = text_at(in, &n)) == NULL)
+		return NULL;
+	s = json_alloc(n + 1);
+	memcpy(s, p, n);
+	s[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return s;
+}
+
+/* The number after tag 'i' or 'd' into *d; -1 when it runs past the
+ * end. */
+static int
+unpack_number(struct json_in *in, char tag, double *d)
+{
+	uint64_t	u, bits = 0;
+	int		i;
+
+	if (tag == 'i') {
+		if (unpack_varint(in, &u) != 0)
+			return -1;
+		*d = (double)((int64_t)(u >> 1) ^ -(int64_t)(u & 1));
+		return 0;
+	}
+	if (in->end - in->p < 8)
+		return -1;
+	for (i = 0; i < 8; i++)
+		bits |= (uint64_t)(unsigned char)*in->p++ << (8 * i);
+	memcpy(d, &bits, sizeof *d);
+	return 0;
 }
 
 static cJSON *unpack_value(struct json_in *in);
@@ -913,15 +998,13 @@ static cJSON *
 unpack_value(struct json_in *in)
 {
 	cJSON		*n;
-	char		*s;
-	uint64_t	 u, bits = 0;
+	char		*s, tag;
 	double		 d;
 	size_t		 len;
-	int		 i;
 
 	if (in->p == in->end)
 		return NULL;
-	switch (*in->p++) {
+	switch ((tag = *in->p++)) {
 	case 'n':
 		return new_node(cJSON_NULL);
 	case 't':
@@ -931,16 +1014,9 @@ unpack_value(struct json_in *in)
 	case 'f':
 		return new_node(cJSON_False);
 	case 'i':
-		if (unpack_varint(in, &u) != 0)
-			return NULL;
-		return number_node((double)((int64_t)(u >> 1) ^
-		    -(int64_t)(u & 1)));
 	case 'd':
-		if (in->end - in->p < 8)
+		if (unpack_number(in, tag, &d) != 0)
 			return NULL;
-		for (i = 0; i < 8; i++)
-			bits |= (uint64_t)(unsigned char)*in->p++ << (8 * i);
-		memcpy(&d, &bits, sizeof d);
 		return number_node(d);
 	case 's':
 		if ((s = unpack_text(in, NULL)) == NULL)
@@ -963,8 +1039,8 @@ unpack_value(struct json_in *in)
 	}
 }
 
-cJSON *
-json_unpack(const char *p, size_t len)
+static cJSON *
+unpack(const char *p, size_t len, int nul)
 {
 	struct json_in	 in;
 	cJSON		*j;
@@ -972,9 +1048,130 @@ json_unpack(const char *p, size_t len)
 	in.p = p;
 	in.end = p + len;
 	in.depth = 0;
+	in.nul = nul;
 	if ((j = unpack_value(&in)) != NULL && in.p != in.end) {
 		cJSON_Delete(j);
 		j = NULL;
 	}
 	return j;
+}
+
+cJSON *
+json_unpack(const char *p, size_t len)
+{
+	return unpack(p, len, 1);
+}
+
+cJSON *
+json_unpack_v1(const char *p, size_t len)
+{
+	return unpack(p, len, 0);
+}
+
+/* Steps over the packed value at in->p: 0, or -1 when it is damaged. */
+static int
+skip_value(struct json_in *in)
+{
+	double	d;
+	int	depth = 0;
+	char	tag;
+
+	for (;;) {
+		if (in->p == in->end)
+			return -1;
+		switch ((tag = *in->p++)) {
+		case 'n':
+		case 't':
+		case 'f':
+			break;
+		case 'i':
+		case 'd':
+			if (unpack_number(in, tag, &d) != 0)
+				return -1;
+			break;
+		case 's':
+		case 'r':
+			if (text_at(in, NULL) == NULL)
+				return -1;
+			break;
+		case 'k':
+			if (depth == 0 || text_at(in, NULL) == NULL)
+				return -1;
+			continue;	/* its value follows */
+		case '[':
+		case '{':
+			if (++depth > CJSON_NESTING_LIMIT)
+				return -1;
+			continue;
+		case ']':
+		case '}':
+			if (--depth < 0)
+				return -1;
+			break;
+		default:
+			return -1;
+		}
+		if (depth == 0)
+			return 0;
+	}
+}
+
+int
+json_members_begin(struct json_members *it, const char *p, size_t len)
+{
+	it->p = p;
+	it->end = p + len;
+	if (len < 2 || *p != '{' || p[len - 1] != '}')
+		return -1;
+	it->p++;
+	return 0;
+}
+
+int
+json_members_next(struct json_members *it, struct json_member *m)
+{
+	struct json_in	in;
+
+	in.p = it->p;
+	in.end = it->end;
+	in.depth = 0;
+	in.nul = 1;
+	if (in.p == in.end)
+		return -1;
+	if (*in.p == '}')
+		return 0;
+	if (*in.p++ != 'k' || (m->key = text_at(&in, NULL)) == NULL ||
+	    in.p == in.end)
+		return -1;
+	m->value = in.p;
+	m->tag = *in.p;
+	m->string = NULL;
+	m->number = 0;
+	if (m->tag == 's') {
+		in.p++;
+		if ((m->string = text_at(&in, NULL)) == NULL)
+			return -1;
+	} else if (m->tag == 'i' || m->tag == 'd') {
+		in.p++;
+		if (unpack_number(&in, m->tag, &m->number) != 0)
+			return -1;
+	} else if (skip_value(&in) != 0)
+		return -1;
+	m->len = (size_t)(in.p - m->value);
+	it->p = in.p;
+	return 1;
+}
+
+const char *
+json_packed_string(const char *p, size_t len, const char *key)
+{
+	struct json_members	it;
+	struct json_member	m;
+
+	if (json_members_begin(&it, p, len) != 0)
+		return NULL;
+	while (json_members_next(&it, &m) > 0)
+		if (strcmp(m.key, key) == 0)
+			return m.string;
+	return NULL;
 }

@@ -167,10 +167,46 @@ struct cJSON	*json_parse(const char *text, size_t len);
  * A tree packed into bytes appended to out (the format is in
  * util/json.c), and back: the outbox keeps events' details this way,
  * written in about half the time of JSON text. json_unpack gives the
- * tree, or NULL when the len bytes at p are not exactly one packed value.
+ * tree, or NULL when the len bytes at p are not exactly one packed value;
+ * json_unpack_v1 the same for the format's first version.
  */
 void		 json_pack(struct json_out *out, const struct cJSON *j);
 struct cJSON	*json_unpack(const char *p, size_t len);
+struct cJSON	*json_unpack_v1(const char *p, size_t len);
+/*
+ * Packing a value as it is made, with no tree: an object is
+ * json_pack_open(out, 1), then for each member json_pack_key and its
+ * value, then json_pack_close(out, 1); an array (obj 0) the same without
+ * keys. json_pack packs a whole tree as one value.
+ */
+void	json_pack_open(struct json_out *out, int obj);
+void	json_pack_close(struct json_out *out, int obj);
+void	json_pack_key(struct json_out *out, const char *key);
+void	json_pack_string(struct json_out *out, const char *s);
+void	json_pack_number(struct json_out *out, double d);
+void	json_pack_bool(struct json_out *out, int v);
+/*
+ * The members of a packed object, read where they are: no tree is made.
+ * json_members_begin is 0 when the len bytes at p are an object, else -1;
+ * json_members_next fills *m and is 1, then 0 after the last member, or
+ * -1 when the bytes are damaged. key and a string's value point into the
+ * packed bytes, NUL-terminated.
+ */
+struct json_members {
+	const char	*p, *end;
+};
+struct json_member {
+	const char	*key;
+	char		 tag;		/* the value's tag ('s', 'i', '{', ...) */
+	const char	*string;	/* 's': the string, else NULL */
+	double		 number;	/* 'i' or 'd': the number, else 0 */
+	const char	*value;		/* the packed value, for json_unpack */
+	size_t		 len;
+};
+int	json_members_begin(struct json_members *it, const char *p, size_t len);
+int	json_members_next(struct json_members *it, struct json_member *m);
+/* The string member key of the packed object at p, or NULL. */
+const char	*json_packed_string(const char *p, size_t len, const char *key);
 
 struct cJSON	*instance_registration(const struct instance_reg *r,
 		    struct prng *p);

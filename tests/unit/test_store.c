@@ -458,7 +458,7 @@ START_TEST(test_event_block_damaged)
 	assert_damaged(st);
 	/* And a format no ecsim writes. */
 	ck_assert_int_eq(sqlite3_exec(st->db, "UPDATE event_blocks SET "
-	    "format = 2", NULL, NULL, NULL), SQLITE_OK);
+	    "format = 3", NULL, NULL, NULL), SQLITE_OK);
 	assert_damaged(st);
 	ck_assert_int_eq(store_close(st), 0);
 }
@@ -505,7 +505,7 @@ START_TEST(test_event_text_blocks_read)
 	ck_assert_int_eq(store_event_append(st, 300, "aws.ecs",
 	    "ECS Service Action", "arn:s", big_detail(6), &e), 0);
 	ck_assert_int_eq(store_int_query(st, "SELECT COUNT(*) FROM "
-	    "event_blocks WHERE format = 1", NULL), 1);
+	    "event_blocks WHERE format = 2", NULL), 1);
 	ck_assert_int_eq(store_event_after(st, 0, 10, &rows, &n, &e), 0);
 	ck_assert_uint_eq(n, 3);
 	check_old_rows(rows, 4);
@@ -518,6 +518,40 @@ START_TEST(test_event_text_blocks_read)
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(rows[0].seq, 5);
 	store_events_free(rows, n);
+	ck_assert_int_eq(store_close(st), 0);
+}
+END_TEST
+
+/*
+ * Blocks of format 1 hold details packed by the format's first version,
+ * with no NUL after a string: they read as they did, before the blocks
+ * of format 2 written after them.
+ */
+START_TEST(test_event_v1_blocks_read)
+{
+	static const char	 recs[] =
+	    "100\0aws.ecs\0ECS Task State Change\0arn:t\0"
+	    "\042\0\0\0{k\012lastStatuss\007RUNNINGk\007versioni\004}"
+	    "200\0ecsim\0ecsim Clock Tick\0\0\002\0\0\0{}";
+	struct store		*st = open_mem();
+	struct store_event	*rows;
+	struct err		 e;
+	size_t			 n;
+
+	err_clear(&e);
+	put_block(st, 4, 5, recs, sizeof recs - 1, 1);
+	ck_assert_int_eq(store_event_append(st, 300, "aws.ecs",
+	    "ECS Service Action", "arn:s", big_detail(6), &e), 0);
+	ck_assert_int_eq(store_event_after(st, 0, 10, &rows, &n, &e), 0);
+	ck_assert_uint_eq(n, 3);
+	check_old_rows(rows, 4);
+	ck_assert_int_eq(cJSON_GetObjectItem(rows[2].detail, "i")->valueint,
+	    6);
+	store_events_free(rows, n);
+	/* Format 2 wants the NUL after each string. */
+	ck_assert_int_eq(sqlite3_exec(st->db, "UPDATE event_blocks SET "
+	    "format = 2 WHERE first_seq = 4", NULL, NULL, NULL), SQLITE_OK);
+	assert_damaged(st);
 	ck_assert_int_eq(store_close(st), 0);
 }
 END_TEST
@@ -593,7 +627,8 @@ tell(void *arg, struct store_event *ev)
 	ck_assert_int_lt(t->n, 8);
 	t->seq[t->n] = ev->seq;
 	snprintf(t->type[t->n], sizeof t->type[0], "%s", ev->detail_type);
-	ck_assert_str_eq(cJSON_GetObjectItem(ev->detail, "n")->valuestring,
+	ck_assert_ptr_null(ev->detail);
+	ck_assert_str_eq(json_packed_string(ev->packed, ev->npacked, "n"),
 	    ev->detail_type);
 	t->n++;
 	store_event_clear(ev);
@@ -781,6 +816,7 @@ store_suite(void)
 	tcase_add_test(tc, test_event_blocks_read_back);
 	tcase_add_test(tc, test_event_block_damaged);
 	tcase_add_test(tc, test_event_text_blocks_read);
+	tcase_add_test(tc, test_event_v1_blocks_read);
 	tcase_add_test(tc, test_outbox_of_schema_8_upgraded);
 	tcase_add_test(tc, test_event_hook);
 	tcase_add_test(tc, test_reset_clears_events_keeps_schema);

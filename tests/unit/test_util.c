@@ -663,6 +663,130 @@ START_TEST(test_json_pack_round_trip)
 }
 END_TEST
 
+/* Packing as a value is made gives the bytes json_pack gives for the
+ * same tree. */
+START_TEST(test_json_pack_streamed)
+{
+	struct json_out	 a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
+	cJSON		*j = cJSON_Parse("{\"s\":\"x\",\"n\":-3,\"d\":0.5,"
+			    "\"b\":[true,false],\"o\":{},\"e\":\"\"}");
+
+	ck_assert_ptr_nonnull(j);
+	json_pack(&a, j);
+	json_pack_open(&b, 1);
+	json_pack_key(&b, "s");
+	json_pack_string(&b, "x");
+	json_pack_key(&b, "n");
+	json_pack_number(&b, -3);
+	json_pack_key(&b, "d");
+	json_pack_number(&b, 0.5);
+	json_pack_key(&b, "b");
+	json_pack_open(&b, 0);
+	json_pack_bool(&b, 1);
+	json_pack_bool(&b, 0);
+	json_pack_close(&b, 0);
+	json_pack_key(&b, "o");
+	json_pack_open(&b, 1);
+	json_pack_close(&b, 1);
+	json_pack_key(&b, "e");
+	json_pack_string(&b, "");
+	json_pack_close(&b, 1);
+	ck_assert_uint_eq(a.len, b.len);
+	ck_assert_mem_eq(a.buf, b.buf, a.len);
+	free(a.buf);
+	free(b.buf);
+	cJSON_Delete(j);
+}
+END_TEST
+
+/*
+ * json_members reads a packed object's members where they are: keys,
+ * strings and numbers, and the bytes of any value, nested ones stepped
+ * over; the object cut short is damaged, never read past its end.
+ */
+START_TEST(test_json_members)
+{
+	static const char	 text[] = "{\"a\":\"x\",\"n\":-3,\"d\":0.5,"
+				    "\"t\":true,\"o\":{\"k\":[1,\"s\",{\"q\":null}]},"
+				    "\"l\":[],\"z\":null}";
+	static const char	 keys[] = "andtolz";
+	struct json_out		 o = { NULL, 0, 0 };
+	struct json_members	 it;
+	struct json_member	 m;
+	cJSON			*j = cJSON_Parse(text), *back;
+	char			*a, *b;
+	size_t			 i, cut;
+	int			 rc;
+
+	ck_assert_ptr_nonnull(j);
+	json_pack(&o, j);
+	ck_assert_int_eq(json_members_begin(&it, o.buf, o.len), 0);
+	for (i = 0; (rc = json_members_next(&it, &m)) == 1; i++) {
+		ck_assert_uint_lt(i, strlen(keys));
+		ck_assert_int_eq(m.key[0], keys[i]);
+		ck_assert_int_eq(m.key[1], '\0');
+		back = json_unpack(m.value, m.len);
+		ck_assert_ptr_nonnull(back);
+		a = json_print(back);
+		b = json_print(cJSON_GetObjectItem(j, m.key));
+		ck_assert_str_eq(a, b);
+		free(a);
+		free(b);
+		cJSON_Delete(back);
+		switch (m.key[0]) {
+		case 'a':
+			ck_assert_int_eq(m.tag, 's');
+			ck_assert_str_eq(m.string, "x");
+			break;
+		case 'n':
+			ck_assert_int_eq(m.tag, 'i');
+			ck_assert(m.number == -3);
+			ck_assert_ptr_null(m.string);
+			break;
+		case 'd':
+			ck_assert_int_eq(m.tag, 'd');
+			ck_assert(m.number == 0.5);
+			break;
+		case 'o':
+			ck_assert_int_eq(m.tag, '{');
+			break;
+		}
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(i, strlen(keys));
+	ck_assert_str_eq(json_packed_string(o.buf, o.len, "a"), "x");
+	ck_assert_ptr_null(json_packed_string(o.buf, o.len, "n"));
+	ck_assert_ptr_null(json_packed_string(o.buf, o.len, "k"));
+	/* Cut short, the members read end in -1, or the object is refused
+	 * at once. */
+	for (cut = 0; cut < o.len; cut++) {
+		if (json_members_begin(&it, o.buf, cut) != 0)
+			continue;
+		while ((rc = json_members_next(&it, &m)) == 1)
+			ck_assert(m.value + m.len <= o.buf + cut);
+		ck_assert_int_eq(rc, -1);
+	}
+	/* An array is not an object. */
+	ck_assert_int_eq(json_members_begin(&it, "[]", 2), -1);
+	free(o.buf);
+	cJSON_Delete(j);
+}
+END_TEST
+
+/* The format's first version had no NUL after a string: json_unpack_v1
+ * reads it, json_unpack refuses it. */
+START_TEST(test_json_unpack_v1)
+{
+	static const char	 v1[] = "{k\001as\002xy}";
+	cJSON			*j = json_unpack_v1(v1, sizeof v1 - 1);
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "a")->valuestring, "xy");
+	cJSON_Delete(j);
+	ck_assert_ptr_null(json_unpack(v1, sizeof v1 - 1));
+}
+END_TEST
+
 /* json_add_*: members under literal keys print, copy, move and free as
  * any others (the sanitizer build would catch a key freed that cJSON
  * does not own). */
@@ -761,6 +885,9 @@ util_suite(void)
 	tcase_add_test(tc, test_json_print_escapes_everywhere);
 	tcase_add_test(tc, test_json_parse_matches_cjson);
 	tcase_add_test(tc, test_json_pack_round_trip);
+	tcase_add_test(tc, test_json_pack_streamed);
+	tcase_add_test(tc, test_json_members);
+	tcase_add_test(tc, test_json_unpack_v1);
 	tcase_add_test(tc, test_json_equal);
 	tcase_add_test(tc, test_json_add_literal_keys);
 	suite_add_tcase(s, tc);
