@@ -485,23 +485,20 @@ check_old_rows(const struct store_event *rows, int64_t first)
 }
 
 /*
- * Blocks written before details were packed (schema 9) hold them as JSON
- * text, format 0: they read as they did, and the events appended after
- * them, packed, follow on.
+ * An outbox whose first block, events 4 and 5 (the len bytes of records
+ * at recs), an older ecsim wrote in format, with event 6 appended after
+ * it in today's: all three read back as they were written.
  */
-START_TEST(test_event_text_blocks_read)
+static struct store *
+old_block_read(const char *recs, int len, int format)
 {
-	static const char	 recs[] =
-	    "100\0aws.ecs\0ECS Task State Change\0arn:t\0"
-	    "{\"lastStatus\":\"RUNNING\",\"version\":2}\0"
-	    "200\0ecsim\0ecsim Clock Tick\0\0{}\0";
 	struct store		*st = open_mem();
 	struct store_event	*rows;
 	struct err		 e;
 	size_t			 n;
 
 	err_clear(&e);
-	put_block(st, 4, 5, recs, sizeof recs - 1, 0);
+	put_block(st, 4, 5, recs, len, format);
 	ck_assert_int_eq(store_event_append(st, 300, "aws.ecs",
 	    "ECS Service Action", "arn:s", big_detail(6), &e), 0);
 	ck_assert_int_eq(store_int_query(st, "SELECT COUNT(*) FROM "
@@ -513,7 +510,27 @@ START_TEST(test_event_text_blocks_read)
 	ck_assert_int_eq(cJSON_GetObjectItem(rows[2].detail, "i")->valueint,
 	    6);
 	store_events_free(rows, n);
+	return st;
+}
+
+/*
+ * Blocks written before details were packed (schema 9) hold them as JSON
+ * text, format 0: they read as they did, and the events appended after
+ * them, packed, follow on.
+ */
+START_TEST(test_event_text_blocks_read)
+{
+	static const char	 recs[] =
+	    "100\0aws.ecs\0ECS Task State Change\0arn:t\0"
+	    "{\"lastStatus\":\"RUNNING\",\"version\":2}\0"
+	    "200\0ecsim\0ecsim Clock Tick\0\0{}\0";
+	struct store		*st = old_block_read(recs, sizeof recs - 1, 0);
+	struct store_event	*rows;
+	struct err		 e;
+	size_t			 n;
+
 	/* From inside the text block. */
+	err_clear(&e);
 	ck_assert_int_eq(store_event_after(st, 4, 10, &rows, &n, &e), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(rows[0].seq, 5);
@@ -533,21 +550,8 @@ START_TEST(test_event_v1_blocks_read)
 	    "100\0aws.ecs\0ECS Task State Change\0arn:t\0"
 	    "\042\0\0\0{k\012lastStatuss\007RUNNINGk\007versioni\004}"
 	    "200\0ecsim\0ecsim Clock Tick\0\0\002\0\0\0{}";
-	struct store		*st = open_mem();
-	struct store_event	*rows;
-	struct err		 e;
-	size_t			 n;
+	struct store		*st = old_block_read(recs, sizeof recs - 1, 1);
 
-	err_clear(&e);
-	put_block(st, 4, 5, recs, sizeof recs - 1, 1);
-	ck_assert_int_eq(store_event_append(st, 300, "aws.ecs",
-	    "ECS Service Action", "arn:s", big_detail(6), &e), 0);
-	ck_assert_int_eq(store_event_after(st, 0, 10, &rows, &n, &e), 0);
-	ck_assert_uint_eq(n, 3);
-	check_old_rows(rows, 4);
-	ck_assert_int_eq(cJSON_GetObjectItem(rows[2].detail, "i")->valueint,
-	    6);
-	store_events_free(rows, n);
 	/* Format 2 wants the NUL after each string. */
 	ck_assert_int_eq(sqlite3_exec(st->db, "UPDATE event_blocks SET "
 	    "format = 2 WHERE first_seq = 4", NULL, NULL, NULL), SQLITE_OK);
