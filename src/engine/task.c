@@ -186,18 +186,17 @@ copy_member(cJSON *to, const cJSON *from, const char *name)
 		json_add_item(to, name, cJSON_Duplicate(j, 1));
 }
 
-static void	task_pack(struct engine *, const struct task_row *, int,
-		    int, struct json_out *);
+static const struct json_out *task_pack(struct engine *,
+		    const struct task_row *, int, int);
 
 /* Appends the task's "ECS Task State Change" event to the outbox. */
 static int
 task_event(struct engine *eng, const struct task_row *t, struct err *e)
 {
-	eng->packing.len = 0;
-	task_pack(eng, t, 1, 0, &eng->packing);
+	const struct json_out	*o = task_pack(eng, t, 1, 0);
+
 	return store_event_append_packed(eng->st, t->updated_at, "aws.ecs",
-	    "ECS Task State Change", t->arn, eng->packing.buf,
-	    eng->packing.len, e);
+	    "ECS Task State Change", t->arn, o->buf, o->len, e);
 }
 
 /*
@@ -1432,14 +1431,16 @@ pack_empty_list(struct json_out *o, const char *name)
 }
 
 /*
- * The Task shape, packed onto o straight from the row and its doc: an
- * event's detail is written this way, with no tree to build and free
- * (a task's has about a hundred nodes), and the API's is this unpacked.
+ * The Task shape, packed straight from the row and its doc into the
+ * engine's buffer, which holds it until the next packing: an event's
+ * detail is written this way, with no tree to build and free (a task's
+ * has about a hundred nodes), and the API's is this unpacked.
  */
-static void
+static const struct json_out *
 task_pack(struct engine *eng, const struct task_row *t, int iso,
-    int with_tags, struct json_out *o)
+    int with_tags)
 {
+	struct json_out	*o = &eng->packing;
 	const cJSON	*d = t->doc, *times;
 	cJSON		*tags;
 	char		*cluster_arn, buf[INT_TEXT_LEN];
@@ -1448,6 +1449,7 @@ task_pack(struct engine *eng, const struct task_row *t, int iso,
 	    "executionStoppedAt", "stoppedAt" };
 	size_t		 i;
 
+	o->len = 0;
 	json_pack_open(o, 1);
 	pack_member(o, d, "attachments");
 	pack_empty_list(o, "attributes");
@@ -1512,15 +1514,16 @@ task_pack(struct engine *eng, const struct task_row *t, int iso,
 			pack_empty_list(o, "tags");
 	}
 	json_pack_close(o, 1);
+	return o;
 }
 
 cJSON *
 engine_task_json(struct engine *eng, const struct task_row *t, int iso,
     int with_tags)
 {
-	eng->packing.len = 0;
-	task_pack(eng, t, iso, with_tags, &eng->packing);
-	return json_unpack(eng->packing.buf, eng->packing.len);
+	const struct json_out	*o = task_pack(eng, t, iso, with_tags);
+
+	return json_unpack(o->buf, o->len);
 }
 
 cJSON *

@@ -661,8 +661,7 @@ reach(struct sc_chaos *c, enum chaos_path p)
 static const char *
 detail_string(const struct store_event *ev, const char *name)
 {
-	const char	*s = ev->packed == NULL ? NULL :
-			    json_packed_string(ev->packed, ev->npacked, name);
+	const char	*s = json_packed_string(ev->packed, ev->npacked, name);
 
 	return s ? s : "";
 }
@@ -674,15 +673,16 @@ sc_chaos_event(struct sc_chaos *c, const struct store_event *ev)
 	const char	*name, *host;
 
 	c->scanned++;
-	name = detail_string(ev, "eventName");
 	if (strcmp(ev->detail_type,
 	    "ECS Deployment State Change") == 0) {
+		name = detail_string(ev, "eventName");
 		if (strcmp(name, "SERVICE_DEPLOYMENT_FAILED") == 0)
 			reach(c, CHAOS_BREAKER);
 		else if (strstr(detail_string(ev, "reason"), "rolling back") !=
 		    NULL)
 			reach(c, CHAOS_ROLLBACK);
 	} else if (strcmp(ev->detail_type, "ECS Service Action") == 0) {
+		name = detail_string(ev, "eventName");
 		if (strcmp(name, "SERVICE_TASK_START_IMPAIRED") == 0)
 			reach(c, CHAOS_THROTTLE);
 		else if (strcmp(name,

@@ -318,8 +318,7 @@ event_member(const struct store_event *ev, const char *key)
 	struct json_members	it;
 	struct json_member	m;
 
-	if (ev->packed == NULL ||
-	    json_members_begin(&it, ev->packed, ev->npacked) != 0)
+	if (json_members_begin(&it, ev->packed, ev->npacked) != 0)
 		return NULL;
 	while (json_members_next(&it, &m) > 0)
 		if (strcasecmp(m.key, key) == 0)
@@ -343,8 +342,8 @@ event_matches(struct sc_run *r, const cJSON *match, const struct store_event *ev
 			    strcmp(w->valuestring, ev->detail_type) != 0)
 				return 0;
 		} else if (strcmp(w->string, "service") == 0) {
-			group = ev->packed == NULL ? NULL : json_packed_string(
-			    ev->packed, ev->npacked, "group");
+			group = json_packed_string(ev->packed, ev->npacked,
+			    "group");
 			slash = strrchr(ev->resource, '/');
 			if (!cJSON_IsString(w))
 				return 0;
@@ -435,8 +434,7 @@ sc_event_trim(const struct sc_run *r, struct store_event *ev)
 
 	free(ev->source);
 	ev->source = NULL;
-	if (ev->packed == NULL ||
-	    json_members_begin(&it, ev->packed, ev->npacked) != 0)
+	if (json_members_begin(&it, ev->packed, ev->npacked) != 0)
 		return;
 	json_pack_open(&o, 1);
 	while (json_members_next(&it, &m) > 0) {

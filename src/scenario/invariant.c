@@ -256,8 +256,7 @@ name_instance(struct sc_inv *v, const char *arn, const char *registered,
 	if (registered != NULL && (nregistered != in->nregistered ||
 	    memcmp(registered, in->registered, nregistered) != 0)) {
 		free(in->registered);
-		in->registered = xmalloc(nregistered);
-		memcpy(in->registered, registered, nregistered);
+		in->registered = xmemdup(registered, nregistered);
 		in->nregistered = nregistered;
 		v->reread = 1;
 	}

@@ -237,8 +237,7 @@ told:
 	ev->detail_type = xstrdup(detail_type);
 	ev->resource = xstrdup(resource != NULL ? resource : "");
 	ev->detail = NULL;
-	ev->packed = xmalloc(npacked);
-	memcpy(ev->packed, packed, npacked);
+	ev->packed = xmemdup(packed, npacked);
 	ev->npacked = npacked;
 	if (!st->in_tx)
 		store_events_tell(st, 1);

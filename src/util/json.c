@@ -1119,11 +1119,10 @@ skip_value(struct json_in *in)
 int
 json_members_begin(struct json_members *it, const char *p, size_t len)
 {
-	it->p = p;
-	it->end = p + len;
-	if (len < 2 || *p != '{' || p[len - 1] != '}')
+	if (p == NULL || len < 2 || *p != '{' || p[len - 1] != '}')
 		return -1;
-	it->p++;
+	it->p = p + 1;
+	it->end = p + len;
 	return 0;
 }
 

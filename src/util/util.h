@@ -59,6 +59,8 @@ void	*xrealloc(void *p, size_t n);
 void	*xgrow(void *v, size_t len, size_t *cap, size_t size);
 char	*xstrdup(const char *s);
 char	*xstrndup(const char *s, size_t n);
+/* A copy of the n bytes at p (packed JSON, which holds NULs). */
+void	*xmemdup(const void *p, size_t n);
 int	 xasprintf(char **out, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 char	*xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -187,7 +189,8 @@ void	json_pack_number(struct json_out *out, double d);
 void	json_pack_bool(struct json_out *out, int v);
 /*
  * The members of a packed object, read where they are: no tree is made.
- * json_members_begin is 0 when the len bytes at p are an object, else -1;
+ * json_members_begin is 0 when the len bytes at p are an object, else -1
+ * (as for p NULL);
  * json_members_next fills *m and is 1, then 0 after the last member, or
  * -1 when the bytes are damaged. key and a string's value point into the
  * packed bytes, NUL-terminated.

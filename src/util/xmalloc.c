@@ -73,6 +73,15 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+void *
+xmemdup(const void *p, size_t n)
+{
+	void	*q = xmalloc(n);
+
+	memcpy(q, p, n);
+	return q;
+}
+
 char *
 xvprintf(const char *fmt, va_list ap)
 {
