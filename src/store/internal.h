@@ -19,6 +19,25 @@ struct task_listing {
 };
 void	task_listing_clear(struct task_listing *l);
 
+/*
+ * Each service's live tasks as brief rows (store/brief.c), kept true by
+ * the task writes and read again after the store's generation moves on.
+ * briefs_lookup gives copies, in created_at, arn order, and returns 1 when
+ * it has the service's; briefs_keep keeps what the database said;
+ * briefs_written is told of every task row written.
+ */
+struct brief_set;
+struct briefs {
+	struct brief_set	*slots;
+	size_t			 nslots, used;
+};
+int	briefs_lookup(struct store *st, const char *service_arn,
+	    struct task_row **rows, size_t *n);
+void	briefs_keep(struct store *st, const char *service_arn,
+	    const struct task_row *rows, size_t n);
+void	briefs_written(struct store *st, const struct task_row *t);
+void	briefs_free(struct briefs *bs);
+
 /* SQLite's page cache without its needless truncations (pcache.c); before
  * SQLite initializes. */
 void	store_pcache_install(void);
@@ -51,6 +70,8 @@ struct store {
 	char		*zbuf;		/* a compressed block */
 	size_t		 capzbuf;
 	struct task_listing listing;
+	struct briefs	 briefs;
+	int64_t		 data_version;	/* PRAGMA data_version at BEGIN */
 	struct task_row	*scratch;	/* task_read_all's */
 	size_t		 capscratch;
 	struct sql_profile *profile;	/* ECSIM_SQL_PROFILE set */

@@ -20,6 +20,7 @@ store_schema_latest(void)
  * for each of the engine's many small transactions cost a tenth of a
  * scenario's run. */
 static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 
@@ -229,6 +230,7 @@ store_close(struct store *st)
 	free(st->scratch);
 	task_listing_clear(&st->listing);
 	free(st->listing.arns);
+	briefs_free(&st->briefs);
 	rc = sqlite3_close(st->db);
 	if (rc != SQLITE_OK)
 		log_warn("closing the database: %s (a statement leaked)",
@@ -395,11 +397,21 @@ store_events_tell(struct store *st, int committed)
 int
 store_begin(struct store *st, struct err *e)
 {
+	int64_t	version;
+
 	if (st->in_tx)
 		return err_set(e, ERR_INTERNAL, "nested transaction");
 	if (store_exec_stmt(st, store_stmt(st, SQL_BEGIN), e) != 0)
 		return -1;
 	st->in_tx = 1;
+	/* Another connection committed since our last transaction: what
+	 * the store and the engine keep in memory of the database (brief
+	 * sets, placement views) may no longer be true. */
+	version = store_int_query(st, SQL_DATA_VERSION, NULL);
+	if (version != st->data_version) {
+		st->data_version = version;
+		st->generation++;
+	}
 	return 0;
 }
 

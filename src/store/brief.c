@@ -1,0 +1,216 @@
+/*
+ * The live tasks of each service, kept in memory as brief rows.
+ *
+ * The scheduler reads every live task of a service at each pass, and the
+ * scenario runner's floor check reads them again after the tick: at full
+ * size that was a tenth of the run, most of it SQLite walking the
+ * tasks_live_service index and its rows. The store now keeps what it
+ * read, and every task it writes keeps that reading true: the written row
+ * replaces its brief row, joins the set (a new task) or leaves it (a task
+ * that stopped). The set is read again from the database when it may no
+ * longer be true, which the store's generation says: a rollback, a reset,
+ * or another connection's commit (store_begin) moves it on, and a set read
+ * in an older generation is not used.
+ *
+ * A set's rows are in the order of the SQL they replace: created_at, then
+ * arn. Nothing else writes a live task's brief columns (the only other
+ * UPDATE of tasks sets accounted, and the purge deletes stopped tasks).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+struct brief_set {
+	char		*service_arn;	/* NULL: the slot is empty */
+	uint64_t	 hash;
+	uint64_t	 generation;	/* the store's when it was read */
+	struct task_row	*rows;
+	size_t		 n, cap;
+};
+
+static char *
+dup_opt(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* A brief copy of src: its columns but the JSON ones. */
+static void
+brief_copy(struct task_row *dst, const struct task_row *src)
+{
+	*dst = *src;
+	dst->arn = xstrdup(src->arn);
+	dst->id = dup_opt(src->id);
+	dst->cluster = dup_opt(src->cluster);
+	dst->task_definition = dup_opt(src->task_definition);
+	dst->instance_arn = dup_opt(src->instance_arn);
+	dst->service_arn = dup_opt(src->service_arn);
+	dst->deployment_id = dup_opt(src->deployment_id);
+	dst->group = dup_opt(src->group);
+	dst->started_by = dup_opt(src->started_by);
+	dst->health = dup_opt(src->health);
+	dst->stopped_reason = dup_opt(src->stopped_reason);
+	dst->ports = dst->ports_udp = dst->doc = NULL;
+	dst->doc_text = NULL;
+}
+
+static void
+set_clear(struct brief_set *b)
+{
+	while (b->n > 0)
+		task_row_clear(&b->rows[--b->n]);
+}
+
+void
+briefs_free(struct briefs *bs)
+{
+	size_t	i;
+
+	for (i = 0; i < bs->nslots; i++) {
+		set_clear(&bs->slots[i]);
+		free(bs->slots[i].rows);
+		free(bs->slots[i].service_arn);
+	}
+	free(bs->slots);
+	memset(bs, 0, sizeof *bs);
+}
+
+/* The slot of service_arn, or the empty one where it would go. */
+static struct brief_set *
+slot_of(const struct briefs *bs, const char *service_arn, uint64_t h)
+{
+	size_t			 i = (size_t)h & (bs->nslots - 1);
+	struct brief_set	*b;
+
+	for (;; i = (i + 1) & (bs->nslots - 1)) {
+		b = &bs->slots[i];
+		if (b->service_arn == NULL || (b->hash == h &&
+		    strcmp(b->service_arn, service_arn) == 0))
+			return b;
+	}
+}
+
+/* A service's set, made if make and it has none; NULL otherwise. */
+static struct brief_set *
+set_of(struct briefs *bs, const char *service_arn, int make)
+{
+	struct brief_set	*b, *old;
+	size_t			 i, nold;
+	uint64_t		 h = str_hash(service_arn);
+
+	if (bs->nslots > 0 && (b = slot_of(bs, service_arn, h))->service_arn !=
+	    NULL)
+		return b;
+	if (!make)
+		return NULL;
+	/* At most half full: double, and move every set over. */
+	if (2 * (bs->used + 1) > bs->nslots) {
+		old = bs->slots;
+		nold = bs->nslots;
+		bs->nslots = nold > 0 ? 2 * nold : 64;
+		bs->slots = xcalloc(bs->nslots, sizeof *bs->slots);
+		for (i = 0; i < nold; i++)
+			if (old[i].service_arn != NULL)
+				*slot_of(bs, old[i].service_arn,
+				    old[i].hash) = old[i];
+		free(old);
+	}
+	b = slot_of(bs, service_arn, h);
+	b->service_arn = xstrdup(service_arn);
+	b->hash = h;
+	bs->used++;
+	return b;
+}
+
+/* The first row of b not before (created_at, arn); *same if it is it. */
+static size_t
+row_at(const struct brief_set *b, int64_t created_at, const char *arn,
+    int *same)
+{
+	size_t	lo = 0, hi = b->n, mid;
+	int	c;
+
+	*same = 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = b->rows[mid].created_at < created_at ? -1 :
+		    b->rows[mid].created_at > created_at ? 1 :
+		    strcmp(b->rows[mid].arn, arn);
+		if (c == 0) {
+			*same = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int
+briefs_lookup(struct store *st, const char *service_arn,
+    struct task_row **rows, size_t *n)
+{
+	struct brief_set	*b = set_of(&st->briefs, service_arn, 0);
+	size_t			 i;
+
+	*rows = NULL;
+	*n = 0;
+	if (b == NULL || b->generation != st->generation)
+		return 0;
+	if (b->n > 0) {
+		*rows = xmalloc(b->n * sizeof **rows);
+		for (i = 0; i < b->n; i++)
+			brief_copy(&(*rows)[i], &b->rows[i]);
+		*n = b->n;
+	}
+	return 1;
+}
+
+void
+briefs_keep(struct store *st, const char *service_arn,
+    const struct task_row *rows, size_t n)
+{
+	struct brief_set	*b = set_of(&st->briefs, service_arn, 1);
+	size_t			 i;
+
+	set_clear(b);
+	while (b->cap < n)
+		b->rows = xgrow(b->rows, b->cap, &b->cap, sizeof *b->rows);
+	for (i = 0; i < n; i++)
+		brief_copy(&b->rows[i], &rows[i]);
+	b->n = n;
+	b->generation = st->generation;
+}
+
+void
+briefs_written(struct store *st, const struct task_row *t)
+{
+	struct brief_set	*b;
+	size_t			 i;
+	int			 same;
+
+	if (t->service_arn == NULL ||
+	    (b = set_of(&st->briefs, t->service_arn, 0)) == NULL ||
+	    b->generation != st->generation)
+		return;
+	i = row_at(b, t->created_at, t->arn, &same);
+	if (same) {
+		task_row_clear(&b->rows[i]);
+		if (t->stopped_at == 0) {
+			brief_copy(&b->rows[i], t);
+			return;
+		}
+		memmove(&b->rows[i], &b->rows[i + 1],
+		    (b->n - i - 1) * sizeof *b->rows);
+		b->n--;
+	} else if (t->stopped_at == 0) {
+		b->rows = xgrow(b->rows, b->n, &b->cap, sizeof *b->rows);
+		memmove(&b->rows[i + 1], &b->rows[i],
+		    (b->n - i) * sizeof *b->rows);
+		brief_copy(&b->rows[i], t);
+		b->n++;
+	}
+}
