@@ -19,36 +19,33 @@ instance_cluster_arn(struct engine *eng, const char *arn)
 	return engine_arn(eng, "cluster/%.*s", (int)(slash - p), p);
 }
 
-/* Moves member name (a string literal) of ci to detail. */
-static void
-detail_take(cJSON *detail, cJSON *ci, const char *name)
-{
-	cJSON	*j = cJSON_DetachItemFromObjectCaseSensitive(ci, name);
-
-	if (j != NULL)
-		json_add_item(detail, name, j);
-}
-
 #ifdef ECSIM_CHECK_VIEWS
 /* The sanitizer build: what the view gave an instance's event is what the
- * store says. */
+ * store says, read afresh. */
 static int
-instance_check(struct engine *eng, const char *arn, const cJSON *ci,
-    struct err *e)
+instance_check(struct engine *eng, const char *arn, const char *packed,
+    size_t len, const char *cluster_arn, const char *when, struct err *e)
 {
-	cJSON	*fresh;
-	char	*a, *b;
-	int	 same;
+	const struct json_out	*fresh;
+	cJSON			*a, *b;
+	char			*ta, *tb;
+	int			 same;
 
-	if ((fresh = store_instance_describe(eng->st, arn, 0, e)) == NULL)
+	/* Unpacked and printed: the view's attributes are raw text. */
+	a = json_unpack(packed, len);
+	if ((fresh = store_instance_event_pack(eng->st, arn, NULL, NULL,
+	    cluster_arn, when, e)) == NULL) {
+		cJSON_Delete(a);
 		return -1;
-	/* As text: the view's attributes are a raw member. */
-	a = json_print(ci);
-	b = json_print(fresh);
-	same = strcmp(a, b) == 0;
-	free(a);
-	free(b);
-	cJSON_Delete(fresh);
+	}
+	b = json_unpack(fresh->buf, fresh->len);
+	ta = json_print(a);
+	tb = json_print(b);
+	same = strcmp(ta, tb) == 0;
+	free(ta);
+	free(tb);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
 	return same ? 0 : err_set(e, ERR_INTERNAL, "the placement view's "
 	    "usage of %s differs from the store's", arn);
 }
@@ -58,48 +55,40 @@ int
 engine_instance_changed(struct engine *eng, const char *arn, struct err *e)
 {
 	const char		*attributes;
+	const struct json_out	*o = NULL;
 	struct instance_usage	 u;
-	cJSON			*ci, *detail;
-	char			*cluster_arn, when[TIME_ISO_LEN];
+	char			*cluster_arn, when[TIME_ISO_LEN], *packed;
 	int64_t			 now = engine_now(eng);
-	int			 ret, kept;
+	int			 ret = -1, kept;
+	size_t			 len;
 
 	kept = engine_view_touch(eng, arn, &attributes, &u);
-	if (store_instance_touch(eng->st, arn, now, e) != 0)
-		ci = NULL;
-	else
-		ci = store_instance_describe_with(eng->st, arn, attributes,
-		    kept ? &u : NULL, e);
-	cJSON_Delete(u.ports);
-	cJSON_Delete(u.ports_udp);
-	if (ci == NULL)
-		return -1;
-#ifdef ECSIM_CHECK_VIEWS
-	if (kept && instance_check(eng, arn, ci, e) != 0) {
-		cJSON_Delete(ci);
-		return -1;
-	}
-#endif
 	cluster_arn = instance_cluster_arn(eng, arn);
 	time_iso8601(now, 1, when);
-
-	/* The detail members, in the order ECS writes them. */
-	detail = cJSON_CreateObject();
-	detail_take(detail, ci, "agentConnected");
-	detail_take(detail, ci, "attributes");
-	json_add_string(detail, "clusterArn", cluster_arn);
-	detail_take(detail, ci, "containerInstanceArn");
-	detail_take(detail, ci, "ec2InstanceId");
-	detail_take(detail, ci, "registeredResources");
-	detail_take(detail, ci, "remainingResources");
-	detail_take(detail, ci, "status");
-	detail_take(detail, ci, "version");
-	detail_take(detail, ci, "versionInfo");
-	json_add_string(detail, "updatedAt", when);
-
-	ret = store_event_append(eng->st, now, "aws.ecs",
-	    "ECS Container Instance State Change", arn, detail, e);
-	cJSON_Delete(ci);
+	if (store_instance_touch(eng->st, arn, now, e) == 0)
+		o = store_instance_event_pack(eng->st, arn, attributes,
+		    kept ? &u : NULL, cluster_arn, when, e);
+	cJSON_Delete(u.ports);
+	cJSON_Delete(u.ports_udp);
+	if (o == NULL)
+		goto out;
+	packed = o->buf;
+	len = o->len;
+#ifdef ECSIM_CHECK_VIEWS
+	/* The check packs into the same buffer: keep a copy. */
+	packed = xmemdup(o->buf, o->len);
+	if (kept && instance_check(eng, arn, packed, len, cluster_arn, when,
+	    e) != 0) {
+		free(packed);
+		goto out;
+	}
+#endif
+	ret = store_event_append_packed(eng->st, now, "aws.ecs",
+	    "ECS Container Instance State Change", arn, packed, len, e);
+#ifdef ECSIM_CHECK_VIEWS
+	free(packed);
+#endif
+out:
 	free(cluster_arn);
 	return ret;
 }

@@ -488,40 +488,102 @@ store_instance_facts(struct store *st, const char *cluster,
 }
 
 /*
- * ECS writes every resource with all three numeric members, and
- * stringSetValue only for STRINGSET ones.
+ * The ContainerInstance shape, packed straight from the instance's row
+ * (util/json.c's packing): the API unpacks it, and an instance's event,
+ * which the engine writes at every task placed or stopped, is the packing
+ * itself, in the event's order, with no tree built and freed.
  */
-static cJSON *
-resource_int(const char *name, int64_t v)
+enum ci_member {
+	CI_AGENT_CONNECTED, CI_ATTACHMENTS, CI_ATTRIBUTES, CI_CLUSTER_ARN,
+	CI_ARN, CI_EC2, CI_PENDING, CI_REGISTERED_AT, CI_REGISTERED,
+	CI_REMAINING, CI_RUNNING, CI_STATUS, CI_TAGS, CI_UPDATED_AT,
+	CI_VERSION, CI_VERSION_INFO
+};
+/* DescribeContainerInstances writes them so. */
+static const enum ci_member API_ORDER[] = { CI_ARN, CI_EC2, CI_VERSION,
+	CI_VERSION_INFO, CI_REGISTERED, CI_REMAINING, CI_STATUS,
+	CI_AGENT_CONNECTED, CI_RUNNING, CI_PENDING, CI_ATTRIBUTES,
+	CI_REGISTERED_AT, CI_ATTACHMENTS, CI_TAGS };
+/* The detail of "ECS Container Instance State Change", as ECS writes it. */
+static const enum ci_member EVENT_ORDER[] = { CI_AGENT_CONNECTED,
+	CI_ATTRIBUTES, CI_CLUSTER_ARN, CI_ARN, CI_EC2, CI_REGISTERED,
+	CI_REMAINING, CI_STATUS, CI_VERSION, CI_VERSION_INFO, CI_UPDATED_AT };
+
+/* What a packing is made of: the row, the tasks' usage, and the rest. */
+struct ci_pack {
+	const char			*arn;
+	char				*cluster, *ec2, *status;
+	int				 connected;
+	int64_t				 cpu, memory, version, registered_at;
+	cJSON				*ports, *ports_udp, *doc;
+	const struct instance_usage	*usage;
+	const char			*attributes;	/* text; NULL: read */
+	int				 with_tags;
+	const char			*cluster_arn, *updated_at; /* event */
+};
+
+static void
+ci_pack_clear(struct ci_pack *c)
 {
-	cJSON	*r = cJSON_CreateObject();
-
-	json_add_string(r, "name", name);
-	json_add_string(r, "type", "INTEGER");
-	json_add_number(r, "doubleValue", 0.0);
-	json_add_number(r, "longValue", 0);
-	json_add_number(r, "integerValue", (double)v);
-	return r;
-}
-
-/* Whether set (strings) holds port. */
-static int
-ports_have(const cJSON *set, int port)
-{
-	const cJSON	*q;
-
-	cJSON_ArrayForEach(q, set)
-		if (atoi(q->valuestring) == port)
-			return 1;
-	return 0;
+	free(c->cluster);
+	free(c->ec2);
+	free(c->status);
+	cJSON_Delete(c->ports);
+	cJSON_Delete(c->ports_udp);
+	cJSON_Delete(c->doc);
 }
 
 static void
-ports_add(cJSON *set, int port)
+pack_str(struct json_out *o, const char *key, const char *v)
+{
+	json_pack_key(o, key);
+	json_pack_string(o, v);
+}
+
+static void
+pack_num(struct json_out *o, const char *key, double v)
+{
+	json_pack_key(o, key);
+	json_pack_number(o, v);
+}
+
+/*
+ * A resource: ECS writes every one with all three numeric members, and
+ * stringSetValue only for STRINGSET ones. ports, for a STRINGSET, are its
+ * n values.
+ */
+static void
+pack_resource(struct json_out *o, const char *name, int64_t v,
+    const int *ports, size_t n, int set)
 {
 	char	buf[INT_TEXT_LEN];
+	size_t	i;
 
-	cJSON_AddItemToArray(set, cJSON_CreateString(int_text(port, buf)));
+	json_pack_open(o, 1);
+	pack_str(o, "name", name);
+	pack_str(o, "type", set ? "STRINGSET" : "INTEGER");
+	pack_num(o, "doubleValue", 0.0);
+	pack_num(o, "longValue", 0);
+	pack_num(o, "integerValue", (double)v);
+	if (set) {
+		json_pack_key(o, "stringSetValue");
+		json_pack_open(o, 0);
+		for (i = 0; i < n; i++)
+			json_pack_string(o, int_text(ports[i], buf));
+		json_pack_close(o, 0);
+	}
+	json_pack_close(o, 1);
+}
+
+static int
+ports_have(const int *v, size_t n, int port)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == port)
+			return 1;
+	return 0;
 }
 
 static int
@@ -533,40 +595,151 @@ int_order(const void *a, const void *b)
 }
 
 /*
- * A STRINGSET of ports: the registered ones as registered, then those the
- * tasks use (used: an array of port arrays) in ascending order, so that
- * it does not depend on the order the tasks come in.
+ * A PORTS or PORTS_UDP resource: the registered ports (reserved) in their
+ * order, then the ports the tasks in used (arrays of port arrays) book
+ * besides, in ascending order; each port once.
  */
-static cJSON *
-resource_ports(const char *name, const cJSON *registered, const cJSON *used)
+static void
+pack_ports(struct json_out *o, const char *name, const cJSON *registered,
+    const cJSON *used)
 {
-	cJSON		*r = cJSON_CreateObject(), *set;
 	const cJSON	*u, *p;
-	int		*add = NULL;
-	size_t		 n = 0, cap = 0, i;
+	int		*v = NULL;
+	size_t		 n = 0, cap = 0, nreg, i, k;
 
-	json_add_string(r, "name", name);
-	json_add_string(r, "type", "STRINGSET");
-	json_add_number(r, "doubleValue", 0.0);
-	json_add_number(r, "longValue", 0);
-	json_add_number(r, "integerValue", 0);
-	set = cJSON_AddArrayToObject(r, "stringSetValue");
 	cJSON_ArrayForEach(p, registered)
-		if (cJSON_IsNumber(p) && !ports_have(set, p->valueint))
-			ports_add(set, p->valueint);
+		if (cJSON_IsNumber(p) && !ports_have(v, n, p->valueint)) {
+			v = xgrow(v, n, &cap, sizeof *v);
+			v[n++] = p->valueint;
+		}
+	nreg = n;
 	cJSON_ArrayForEach(u, used)
 		cJSON_ArrayForEach(p, u)
-			if (cJSON_IsNumber(p) && !ports_have(set, p->valueint)) {
-				add = xgrow(add, n, &cap, sizeof *add);
-				add[n++] = p->valueint;
+			if (cJSON_IsNumber(p) &&
+			    !ports_have(v, nreg, p->valueint)) {
+				v = xgrow(v, n, &cap, sizeof *v);
+				v[n++] = p->valueint;
 			}
-	if (n > 1)
-		qsort(add, n, sizeof *add, int_order);
-	for (i = 0; i < n; i++)
-		if (i == 0 || add[i] != add[i - 1])
-			ports_add(set, add[i]);
-	free(add);
-	return r;
+	if (n - nreg > 1)
+		qsort(v + nreg, n - nreg, sizeof *v, int_order);
+	for (i = k = nreg; i < n; i++)
+		if (i == nreg || v[i] != v[i - 1])
+			v[k++] = v[i];
+	pack_resource(o, name, 0, v, k, 1);
+	free(v);
+}
+
+/* registeredResources (used NULL) or remainingResources. */
+static void
+pack_resources(struct json_out *o, const struct ci_pack *c,
+    const struct instance_usage *used)
+{
+	const cJSON	*other = cJSON_GetObjectItemCaseSensitive(c->doc,
+			    "otherResources"), *r;
+	int64_t		 cpu = c->cpu, memory = c->memory;
+
+	if (used != NULL) {
+		/* Never negative, even if a forced placement overbooked. */
+		cpu = cpu > used->cpu ? cpu - used->cpu : 0;
+		memory = memory > used->memory ? memory - used->memory : 0;
+	}
+	json_pack_open(o, 0);
+	pack_resource(o, "CPU", cpu, NULL, 0, 0);
+	pack_resource(o, "MEMORY", memory, NULL, 0, 0);
+	pack_ports(o, "PORTS", c->ports, used ? used->ports : NULL);
+	pack_ports(o, "PORTS_UDP", c->ports_udp, used ? used->ports_udp : NULL);
+	/* Other registered resources (GPU, ...) are shown as registered. */
+	if (cJSON_IsArray(other))
+		cJSON_ArrayForEach(r, other)
+			json_pack(o, r);
+	json_pack_close(o, 0);
+}
+
+static void
+pack_ci_member(struct store *st, struct json_out *o, const struct ci_pack *c,
+    enum ci_member m)
+{
+	const cJSON	*vi;
+	cJSON		*j;
+
+	switch (m) {
+	case CI_AGENT_CONNECTED:
+		json_pack_key(o, "agentConnected");
+		json_pack_bool(o, c->connected);
+		break;
+	case CI_ATTACHMENTS:
+		json_pack_key(o, "attachments");
+		json_pack_open(o, 0);
+		json_pack_close(o, 0);
+		break;
+	case CI_ATTRIBUTES:
+		json_pack_key(o, "attributes");
+		if (c->attributes != NULL) {
+			json_pack_raw(o, c->attributes);
+			break;
+		}
+		j = store_attributes_of(st, c->cluster, c->arn);
+		json_pack(o, j);
+		cJSON_Delete(j);
+		break;
+	case CI_CLUSTER_ARN:
+		pack_str(o, "clusterArn", c->cluster_arn);
+		break;
+	case CI_ARN:
+		pack_str(o, "containerInstanceArn", c->arn);
+		break;
+	case CI_EC2:
+		pack_str(o, "ec2InstanceId", c->ec2);
+		break;
+	case CI_PENDING:
+		pack_num(o, "pendingTasksCount", (double)c->usage->pending);
+		break;
+	case CI_REGISTERED_AT:
+		pack_num(o, "registeredAt", (double)c->registered_at / 1000.0);
+		break;
+	case CI_REGISTERED:
+		json_pack_key(o, "registeredResources");
+		pack_resources(o, c, NULL);
+		break;
+	case CI_REMAINING:
+		json_pack_key(o, "remainingResources");
+		pack_resources(o, c, c->usage);
+		break;
+	case CI_RUNNING:
+		pack_num(o, "runningTasksCount", (double)c->usage->running);
+		break;
+	case CI_STATUS:
+		pack_str(o, "status", c->status);
+		break;
+	case CI_TAGS:
+		if (!c->with_tags)
+			break;
+		json_pack_key(o, "tags");
+		if ((j = store_tags_get(st, c->arn)) != NULL) {
+			json_pack(o, j);
+			cJSON_Delete(j);
+		} else {
+			json_pack_open(o, 0);
+			json_pack_close(o, 0);
+		}
+		break;
+	case CI_UPDATED_AT:
+		pack_str(o, "updatedAt", c->updated_at);
+		break;
+	case CI_VERSION:
+		pack_num(o, "version", (double)c->version);
+		break;
+	case CI_VERSION_INFO:
+		json_pack_key(o, "versionInfo");
+		vi = cJSON_GetObjectItemCaseSensitive(c->doc, "versionInfo");
+		if (cJSON_IsObject(vi))
+			json_pack(o, vi);
+		else {
+			json_pack_open(o, 1);
+			json_pack_close(o, 1);
+		}
+		break;
+	}
 }
 
 static const char SQL_INSTANCE_GET[] =
@@ -608,134 +781,97 @@ instance_usage(struct store *st, const char *arn, struct instance_usage *u,
 	return 0;
 }
 
-static cJSON	*instance_describe(struct store *, const char *, int,
-		    const char *, const struct instance_usage *, struct err *);
-
-/* Adds registeredResources and remainingResources to ci. */
-static void
-add_resources(cJSON *ci, int64_t cpu, int64_t memory, const cJSON *ports,
-    const cJSON *ports_udp, const cJSON *other, const struct instance_usage *u)
+/*
+ * Packs instance c->arn into the store's packing buffer, its members in
+ * order: reads its row, and its tasks' usage unless c->usage has it. NULL
+ * with e set when there is no such instance.
+ */
+static const struct json_out *
+ci_pack(struct store *st, struct ci_pack *c, const enum ci_member *order,
+    size_t n, struct err *e)
 {
-	cJSON		*reg, *rem;
-	const cJSON	*o;
-	int64_t		 cpu_left = cpu - u->cpu, mem_left = memory - u->memory;
+	sqlite3_stmt		*s = store_stmt(st, SQL_INSTANCE_GET);
+	struct json_out		*o = &st->packing;
+	struct instance_usage	 u;
+	size_t			 i;
+	int			 rc;
 
-	reg = cJSON_AddArrayToObject(ci, "registeredResources");
-	cJSON_AddItemToArray(reg, resource_int("CPU", cpu));
-	cJSON_AddItemToArray(reg, resource_int("MEMORY", memory));
-	cJSON_AddItemToArray(reg, resource_ports("PORTS", ports, NULL));
-	cJSON_AddItemToArray(reg, resource_ports("PORTS_UDP", ports_udp, NULL));
-	rem = cJSON_AddArrayToObject(ci, "remainingResources");
-	/* Never negative, even if a forced placement overbooked it. */
-	cJSON_AddItemToArray(rem, resource_int("CPU", cpu_left < 0 ? 0 :
-	    cpu_left));
-	cJSON_AddItemToArray(rem, resource_int("MEMORY", mem_left < 0 ? 0 :
-	    mem_left));
-	cJSON_AddItemToArray(rem, resource_ports("PORTS", ports, u->ports));
-	cJSON_AddItemToArray(rem, resource_ports("PORTS_UDP", ports_udp,
-	    u->ports_udp));
-	/* Other registered resources (GPU, ...) are shown as registered. */
-	if (cJSON_IsArray(other))
-		cJSON_ArrayForEach(o, other) {
-			cJSON_AddItemToArray(reg, cJSON_Duplicate(o, 1));
-			cJSON_AddItemToArray(rem, cJSON_Duplicate(o, 1));
+	bind_text(s, 1, c->arn);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE)
+			err_set(e, ERR_RESOURCE_NOT_FOUND, "container instance "
+			    "%s not found", c->arn);
+		else
+			store_fail(st, e, "reading a container instance");
+		return NULL;
+	}
+	c->cluster = col_dup(s, 0);
+	c->ec2 = col_dup(s, 1);
+	c->status = col_dup(s, 2);
+	c->connected = sqlite3_column_int(s, 3);
+	c->cpu = sqlite3_column_int64(s, 4);
+	c->memory = sqlite3_column_int64(s, 5);
+	c->ports = col_json(s, 6);
+	c->ports_udp = col_json(s, 7);
+	c->version = sqlite3_column_int64(s, 8);
+	c->registered_at = sqlite3_column_int64(s, 9);
+	c->doc = col_json(s, 10);
+	sqlite3_reset(s);
+
+	memset(&u, 0, sizeof u);
+	if (c->usage == NULL) {
+		if (instance_usage(st, c->arn, &u, e) != 0) {
+			ci_pack_clear(c);
+			return NULL;
 		}
+		c->usage = &u;
+	}
+	o->len = 0;
+	json_pack_open(o, 1);
+	for (i = 0; i < n; i++)
+		pack_ci_member(st, o, c, order[i]);
+	json_pack_close(o, 1);
+	if (c->usage == &u) {
+		cJSON_Delete(u.ports);
+		cJSON_Delete(u.ports_udp);
+		c->usage = NULL;
+	}
+	ci_pack_clear(c);
+	return o;
 }
 
 cJSON *
 store_instance_describe(struct store *st, const char *arn, int with_tags,
     struct err *e)
 {
-	return instance_describe(st, arn, with_tags, NULL, NULL, e);
-}
+	struct ci_pack		 c;
+	const struct json_out	*o;
 
-cJSON *
-store_instance_describe_with(struct store *st, const char *arn,
-    const char *attributes, const struct instance_usage *usage,
-    struct err *e)
-{
-	return instance_describe(st, arn, 0, attributes, usage, e);
-}
-
-static cJSON *
-instance_describe(struct store *st, const char *arn, int with_tags,
-    const char *attributes, const struct instance_usage *usage,
-    struct err *e)
-{
-	sqlite3_stmt		*s = store_stmt(st, SQL_INSTANCE_GET);
-	struct instance_usage	 u;
-	cJSON			*ci = NULL, *doc = NULL, *ports = NULL;
-	cJSON			*ports_udp = NULL, *vi, *tags;
-	char			*cluster = NULL, *ec2 = NULL, *status = NULL;
-	int64_t			 cpu, memory, version, registered_at;
-	int			 connected, rc;
-
-	bind_text(s, 1, arn);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
-		sqlite3_reset(s);
-		if (rc == SQLITE_DONE)
-			err_set(e, ERR_RESOURCE_NOT_FOUND, "container instance "
-			    "%s not found", arn);
-		else
-			store_fail(st, e, "reading a container instance");
+	memset(&c, 0, sizeof c);
+	c.arn = arn;
+	c.with_tags = with_tags;
+	if ((o = ci_pack(st, &c, API_ORDER, sizeof API_ORDER /
+	    sizeof API_ORDER[0], e)) == NULL)
 		return NULL;
-	}
-	cluster = col_dup(s, 0);
-	ec2 = col_dup(s, 1);
-	status = col_dup(s, 2);
-	connected = sqlite3_column_int(s, 3);
-	cpu = sqlite3_column_int64(s, 4);
-	memory = sqlite3_column_int64(s, 5);
-	ports = col_json(s, 6);
-	ports_udp = col_json(s, 7);
-	version = sqlite3_column_int64(s, 8);
-	registered_at = sqlite3_column_int64(s, 9);
-	doc = col_json(s, 10);
-	sqlite3_reset(s);
+	return json_unpack(o->buf, o->len);
+}
 
-	if (usage == NULL) {
-		if (instance_usage(st, arn, &u, e) != 0)
-			goto out;
-		usage = &u;
-	}
-	ci = cJSON_CreateObject();
-	json_add_string(ci, "containerInstanceArn", arn);
-	json_add_string(ci, "ec2InstanceId", ec2);
-	json_add_number(ci, "version", (double)version);
-	vi = cJSON_GetObjectItemCaseSensitive(doc, "versionInfo");
-	json_add_item(ci, "versionInfo", cJSON_IsObject(vi) ?
-	    cJSON_Duplicate(vi, 1) : cJSON_CreateObject());
-	add_resources(ci, cpu, memory, ports, ports_udp,
-	    cJSON_GetObjectItemCaseSensitive(doc, "otherResources"), usage);
-	json_add_string(ci, "status", status);
-	json_add_bool(ci, "agentConnected", connected);
-	json_add_number(ci, "runningTasksCount", (double)usage->running);
-	json_add_number(ci, "pendingTasksCount", (double)usage->pending);
-	if (attributes != NULL)
-		cJSON_AddRawToObject(ci, "attributes", attributes);
-	else
-		json_add_item(ci, "attributes", store_attributes_of(st,
-		    cluster, arn));
-	json_add_number(ci, "registeredAt", (double)registered_at /
-	    1000.0);
-	json_add_item(ci, "attachments", cJSON_CreateArray());
-	if (with_tags) {
-		tags = store_tags_get(st, arn);
-		json_add_item(ci, "tags", tags != NULL ? tags :
-		    cJSON_CreateArray());
-	}
-	if (usage == &u) {
-		cJSON_Delete(u.ports);
-		cJSON_Delete(u.ports_udp);
-	}
-out:
-	free(cluster);
-	free(ec2);
-	free(status);
-	cJSON_Delete(ports);
-	cJSON_Delete(ports_udp);
-	cJSON_Delete(doc);
-	return ci;
+const struct json_out *
+store_instance_event_pack(struct store *st, const char *arn,
+    const char *attributes, const struct instance_usage *usage,
+    const char *cluster_arn, const char *updated_at, struct err *e)
+{
+	struct ci_pack	c;
+
+	memset(&c, 0, sizeof c);
+	c.arn = arn;
+	c.attributes = attributes;
+	c.usage = usage;
+	c.cluster_arn = cluster_arn;
+	c.updated_at = updated_at;
+	return ci_pack(st, &c, EVENT_ORDER, sizeof EVENT_ORDER /
+	    sizeof EVENT_ORDER[0], e);
 }
 
 /* Deregistered instances: their attributes, tags and rows. */

@@ -78,15 +78,19 @@ struct instance_usage {
 	cJSON	*ports, *ports_udp;
 };
 /*
- * The same without tags, with the instance's attributes and its tasks'
- * usage as the caller already holds them instead of read again (copied;
- * NULL reads them). The attributes are JSON text, the array printed, and
- * become a raw member: an instance's event carries a few kilobytes of
- * them, which need not be built as a tree to be printed again.
+ * The detail of the instance's "ECS Container Instance State Change"
+ * event, packed (json_pack_open and the rest, util/util.h) into the
+ * store's buffer, which holds it until the next packing; with the
+ * instance's attributes and its tasks' usage as the caller already holds
+ * them (NULL reads them). The attributes are JSON text, the array printed,
+ * and are packed as raw text: an instance's event carries a few kilobytes
+ * of them, which need not be built as a tree. NULL with e set when there
+ * is no such ARN.
  */
-cJSON	*store_instance_describe_with(struct store *st, const char *arn,
-	    const char *attributes, const struct instance_usage *usage,
-	    struct err *e);
+const struct json_out *store_instance_event_pack(struct store *st,
+	    const char *arn, const char *attributes,
+	    const struct instance_usage *usage, const char *cluster_arn,
+	    const char *updated_at, struct err *e);
 
 /* Bumps version and updated_at after a change (a task placed or stopped). */
 int	store_instance_touch(struct store *st, const char *arn, int64_t now,

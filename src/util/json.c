@@ -886,6 +886,12 @@ json_pack_bool(struct json_out *o, int v)
 	put_char(o, v ? 't' : 'f');
 }
 
+void
+json_pack_raw(struct json_out *o, const char *text)
+{
+	pack_text(o, 'r', text);
+}
+
 static int
 unpack_varint(struct json_in *in, uint64_t *v)
 {

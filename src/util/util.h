@@ -187,6 +187,8 @@ void	json_pack_key(struct json_out *out, const char *key);
 void	json_pack_string(struct json_out *out, const char *s);
 void	json_pack_number(struct json_out *out, double d);
 void	json_pack_bool(struct json_out *out, int v);
+/* JSON text as it is, packed raw: unpacked as parsed. */
+void	json_pack_raw(struct json_out *out, const char *text);
 /*
  * The members of a packed object, read where they are: no tree is made.
  * json_members_begin is 0 when the len bytes at p are an object, else -1

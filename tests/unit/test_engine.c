@@ -314,9 +314,15 @@ last_event(char **type)
 
 START_TEST(test_events_follow_versions)
 {
+	static const char *const order[] = { "agentConnected", "attributes",
+	    "clusterArn", "containerInstanceArn", "ec2InstanceId",
+	    "registeredResources", "remainingResources", "status", "version",
+	    "versionInfo", "updatedAt" };
+	const cJSON	*m;
 	cJSON		*r, *d;
 	char		*type, *arn, *body;
 	int64_t		 before;
+	size_t		 i;
 	int		 status;
 
 	before = store_event_count(st);
@@ -345,6 +351,14 @@ START_TEST(test_events_follow_versions)
 	ck_assert_ptr_nonnull(cJSON_GetObjectItem(d, "remainingResources"));
 	ck_assert_ptr_nonnull(cJSON_GetObjectItem(d, "attributes"));
 	ck_assert_ptr_null(cJSON_GetObjectItem(d, "runningTasksCount"));
+	/* The members in the order ECS writes them, and no others. */
+	i = 0;
+	cJSON_ArrayForEach(m, d) {
+		ck_assert_uint_lt(i, sizeof order / sizeof order[0]);
+		ck_assert_str_eq(m->string, order[i]);
+		i++;
+	}
+	ck_assert_uint_eq(i, sizeof order / sizeof order[0]);
 	cJSON_Delete(d);
 
 	/* Draining is a change: version 2, one more event. */
