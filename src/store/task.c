@@ -134,27 +134,16 @@ doc_started_at(const cJSON *doc)
 	return cJSON_IsNumber(j) ? (int64_t)j->valuedouble : 0;
 }
 
-/* Binds the 26 columns in TASK_COLS order. */
+/* Binds what a step may change: the columns every update sets (11, 13,
+ * 16, 18, 19, 21 to 26) and the two it sets only when they change (12,
+ * desiredStatus, and 20, stopped_at). */
 static void
-task_bind(sqlite3_stmt *s, const struct task_row *t)
+task_bind_state(sqlite3_stmt *s, const struct task_row *t)
 {
-	bind_text(s, 1, t->arn);
-	bind_text(s, 2, t->id);
-	bind_text(s, 3, t->cluster);
-	bind_text(s, 4, t->task_definition);
-	bind_text(s, 5, t->instance_arn);
-	bind_text(s, 6, t->service_arn);
-	bind_text(s, 7, t->deployment_id);
-	bind_text(s, 8, t->group);
-	bind_text(s, 9, t->started_by);
-	bind_text(s, 10, model_launch_type_name(t->launch_type));
 	bind_text(s, 11, model_task_status_name(t->last_status));
 	bind_text(s, 12, t->desired_stopped ? "STOPPED" : "RUNNING");
 	bind_text(s, 13, t->health ? t->health : "UNKNOWN");
-	bind_int(s, 14, t->cpu);
-	bind_int(s, 15, t->memory);
 	bind_int(s, 16, t->version);
-	bind_int(s, 17, t->created_at);
 	bind_int(s, 18, t->updated_at);
 	if (t->next_at > 0)
 		bind_int(s, 19, t->next_at);
@@ -180,6 +169,26 @@ task_bind(sqlite3_stmt *s, const struct task_row *t)
 	else
 		bind_text(s, 25, "[]");
 	bind_json(s, 26, t->doc);
+}
+
+/* Binds the 26 columns in TASK_COLS order. */
+static void
+task_bind(sqlite3_stmt *s, const struct task_row *t)
+{
+	bind_text(s, 1, t->arn);
+	bind_text(s, 2, t->id);
+	bind_text(s, 3, t->cluster);
+	bind_text(s, 4, t->task_definition);
+	bind_text(s, 5, t->instance_arn);
+	bind_text(s, 6, t->service_arn);
+	bind_text(s, 7, t->deployment_id);
+	bind_text(s, 8, t->group);
+	bind_text(s, 9, t->started_by);
+	bind_text(s, 10, model_launch_type_name(t->launch_type));
+	bind_int(s, 14, t->cpu);
+	bind_int(s, 15, t->memory);
+	bind_int(s, 17, t->created_at);
+	task_bind_state(s, t);
 }
 
 /*
@@ -237,36 +246,48 @@ store_task_insert(struct store *st, struct task_row *t, struct err *e)
 
 /*
  * Most steps change a task's status, times and doc and nothing an index
- * names but next_at; SQLite updates an index only when the statement
- * sets a column the index names (in its key or its WHERE), so such a
- * step takes the first statement, and one that asks the task to stop or
- * stops it the second.
+ * names but next_at. SQLite updates an index whenever the statement sets
+ * a column the index names, in its key or its WHERE, changed or not; so
+ * an update sets desiredStatus (tasks_cluster) and stopped_at (the live,
+ * stopped and unaccounted indexes) only when they change: asking a task
+ * to stop sets the one, its stopping the other. [k]: k's bit 0 says
+ * desiredStatus changes, bit 1 stopped_at.
  */
+#define TASK_UPDATE_SET "last_status = ?11, health = ?13, version = ?16, " \
+	"updated_at = ?18, next_at = ?19, stop_code = ?21, " \
+	"stopped_reason = ?22, started_at = ?23, ports = ?24, " \
+	"ports_udp = ?25, doc = ?26"
 static const char SQL_TASK_UPDATE[] =
-    "UPDATE tasks SET last_status = ?11, health = ?13, version = ?16, "
-    "updated_at = ?18, next_at = ?19, stop_code = ?21, "
-    "stopped_reason = ?22, started_at = ?23, ports = ?24, ports_udp = ?25, "
-    "doc = ?26 WHERE arn = ?1";
-static const char SQL_TASK_UPDATE_STOP[] =
-    "UPDATE tasks SET last_status = ?11, desired_status = ?12, "
-    "health = ?13, version = ?16, updated_at = ?18, next_at = ?19, "
-    "stopped_at = ?20, stop_code = ?21, stopped_reason = ?22, "
-    "started_at = ?23, ports = ?24, ports_udp = ?25, doc = ?26 "
+    "UPDATE tasks SET " TASK_UPDATE_SET " WHERE arn = ?1";
+static const char SQL_TASK_UPDATE_DESIRED[] =
+    "UPDATE tasks SET " TASK_UPDATE_SET ", desired_status = ?12 "
     "WHERE arn = ?1";
+static const char SQL_TASK_UPDATE_STOPPED[] =
+    "UPDATE tasks SET " TASK_UPDATE_SET ", stopped_at = ?20 WHERE arn = ?1";
+static const char SQL_TASK_UPDATE_BOTH[] =
+    "UPDATE tasks SET " TASK_UPDATE_SET ", desired_status = ?12, "
+    "stopped_at = ?20 WHERE arn = ?1";
+static const char *const task_updates[] = { SQL_TASK_UPDATE,
+	SQL_TASK_UPDATE_DESIRED, SQL_TASK_UPDATE_STOPPED, SQL_TASK_UPDATE_BOTH };
 
 int
 store_task_update(struct store *st, struct task_row *t, struct err *e)
 {
 	sqlite3_stmt	*s;
+	int		 k;
 
 	if (task_writable(t, e) != 0)
 		return -1;
-	s = store_stmt(st, t->stored.generation == st->generation &&
-	    t->stored.desired_stopped == t->desired_stopped &&
-	    t->stored.stopped_at == t->stopped_at ? SQL_TASK_UPDATE :
-	    SQL_TASK_UPDATE_STOP);
+	/* After a rollback, or for a row made by hand: both. */
+	if (t->stored.generation != st->generation)
+		k = 3;
+	else
+		k = (t->stored.desired_stopped != t->desired_stopped) |
+		    (t->stored.stopped_at != t->stopped_at) << 1;
+	s = store_stmt(st, task_updates[k]);
 	task_told(st, t);
-	task_bind(s, t);
+	bind_text(s, 1, t->arn);
+	task_bind_state(s, t);
 	if (store_exec_stmt(st, s, e) != 0)
 		return -1;
 	task_stored(st, t);

@@ -1,6 +1,6 @@
 /* Unit tests for src/store/store.c: opening and migrating, refusing a newer
- * database, transactions, reset, the meta counters, the event outbox and
- * the page cache's truncations. */
+ * database, transactions, reset, the meta counters, the event outbox, the
+ * page cache's truncations and the live tasks kept of each service. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "store/store.h"
 #include "store/internal.h"
 #include "store/store-instance.h"
+#include "store/store-task.h"
 #include "util/util.h"
 #include "check_run.h"
 
@@ -226,6 +227,156 @@ START_TEST(test_commit_keeps_rollback_undoes)
 	store_rollback(st);
 	ck_assert_int_eq(store_event_count(st), 1);
 	ck_assert_int_eq(store_close(st), 0);
+}
+END_TEST
+
+#define SVC	"arn:aws:ecs:us-east-1:000000000000:service/c/web"
+
+/* Task k of SVC, live and RUNNING, created at 1000 + k / 2 (pairs tie and
+ * are ordered by ARN). */
+static void
+task_put(struct store *st, int k)
+{
+	struct task_row	t;
+	struct err	e;
+
+	memset(&t, 0, sizeof t);
+	t.arn = xprintf("arn:aws:ecs:us-east-1:000000000000:task/c/%032d", k);
+	t.id = xprintf("%032d", k);
+	t.cluster = xstrdup("c");
+	t.task_definition = xstrdup("arn:aws:ecs:us-east-1:000000000000:"
+	    "task-definition/web:1");
+	t.service_arn = xstrdup(SVC);
+	t.group = xstrdup("service:web");
+	t.last_status = TASK_RUNNING;
+	t.health = xstrdup("UNKNOWN");
+	t.cpu = 64;
+	t.memory = 256;
+	t.version = 1;
+	t.created_at = t.updated_at = 1000 + k / 2;
+	t.doc = cJSON_CreateObject();
+	ck_assert_int_eq(store_task_insert(st, &t, &e), 0);
+	task_row_clear(&t);
+}
+
+/* The numbers of SVC's live tasks as the scheduler reads them, in order;
+ * and each one's desiredStatus and version as the database has them. */
+static char *
+live_of(struct store *st)
+{
+	struct task_row	*rows, whole;
+	struct err	 e;
+	size_t		 n, i;
+	char		*out = xstrdup(""), *next;
+
+	ck_assert_int_eq(store_task_brief_of_service(st, SVC, &rows, &n, &e),
+	    0);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(store_task_get(st, "c", rows[i].arn, &whole,
+		    &e), 1);
+		ck_assert_int_eq(whole.desired_stopped, rows[i].desired_stopped);
+		ck_assert_int_eq(whole.version, rows[i].version);
+		ck_assert_int_eq(whole.stopped_at, 0);
+		next = xprintf("%s%s%d%s/v%d", out, i ? " " : "",
+		    atoi(rows[i].id), rows[i].desired_stopped ? "S" : "",
+		    (int)rows[i].version);
+		free(out);
+		out = next;
+		task_row_clear(&whole);
+	}
+	task_rows_free(rows, n);
+	return out;
+}
+
+/* Moves task k through store_task_get and store_task_update: desired
+ * STOPPED (stop 1), STOPPED (stop 2) or a plain step (stop 0). */
+static void
+task_step_to(struct store *st, int k, int stop)
+{
+	struct task_row	 t;
+	struct err	 e;
+	char		*arn = xprintf("arn:aws:ecs:us-east-1:000000000000:"
+			    "task/c/%032d", k);
+
+	ck_assert_int_eq(store_task_get(st, "c", arn, &t, &e), 1);
+	t.version++;
+	if (stop >= 1)
+		t.desired_stopped = 1;
+	if (stop == 2) {
+		t.last_status = TASK_STOPPED;
+		t.stopped_at = 5000;
+	}
+	ck_assert_int_eq(store_task_update(st, &t, &e), 0);
+	task_row_clear(&t);
+	free(arn);
+}
+
+static void
+live_is(struct store *st, const char *want)
+{
+	char	*got = live_of(st);
+
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+/*
+ * The live tasks the store keeps of a service follow every write: a new
+ * task joins in created_at, ARN order, a step replaces its row, a task
+ * asked to stop stays (desiredStatus written), a stopped one leaves
+ * (stopped_at written); a rollback, and another connection's commit, make
+ * the store read them again.
+ */
+START_TEST(test_task_briefs_follow_writes)
+{
+	char		*path = temp_db();
+	struct store	*st, *other;
+	struct err	 e;
+
+	st = store_open(path, &e);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	task_put(st, 3);
+	task_put(st, 1);
+	live_is(st, "1/v1 3/v1");
+	task_put(st, 2);	/* created with 3: before it by ARN */
+	task_put(st, 4);
+	live_is(st, "1/v1 2/v1 3/v1 4/v1");
+	task_step_to(st, 2, 0);
+	task_step_to(st, 3, 1);
+	live_is(st, "1/v1 2/v2 3S/v2 4/v1");
+	task_step_to(st, 3, 2);
+	live_is(st, "1/v1 2/v2 4/v1");
+	ck_assert_int_eq(store_commit(st, &e), 0);
+
+	/* A rollback forgets what the transaction wrote. */
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	task_step_to(st, 1, 2);
+	task_put(st, 9);
+	live_is(st, "2/v2 4/v1 9/v1");
+	store_rollback(st);
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	live_is(st, "1/v1 2/v2 4/v1");
+	/* Asking a task to stop writes its desiredStatus. */
+	task_step_to(st, 4, 1);
+	live_is(st, "1/v1 2/v2 4S/v2");
+	ck_assert_int_eq(store_commit(st, &e), 0);
+
+	/* Another connection's commit is seen at the next transaction. */
+	other = store_open(path, &e);
+	ck_assert_ptr_nonnull(other);
+	ck_assert_int_eq(store_begin(other, &e), 0);
+	task_step_to(other, 2, 2);
+	task_put(other, 7);
+	ck_assert_int_eq(store_commit(other, &e), 0);
+	ck_assert_int_eq(store_close(other), 0);
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	live_is(st, "1/v1 4S/v2 7/v1");
+	ck_assert_int_eq(store_commit(st, &e), 0);
+
+	ck_assert_int_eq(store_close(st), 0);
+	remove_db(path);
+	free(path);
 }
 END_TEST
 
@@ -825,6 +976,7 @@ store_suite(void)
 	tcase_add_test(tc, test_event_hook);
 	tcase_add_test(tc, test_reset_clears_events_keeps_schema);
 	tcase_add_test(tc, test_pcache_truncations);
+	tcase_add_test(tc, test_task_briefs_follow_writes);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;
