@@ -537,6 +537,12 @@ check_event(struct sc_inv *v, struct sc_run *r, const struct store_event *ev,
 	    desired) != 0)
 		return -1;
 	stopped = desired != NULL && strcmp(desired, "STOPPED") == 0;
+	/* A task stops only after it is asked to: ListTasks finds the tasks
+	 * wanted RUNNING among the live ones (store/task.c). */
+	if (status == TASK_STOPPED && !stopped && broken(v,
+	    INV_DESIRED_STATUS, broke, "task %s stopped while wanted %s",
+	    ev->resource, desired != NULL ? desired : "nothing") != 0)
+		return -1;
 	count_lost(v, t, ev, &d, stopped && !t->desired_stopped);
 	t->desired_stopped = stopped;
 

@@ -199,7 +199,7 @@ static const char SQL_COUNT_INSTANCES[] =
     "WHERE cluster = ?1 AND status IN ('ACTIVE', 'DRAINING')";
 static const char SQL_COUNT_TASKS[] =
     "SELECT launch_type, last_status, COUNT(*) FROM tasks "
-    "WHERE cluster = ?1 AND last_status IN "
+    "WHERE cluster = ?1 AND stopped_at IS NULL AND last_status IN "
     "('PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING') "
     "GROUP BY launch_type, last_status";
 /*

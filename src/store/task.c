@@ -693,17 +693,24 @@ store_task_oldest_stopped(struct store *st)
 /*
  * ListTasks: every filter is optional (NULL binds NULL, which matches
  * everything). Families match the task definition ARN's family part; a
- * family name has no GLOB metacharacters (the API checks).
+ * family name has no GLOB metacharacters (the API checks). Tasks wanted
+ * RUNNING are all live (a task is asked to stop before it stops: the
+ * desired-status invariant), so that listing reads tasks_live_cluster;
+ * the STOPPED one reads the table.
  */
-static const char SQL_TASK_LIST[] =
-    "SELECT arn FROM tasks WHERE cluster = ?1 "
-    "AND (?2 IS NULL OR instance_arn = ?2) "
-    "AND (?3 IS NULL OR task_definition GLOB '*:task-definition/' || ?3 || ':[0-9]*') "
-    "AND (?4 IS NULL OR started_by = ?4) "
-    "AND (?5 IS NULL OR service_arn = ?5) "
-    "AND (?6 IS NULL OR launch_type = ?6) "
-    "AND desired_status = ?7 "
-    "ORDER BY created_at, arn";
+#define TASK_LIST_WHERE "cluster = ?1 " \
+	"AND (?2 IS NULL OR instance_arn = ?2) " \
+	"AND (?3 IS NULL OR task_definition GLOB '*:task-definition/' || ?3 " \
+	"|| ':[0-9]*') " \
+	"AND (?4 IS NULL OR started_by = ?4) " \
+	"AND (?5 IS NULL OR service_arn = ?5) " \
+	"AND (?6 IS NULL OR launch_type = ?6) "
+static const char SQL_TASK_LIST_RUNNING[] =
+    "SELECT arn FROM tasks WHERE " TASK_LIST_WHERE "AND stopped_at IS NULL "
+    "AND desired_status = 'RUNNING' ORDER BY created_at, arn";
+static const char SQL_TASK_LIST_STOPPED[] =
+    "SELECT arn FROM tasks WHERE " TASK_LIST_WHERE
+    "AND desired_status = 'STOPPED' ORDER BY created_at, arn";
 
 /*
  * The last listing in full, for the pages after its first. Every page of
@@ -752,7 +759,8 @@ listing_read(struct store *st, const struct task_filter *f, char *key,
     struct err *e)
 {
 	struct task_listing	*l = &st->listing;
-	sqlite3_stmt		*s = store_stmt(st, SQL_TASK_LIST);
+	sqlite3_stmt		*s = store_stmt(st, f->stopped ?
+				    SQL_TASK_LIST_STOPPED : SQL_TASK_LIST_RUNNING);
 	int			 rc;
 
 	task_listing_clear(l);
@@ -763,7 +771,6 @@ listing_read(struct store *st, const struct task_filter *f, char *key,
 	bind_text(s, 4, f->started_by);
 	bind_text(s, 5, f->service_arn);
 	bind_text(s, 6, f->launch_type);
-	bind_text(s, 7, f->stopped ? "STOPPED" : "RUNNING");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		l->arns = xgrow(l->arns, l->n, &l->cap, sizeof *l->arns);
 		l->arns[l->n++] = col_dup(s, 0);

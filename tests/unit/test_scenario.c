@@ -459,6 +459,11 @@ START_TEST(test_invariants_catch_each_break)
 		    "\"desiredStatus\":\"STOPPED\"}"),
 		event(2, TASK, "t1", "{\"version\":2,\"lastStatus\":\"RUNNING\","
 		    "\"desiredStatus\":\"RUNNING\"}"),
+	}, unasked[2] = {
+		event(1, TASK, "t1", "{\"version\":1,\"lastStatus\":\"RUNNING\","
+		    "\"desiredStatus\":\"RUNNING\"}"),
+		event(2, TASK, "t1", "{\"version\":2,\"lastStatus\":\"STOPPED\","
+		    "\"desiredStatus\":\"RUNNING\"}"),
 	}, gap[2] = {
 		event(1, "ECS Service Action", "s", "{}"),
 		event(3, "ECS Service Action", "s", "{}"),
@@ -478,6 +483,10 @@ START_TEST(test_invariants_catch_each_break)
 	b = feed(0, revived, 2);
 	ck_assert_str_eq(b, "desired-status: task t1 wanted RUNNING after "
 	    "STOPPED");
+	free(b);
+	b = feed(0, unasked, 2);
+	ck_assert_str_eq(b, "desired-status: task t1 stopped while wanted "
+	    "RUNNING");
 	free(b);
 	b = feed(0, gap, 2);
 	ck_assert_str_eq(b, "outbox: event 3 follows event 1");
