@@ -14,12 +14,15 @@
 
 /*
  * An open-addressing table on a string key: elements of elem bytes, each
- * beginning with its key (a char * the table owns). Keys stay where they
- * are when the table grows, so a key can stand for its element.
+ * beginning with its key (a char * the table owns), and each key's hash
+ * beside, so that a probe reads another key only when the hashes agree.
+ * Keys stay where they are when the table grows, so a key can stand for
+ * its element.
  */
 struct table {
-	char	*slots;
-	size_t	 elem, nslots, used;
+	char		*slots;
+	uint64_t	*hashes;
+	size_t		 elem, nslots, used;
 };
 
 static void
@@ -29,6 +32,7 @@ table_init(struct table *tb, size_t elem)
 	tb->nslots = 256;
 	tb->used = 0;
 	tb->slots = xcalloc(tb->nslots, elem);
+	tb->hashes = xcalloc(tb->nslots, sizeof *tb->hashes);
 }
 
 static void *
@@ -43,32 +47,44 @@ slot_key(const struct table *tb, size_t i)
 	return *(char **)table_slot(tb, i);
 }
 
+/* Frees the table's own arrays; its elements are the caller's. */
+static void
+table_free(struct table *tb)
+{
+	free(tb->slots);
+	free(tb->hashes);
+}
+
 /* The element of key; *fresh says it was not there before. */
 static void *
 table_get(struct table *tb, const char *key, int *fresh)
 {
-	char	*old, *k;
-	size_t	 i, j, n;
+	char		*old, *k;
+	uint64_t	*old_hashes, h = str_hash(key);
+	size_t		 i, j, n;
 
 	if ((tb->used + 1) * 2 > tb->nslots) {
 		old = tb->slots;
+		old_hashes = tb->hashes;
 		n = tb->nslots;
 		tb->nslots *= 2;
 		tb->slots = xcalloc(tb->nslots, tb->elem);
+		tb->hashes = xcalloc(tb->nslots, sizeof *tb->hashes);
 		for (i = 0; i < n; i++) {
 			if (*(char **)(old + i * tb->elem) == NULL)
 				continue;
-			j = str_hash(*(char **)(old + i * tb->elem)) &
-			    (tb->nslots - 1);
+			j = old_hashes[i] & (tb->nslots - 1);
 			while (slot_key(tb, j) != NULL)
 				j = (j + 1) & (tb->nslots - 1);
 			memcpy(table_slot(tb, j), old + i * tb->elem, tb->elem);
+			tb->hashes[j] = old_hashes[i];
 		}
 		free(old);
+		free(old_hashes);
 	}
-	i = str_hash(key) & (tb->nslots - 1);
+	i = h & (tb->nslots - 1);
 	while (slot_key(tb, i) != NULL) {
-		if (strcmp(slot_key(tb, i), key) == 0) {
+		if (tb->hashes[i] == h && strcmp(slot_key(tb, i), key) == 0) {
 			*fresh = 0;
 			return table_slot(tb, i);
 		}
@@ -77,6 +93,7 @@ table_get(struct table *tb, const char *key, int *fresh)
 	tb->used++;
 	k = xstrdup(key);
 	memcpy(table_slot(tb, i), &k, sizeof k);
+	tb->hashes[i] = h;
 	*fresh = 1;
 	return table_slot(tb, i);
 }
@@ -203,9 +220,9 @@ sc_inv_free(struct sc_inv *v)
 		free(in->uses);
 		free(in->arn);
 	}
-	free(v->tracks.slots);
-	free(v->services.slots);
-	free(v->instances.slots);
+	table_free(&v->tracks);
+	table_free(&v->services);
+	table_free(&v->instances);
 	free(v->named_services.keys);
 	free(v->named_instances.keys);
 	free(v);

@@ -230,7 +230,7 @@ int	str_is_ecs_name(const char *s, size_t max);
 /* The first n of items (n < 0: up to a NULL) joined with sep; the
  * caller frees it. For messages that list what is allowed. */
 char	*str_join(const char *const *items, int n, const char *sep);
-/* FNV-1a, for mixing strings into seeds and hash tables. */
+/* A string's hash, for mixing strings into seeds and hash tables. */
 uint64_t str_hash(const char *s);
 
 #endif
