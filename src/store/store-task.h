@@ -33,12 +33,14 @@ struct task_row {
 	char			*doc_text;	/* a due row's doc, until parsed */
 	/* What the database row holds (as read, inserted or last updated),
 	 * so that an update writes desiredStatus and stopped_at, which
-	 * indexes name, only when they change. generation is the store's
-	 * when it was so; after a rollback the row is written in full. */
+	 * indexes name, only when they change, and finds the row by its
+	 * rowid. generation is the store's when it was so; after a rollback
+	 * the row is written in full, found by its ARN. */
 	struct {
 		uint64_t	 generation;
 		int		 desired_stopped;
 		int64_t		 stopped_at;
+		int64_t		 rowid;
 	}			 stored;
 };
 void	task_row_clear(struct task_row *t);
