@@ -106,8 +106,11 @@ outbox_flush(struct store *st, struct err *e)
 		st->capzbuf = (size_t)bound;
 		st->zbuf = xrealloc(st->zbuf, st->capzbuf);
 	}
-	n = LZ4_compress_default(st->pend.buf, st->zbuf, (int)st->pend.len,
-	    bound);
+	/* Acceleration 4: on ecsim's events, 30 % less time than LZ4's
+	 * default for blocks about 8 % larger (14 times smaller than the
+	 * events, against 15). */
+	n = LZ4_compress_fast(st->pend.buf, st->zbuf, (int)st->pend.len,
+	    bound, 4);
 	if (n <= 0)
 		return err_set(e, ERR_INTERNAL, "compressing a block of %zu "
 		    "bytes of events failed", st->pend.len);
