@@ -29,32 +29,6 @@ struct brief_set {
 	size_t		 n, cap;
 };
 
-static char *
-dup_opt(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
-/* A brief copy of src: its columns but the JSON ones. */
-static void
-brief_copy(struct task_row *dst, const struct task_row *src)
-{
-	*dst = *src;
-	dst->arn = xstrdup(src->arn);
-	dst->id = dup_opt(src->id);
-	dst->cluster = dup_opt(src->cluster);
-	dst->task_definition = dup_opt(src->task_definition);
-	dst->instance_arn = dup_opt(src->instance_arn);
-	dst->service_arn = dup_opt(src->service_arn);
-	dst->deployment_id = dup_opt(src->deployment_id);
-	dst->group = dup_opt(src->group);
-	dst->started_by = dup_opt(src->started_by);
-	dst->health = dup_opt(src->health);
-	dst->stopped_reason = dup_opt(src->stopped_reason);
-	dst->ports = dst->ports_udp = dst->doc = NULL;
-	dst->doc_text = NULL;
-}
-
 static void
 set_clear(struct brief_set *b)
 {
@@ -163,7 +137,7 @@ briefs_lookup(struct store *st, const char *service_arn,
 	if (b->n > 0) {
 		*rows = xmalloc(b->n * sizeof **rows);
 		for (i = 0; i < b->n; i++)
-			brief_copy(&(*rows)[i], &b->rows[i]);
+			task_row_brief_copy(&(*rows)[i], &b->rows[i]);
 		*n = b->n;
 	}
 	return 1;
@@ -180,7 +154,7 @@ briefs_keep(struct store *st, const char *service_arn,
 	while (b->cap < n)
 		b->rows = xgrow(b->rows, b->cap, &b->cap, sizeof *b->rows);
 	for (i = 0; i < n; i++)
-		brief_copy(&b->rows[i], &rows[i]);
+		task_row_brief_copy(&b->rows[i], &rows[i]);
 	b->n = n;
 	b->generation = st->generation;
 }
@@ -200,7 +174,7 @@ briefs_written(struct store *st, const struct task_row *t)
 	if (same) {
 		task_row_clear(&b->rows[i]);
 		if (t->stopped_at == 0) {
-			brief_copy(&b->rows[i], t);
+			task_row_brief_copy(&b->rows[i], t);
 			return;
 		}
 		memmove(&b->rows[i], &b->rows[i + 1],
@@ -210,7 +184,7 @@ briefs_written(struct store *st, const struct task_row *t)
 		b->rows = xgrow(b->rows, b->n, &b->cap, sizeof *b->rows);
 		memmove(&b->rows[i + 1], &b->rows[i],
 		    (b->n - i) * sizeof *b->rows);
-		brief_copy(&b->rows[i], t);
+		task_row_brief_copy(&b->rows[i], t);
 		b->n++;
 	}
 }

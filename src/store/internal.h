@@ -37,6 +37,8 @@ void	briefs_keep(struct store *st, const char *service_arn,
 	    const struct task_row *rows, size_t n);
 void	briefs_written(struct store *st, const struct task_row *t);
 void	briefs_free(struct briefs *bs);
+/* A brief copy of src: its columns but the JSON ones (store/task.c). */
+void	task_row_brief_copy(struct task_row *dst, const struct task_row *src);
 
 /* SQLite's page cache without its needless truncations (pcache.c); before
  * SQLite initializes. */

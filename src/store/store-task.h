@@ -7,6 +7,10 @@
 /* One row of the tasks table. doc holds containers[], overrides,
  * attachments, timestamps and the rest of the Task shape. */
 struct task_row {
+	/* arn to started_by are written once, by the insert. A row the
+	 * store read or copied holds them in one allocation, block; NULL:
+	 * each is its own. */
+	char			*block;
 	char			*arn;
 	char			*id;
 	char			*cluster;
