@@ -51,8 +51,9 @@ instance_check(struct engine *eng, const char *arn, const char *packed,
 }
 #endif
 
-int
-engine_instance_changed(struct engine *eng, const char *arn, struct err *e)
+static int
+instance_changed(struct engine *eng, const char *arn, int row_changed,
+    struct err *e)
 {
 	const char		*attributes;
 	const struct json_out	*o = NULL;
@@ -62,7 +63,7 @@ engine_instance_changed(struct engine *eng, const char *arn, struct err *e)
 	int			 ret = -1, kept;
 	size_t			 len;
 
-	kept = engine_view_touch(eng, arn, &attributes, &u);
+	kept = engine_view_touch(eng, arn, row_changed, &attributes, &u);
 	cluster_arn = instance_cluster_arn(eng, arn);
 	time_iso8601(now, 1, when);
 	if (store_instance_touch(eng->st, arn, now, e) == 0)
@@ -91,4 +92,16 @@ engine_instance_changed(struct engine *eng, const char *arn, struct err *e)
 out:
 	free(cluster_arn);
 	return ret;
+}
+
+int
+engine_instance_changed(struct engine *eng, const char *arn, struct err *e)
+{
+	return instance_changed(eng, arn, 1, e);
+}
+
+int
+engine_instance_loaded(struct engine *eng, const char *arn, struct err *e)
+{
+	return instance_changed(eng, arn, 0, e);
 }

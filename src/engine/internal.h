@@ -107,15 +107,21 @@ struct placement_policy;
 void	engine_view_init(struct engine *eng);
 void	engine_view_clear(struct engine *eng);
 /*
- * Instance arn changed: its row is read again before the next placement.
- * When the view's attributes and loads of it are up to date, returns 1
+ * Instance arn changed: with row_changed, its row is read again before the
+ * next placement (a task placed or stopped changes only its loads, which
+ * the view follows by the task hook). When the view's attributes and
+ * loads of it are up to date, returns 1
  * with the attributes as JSON text (borrowed, printed once for as long as
  * the view keeps them) and what its tasks take, whose port arrays refer to
  * the view's (cJSON_Delete them at once); the instance's event carries
  * both. Else 0.
  */
 int	engine_view_touch(struct engine *eng, const char *arn,
-	    const char **attributes, struct instance_usage *u);
+	    int row_changed, const char **attributes, struct instance_usage *u);
+/* engine_instance_changed for a task placed on the instance or stopped
+ * there: the instance's row is as it was, its tasks' usage is not. */
+int	engine_instance_loaded(struct engine *eng, const char *arn,
+	    struct err *e);
 /* The placement view of cluster for group under pol (placement_free). */
 struct placement *engine_view(struct engine *eng, const char *cluster,
 	    const char *group, const struct placement_policy *pol,

@@ -903,7 +903,7 @@ engine_task_create(struct engine *eng, const struct task_spec *spec,
 	if (task_event(eng, &t, e) != 0)
 		goto out;
 	if (t.instance_arn != NULL &&
-	    engine_instance_changed(eng, t.instance_arn, e) != 0)
+	    engine_instance_loaded(eng, t.instance_arn, e) != 0)
 		goto out;
 	if (arn_out != NULL)
 		*arn_out = xstrdup(t.arn);
@@ -1111,7 +1111,7 @@ task_enter(struct engine *eng, struct task_row *t, struct tsim *ts,
 	if (task_changed(eng, t, ts, at, e) != 0)
 		return -1;
 	if (s == TASK_STOPPED && t->instance_arn != NULL &&
-	    engine_instance_changed(eng, t->instance_arn, e) != 0)
+	    engine_instance_loaded(eng, t->instance_arn, e) != 0)
 		return -1;
 	if (t->service_arn != NULL &&
 	    (s == TASK_RUNNING || s == TASK_STOPPED || s == TASK_STOPPING))

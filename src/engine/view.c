@@ -9,9 +9,11 @@
  * adds, updates or, once STOPPED, removes from its instance's loads; and
  * engine_instance_changed tells it of every change to an instance (the
  * version rule makes that universal), whose row it reads again before the
- * next placement. New or deregistered instances, and what the store
- * says it cannot show (store_generation: attribute writes, rollbacks, a
- * reset), make it read the whole cluster again. engine_view_check
+ * next placement, unless the change was a task placed there or stopped
+ * (engine_instance_loaded), which leaves the row as it was. New or
+ * deregistered instances, and what the store says it cannot show
+ * (store_generation: attribute writes, rollbacks, a reset), make it read
+ * the whole cluster again. engine_view_check
  * compares the kept rows with a fresh read; the tests call it.
  *
  * What each placement pass asks of an instance or a load is also kept
@@ -223,7 +225,7 @@ view_of_instance(struct engine *eng, const char *arn, int *idx)
 }
 
 int
-engine_view_touch(struct engine *eng, const char *arn,
+engine_view_touch(struct engine *eng, const char *arn, int row_changed,
     const char **attributes, struct instance_usage *u)
 {
 	struct engine_view	*v;
@@ -237,8 +239,10 @@ engine_view_touch(struct engine *eng, const char *arn,
 	if ((v = view_of_instance(eng, arn, &i)) == NULL || i < 0)
 		return 0;
 	vi = &v->in[i];
-	vi->dirty = 1;
-	v->dirty = 1;
+	if (row_changed) {
+		vi->dirty = 1;
+		v->dirty = 1;
+	}
 	if (v->generation != store_generation(eng->st))
 		return 0;
 	/* Attributes change only by a write that bumps the store's
