@@ -567,8 +567,12 @@ store_task_brief_of_service(struct store *st, const char *service_arn,
 	return 0;
 }
 
+/* By rowid when the row was read in this generation, as an update finds
+ * it; else by ARN. */
 static const char SQL_TASK_FILL[] =
     "SELECT ports, ports_udp, doc FROM tasks WHERE arn = ?1";
+static const char SQL_TASK_FILL_ROWID[] =
+    "SELECT ports, ports_udp, doc FROM tasks WHERE rowid = ?1";
 
 int
 store_task_fill(struct store *st, struct task_row *t, struct err *e)
@@ -578,8 +582,13 @@ store_task_fill(struct store *st, struct task_row *t, struct err *e)
 
 	if (t->doc != NULL)
 		return 0;
-	s = store_stmt(st, SQL_TASK_FILL);
-	bind_text(s, 1, t->arn);
+	if (t->stored.generation == st->generation && t->stored.rowid != 0) {
+		s = store_stmt(st, SQL_TASK_FILL_ROWID);
+		bind_int(s, 1, t->stored.rowid);
+	} else {
+		s = store_stmt(st, SQL_TASK_FILL);
+		bind_text(s, 1, t->arn);
+	}
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		t->ports = col_json(s, 0);
 		t->ports_udp = col_json(s, 1);
