@@ -150,6 +150,29 @@ engine_task_need(const cJSON *td, const cJSON *overrides,
 	need->memory = *memory;
 }
 
+/*
+ * Sets number member name of o to v, in place when o has it: a step sets
+ * a dozen times and sim states, and removing each member to add it again
+ * freed and made a node and its key every time. None when v is 0 and
+ * !keep_zero.
+ */
+static void
+set_number(cJSON *o, const char *name, int64_t v, int keep_zero)
+{
+	cJSON	*j = member(o, name);
+
+	if (v == 0 && !keep_zero) {
+		if (j != NULL)
+			cJSON_DeleteItemFromObjectCaseSensitive(o, name);
+	} else if (cJSON_IsNumber(j))
+		cJSON_SetNumberValue(j, (double)v);
+	else {
+		if (j != NULL)
+			cJSON_DeleteItemFromObjectCaseSensitive(o, name);
+		cJSON_AddNumberToObject(o, name, (double)v);
+	}
+}
+
 static void
 doc_set_time(cJSON *doc, const char *name, int64_t ms)
 {
@@ -157,8 +180,7 @@ doc_set_time(cJSON *doc, const char *name, int64_t ms)
 
 	if (times == NULL)
 		times = cJSON_AddObjectToObject(doc, "times");
-	cJSON_DeleteItemFromObjectCaseSensitive(times, name);
-	cJSON_AddNumberToObject(times, name, (double)ms);
+	set_number(times, name, ms, 1);
 }
 
 static int64_t
@@ -248,9 +270,7 @@ enum sim_event {
 static void
 set_ms(cJSON *o, const char *name, int64_t v)
 {
-	cJSON_DeleteItemFromObjectCaseSensitive(o, name);
-	if (v != 0)
-		cJSON_AddNumberToObject(o, name, (double)v);
+	set_number(o, name, v, 0);
 }
 
 /* An image override's pattern: the image itself, or a prefix ending in
