@@ -518,7 +518,7 @@ START_TEST(test_json_parse_matches_cjson)
 		"{\"k\":1,\"k\":2}", "[[[]],{},[{\"k\\n\":1.5}]] trailing",
 	};
 	char	*text;
-	size_t	 i, n;
+	size_t	 i, n, len, at;
 	cJSON	*j;
 	int	 d;
 
@@ -540,6 +540,19 @@ START_TEST(test_json_parse_matches_cjson)
 		assert_parses_as_cjson(text, strlen(text));
 		free(text);
 	}
+	/* Strings past the sixteen bytes a string is scanned by: an escape
+	 * at every place in and around them, whole and cut short. */
+	text = xmalloc(64);
+	for (len = 0; len <= 40; len++)
+		for (at = 0; at <= len; at++) {
+			memset(text, 'a', 64);
+			text[0] = '"';
+			memcpy(text + 1 + at, at % 2 ? "\\\"" : "\\n", 2);
+			text[len + 3] = '"';
+			for (n = 0; n <= len + 4; n++)
+				assert_parses_as_cjson(text, n);
+		}
+	free(text);
 	/* What ecsim prints: a task document, compact and formatted. */
 	j = cJSON_Parse("{\"containers\":[{\"name\":\"app\",\"cpu\":\"64\","
 	    "\"exitCode\":-1,\"bindings\":[]}],\"sim\":{\"readyAt\":"
