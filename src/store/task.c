@@ -7,19 +7,19 @@
 #include "store/internal.h"
 
 /*
- * A brief row is every column but the JSON ones (ports and doc), and its
- * rowid: what the scheduler reads of each live task of a service at every
- * pass. store_task_fill reads the rest before such a row is written.
- * TASK_COLS are the columns an insert writes; a whole row is read as
- * TASK_READ_COLS.
+ * TASK_BASE_COLS are every column but the JSON ones (ports and doc). A
+ * brief row is those and the rowid: what the scheduler reads of each live
+ * task of a service at every pass. store_task_fill reads the rest before
+ * such a row is written. TASK_COLS are the columns an insert writes; a
+ * whole row is read as TASK_READ_COLS.
  */
-#define TASK_STATE_COLS "arn, id, cluster, task_definition, instance_arn, " \
+#define TASK_BASE_COLS "arn, id, cluster, task_definition, instance_arn, " \
 	"service_arn, deployment_id, grp, started_by, launch_type, " \
 	"last_status, desired_status, health, cpu, memory, version, " \
 	"created_at, updated_at, next_at, stopped_at, stop_code, " \
 	"stopped_reason, started_at"
-#define TASK_COLS TASK_STATE_COLS ", ports, ports_udp, doc"
-#define TASK_BRIEF_COLS TASK_STATE_COLS ", rowid"
+#define TASK_COLS TASK_BASE_COLS ", ports, ports_udp, doc"
+#define TASK_BRIEF_COLS TASK_BASE_COLS ", rowid"
 #define TASK_READ_COLS TASK_BRIEF_COLS ", ports, ports_udp, doc"
 
 /* The fields a block holds, in its order. */
@@ -76,19 +76,26 @@ task_row_brief_copy(struct task_row *dst, const struct task_row *src)
 	dst->doc_text = NULL;
 }
 
-void
-task_row_clear(struct task_row *t)
+/* Frees t's block, or each of its block fields when it has none. */
+static void
+block_free(struct task_row *t)
 {
 	char	**field[] = BLOCK_FIELDS(t);
 	size_t	  i;
 
-	if (t == NULL)
-		return;
 	if (t->block != NULL)
 		free(t->block);
 	else
 		for (i = 0; i < NBLOCK; i++)
 			free(*field[i]);
+}
+
+void
+task_row_clear(struct task_row *t)
+{
+	if (t == NULL)
+		return;
+	block_free(t);
 	free(t->health);
 	free(t->stopped_reason);
 	cJSON_Delete(t->ports);
