@@ -155,22 +155,36 @@ store_agents_connected(struct store *st, struct outage_row **rows,
 	    e);
 }
 
+/* There is no index on a task's ID (store/task.c, store_task_get): its
+ * ARN is made from each cluster's, and the table is read only when none
+ * has it. */
 static const char SQL_TASK_CLUSTER[] =
+    "SELECT t.cluster FROM clusters c JOIN tasks t ON t.arn = "
+    TASK_ARN_OF_ID("c", "?1");
+static const char SQL_TASK_CLUSTER_SCAN[] =
     "SELECT cluster FROM tasks WHERE id = ?1";
 
 int
 store_task_cluster(struct store *st, const char *id, char **cluster,
     struct err *e)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_TASK_CLUSTER);
-	int		 rc;
+	static const char *const sql[] = { SQL_TASK_CLUSTER,
+	    SQL_TASK_CLUSTER_SCAN };
+	sqlite3_stmt	*s;
+	size_t		 i;
+	int		 rc = SQLITE_DONE;
 
 	*cluster = NULL;
-	bind_text(s, 1, id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*cluster = col_dup(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	for (i = 0; i < 2 && *cluster == NULL && rc == SQLITE_DONE; i++) {
+		s = store_stmt(st, sql[i]);
+		bind_text(s, 1, id);
+		if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			*cluster = col_dup(s, 0);
+			rc = SQLITE_DONE;
+		}
+		sqlite3_reset(s);
+	}
+	if (rc != SQLITE_DONE)
 		return store_fail(st, e, "finding a task by id");
 	return *cluster != NULL;
 }

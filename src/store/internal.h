@@ -113,6 +113,15 @@ int64_t	store_int_query(struct store *st, const char *sql, const char *arg);
 int	store_purge_rows(struct store *st, const char *const *sql, size_t n,
 	    int64_t before, struct err *e);
 
+/*
+ * SQL for the ARN of the task with ID id (an SQL expression) in cluster
+ * row c (an alias of clusters): the cluster's ARN with "cluster/NAME"
+ * replaced by "task/NAME/ID", as the engine makes both. Tasks have no
+ * index on their ID (schema 0012).
+ */
+#define TASK_ARN_OF_ID(c, id) "substr(" c ".arn, 1, length(" c ".arn) - " \
+	"length(" c ".name) - 8) || 'task/' || " c ".name || '/' || " id
+
 /* Column helpers: copies (caller frees); NULL for SQL NULL. */
 char	*col_dup(sqlite3_stmt *s, int i);
 cJSON	*col_json(sqlite3_stmt *s, int i);

@@ -379,24 +379,30 @@ store_task_update(struct store *st, struct task_row *t, struct err *e)
 	return 0;
 }
 
-/* A task by its ARN, or by its ID within a cluster: one statement each,
- * as an OR of the two would probe both indexes for every look-up. */
+/*
+ * A task by its ARN, or by its ID within a cluster: one statement each,
+ * as an OR of the two would probe two indexes for every look-up. There is
+ * no index on the ID (schema 0012): the ARN is made from the cluster's
+ * (prefix, "task/", name, "/", ID, as the engine makes both), and only a
+ * task that is not there has the table read for its ID.
+ */
 static const char SQL_TASK_BY_ARN[] =
     "SELECT " TASK_READ_COLS " FROM tasks WHERE arn = ?1";
 static const char SQL_TASK_BY_ID[] =
-    "SELECT " TASK_READ_COLS " FROM tasks WHERE "
-    "+cluster = ?2 AND id = ?1";	/* +: by id, never the cluster's tasks */
+    "SELECT " TASK_READ_COLS " FROM tasks WHERE arn = (SELECT "
+    TASK_ARN_OF_ID("c", "?1") " FROM clusters c WHERE c.name = ?2)";
+static const char SQL_TASK_BY_ID_SCAN[] =
+    "SELECT " TASK_READ_COLS " FROM tasks WHERE cluster = ?2 AND id = ?1";
 
-int
-store_task_get(struct store *st, const char *cluster, const char *ref,
-    struct task_row *out, struct err *e)
+static int
+task_get(struct store *st, const char *sql, const char *cluster,
+    const char *ref, struct task_row *out, struct err *e)
 {
-	int		 by_arn = str_has_prefix(ref, "arn:"), rc, ret;
-	sqlite3_stmt	*s = store_stmt(st, by_arn ? SQL_TASK_BY_ARN :
-			    SQL_TASK_BY_ID);
+	sqlite3_stmt	*s = store_stmt(st, sql);
+	int		 rc, ret;
 
 	bind_text(s, 1, ref);
-	if (!by_arn)
+	if (sql != SQL_TASK_BY_ARN)
 		bind_text(s, 2, cluster);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -408,6 +414,19 @@ store_task_get(struct store *st, const char *cluster, const char *ref,
 		ret = store_fail(st, e, "reading a task");
 	sqlite3_reset(s);
 	return ret;
+}
+
+int
+store_task_get(struct store *st, const char *cluster, const char *ref,
+    struct task_row *out, struct err *e)
+{
+	int	found;
+
+	if (str_has_prefix(ref, "arn:"))
+		return task_get(st, SQL_TASK_BY_ARN, cluster, ref, out, e);
+	if ((found = task_get(st, SQL_TASK_BY_ID, cluster, ref, out, e)) != 0)
+		return found;
+	return task_get(st, SQL_TASK_BY_ID_SCAN, cluster, ref, out, e);
 }
 
 /* How task_read_all reads each row. */

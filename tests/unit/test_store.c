@@ -14,6 +14,8 @@
 #include "store/internal.h"
 #include "store/store-instance.h"
 #include "store/store-task.h"
+#include "store/store-cluster.h"
+#include "store/store-clock.h"
 #include "util/util.h"
 #include "check_run.h"
 
@@ -388,6 +390,68 @@ START_TEST(test_task_briefs_follow_writes)
 	ck_assert_int_eq(store_close(st), 0);
 	remove_db(path);
 	free(path);
+}
+END_TEST
+
+/*
+ * A task is found by its ID alone through its cluster's ARN, and by
+ * reading the table when its ARN was made under another prefix than its
+ * cluster's (schema 0012 dropped the index on IDs).
+ */
+START_TEST(test_task_by_id)
+{
+	struct store	*st = open_mem();
+	struct task_row	 t;
+	struct err	 e;
+	char		*cluster;
+
+	ck_assert_int_eq(store_cluster_ensure(st, "c", "arn:aws:ecs:"
+	    "us-east-1:000000000000:cluster/c", 1, &e), 0);
+	task_put(st, 1);
+	/* Made under another region than its cluster. */
+	memset(&t, 0, sizeof t);
+	ck_assert_int_eq(store_task_get(st, "c", "arn:aws:ecs:us-east-1:"
+	    "000000000000:task/c/00000000000000000000000000000001", &t, &e), 1);
+	free(t.block);
+	t.block = NULL;
+	t.arn = xstrdup("arn:aws:ecs:eu-west-1:000000000000:task/c/"
+	    "00000000000000000000000000000002");
+	t.id = xstrdup("00000000000000000000000000000002");
+	t.cluster = xstrdup("c");
+	t.task_definition = xstrdup("td");
+	t.instance_arn = t.service_arn = t.deployment_id = NULL;
+	t.started_by = NULL;
+	t.group = xstrdup("family:td");
+	ck_assert_int_eq(store_task_insert(st, &t, &e), 0);
+	task_row_clear(&t);
+
+	ck_assert_int_eq(store_task_get(st, "c",
+	    "00000000000000000000000000000001", &t, &e), 1);
+	ck_assert_str_eq(t.arn, "arn:aws:ecs:us-east-1:000000000000:task/c/"
+	    "00000000000000000000000000000001");
+	task_row_clear(&t);
+	ck_assert_int_eq(store_task_get(st, "c",
+	    "00000000000000000000000000000002", &t, &e), 1);
+	ck_assert_str_eq(t.arn, "arn:aws:ecs:eu-west-1:000000000000:task/c/"
+	    "00000000000000000000000000000002");
+	task_row_clear(&t);
+	ck_assert_int_eq(store_task_get(st, "other",
+	    "00000000000000000000000000000001", &t, &e), 0);
+	ck_assert_int_eq(store_task_get(st, "c",
+	    "00000000000000000000000000000003", &t, &e), 0);
+
+	ck_assert_int_eq(store_task_cluster(st,
+	    "00000000000000000000000000000001", &cluster, &e), 1);
+	ck_assert_str_eq(cluster, "c");
+	free(cluster);
+	ck_assert_int_eq(store_task_cluster(st,
+	    "00000000000000000000000000000002", &cluster, &e), 1);
+	ck_assert_str_eq(cluster, "c");
+	free(cluster);
+	ck_assert_int_eq(store_task_cluster(st,
+	    "00000000000000000000000000000003", &cluster, &e), 0);
+	ck_assert_ptr_null(cluster);
+	ck_assert_int_eq(store_close(st), 0);
 }
 END_TEST
 
@@ -988,6 +1052,7 @@ store_suite(void)
 	tcase_add_test(tc, test_reset_clears_events_keeps_schema);
 	tcase_add_test(tc, test_pcache_truncations);
 	tcase_add_test(tc, test_task_briefs_follow_writes);
+	tcase_add_test(tc, test_task_by_id);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;
