@@ -273,9 +273,8 @@ static const char SQL_HAS_SERVICES[] =
 static const char SQL_HAS_INSTANCES[] =
     "SELECT 1 FROM container_instances WHERE cluster = ?1 "
     "AND status <> 'INACTIVE' LIMIT 1";
-/* Live tasks through their own index: tasks_cluster also begins with the
- * cluster, and without statistics SQLite may pick it and visit the
- * stopped ones too. */
+/* Live tasks through their own index, named so that SQLite, which has no
+ * statistics, never walks another one and the stopped tasks with it. */
 static const char SQL_HAS_TASKS[] =
     "SELECT 1 FROM tasks INDEXED BY tasks_live_cluster WHERE cluster = ?1 "
     "AND stopped_at IS NULL "

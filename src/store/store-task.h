@@ -115,8 +115,6 @@ int	store_task_load(struct store *st, const char *arn,
  */
 void	store_set_task_hook(struct store *st,
 	    void (*fn)(void *, const struct task_row *), void *arg);
-/* Counts tasks of a cluster that are not STOPPED. */
-int64_t	store_task_count_live(struct store *st, const char *cluster);
 /* The details of the task's "ECS Task State Change" events in the outbox,
  * oldest first, as a new array (caller frees). */
 int	store_task_events(struct store *st, const char *arn, cJSON **out,

@@ -737,17 +737,6 @@ store_task_load(struct store *st, const char *arn, struct task_load *out,
 	return store_fail(st, e, "reading a task");
 }
 
-/* INDEXED BY: see SQL_HAS_TASKS in store/cluster.c. */
-static const char SQL_TASK_COUNT_LIVE[] =
-    "SELECT COUNT(*) FROM tasks INDEXED BY tasks_live_cluster "
-    "WHERE cluster = ?1 AND stopped_at IS NULL";
-
-int64_t
-store_task_count_live(struct store *st, const char *cluster)
-{
-	return store_int_query(st, SQL_TASK_COUNT_LIVE, cluster);
-}
-
 int
 store_task_events(struct store *st, const char *arn, cJSON **out,
     struct err *e)
