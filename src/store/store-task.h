@@ -8,9 +8,10 @@
  * attachments, timestamps and the rest of the Task shape. */
 struct task_row {
 	/* arn to started_by are written once, by the insert. A row the
-	 * store read or copied holds them in one allocation, block; NULL:
-	 * each is its own. */
+	 * store read or copied holds them in one allocation, block, of
+	 * nblock bytes; NULL: each is its own. */
 	char			*block;
+	size_t			 nblock;
 	char			*arn;
 	char			*id;
 	char			*cluster;

@@ -43,6 +43,7 @@ block_fill(struct task_row *t, const char *const src[NBLOCK],
 
 	for (i = 0; i < NBLOCK; i++)
 		total += src[i] != NULL ? len[i] + 1 : 0;
+	t->nblock = total;
 	w = t->block = xmalloc(total > 0 ? total : 1);
 	for (i = 0; i < NBLOCK; i++) {
 		if (src[i] == NULL) {
@@ -60,15 +61,25 @@ void
 task_row_brief_copy(struct task_row *dst, const struct task_row *src)
 {
 	char *const	*from[] = BLOCK_FIELDS(src);
+	char		**to[] = BLOCK_FIELDS(dst);
 	const char	*v[NBLOCK];
 	size_t		 len[NBLOCK], i;
 
 	*dst = *src;
-	for (i = 0; i < NBLOCK; i++) {
-		v[i] = *from[i];
-		len[i] = v[i] != NULL ? strlen(v[i]) : 0;
+	if (src->block != NULL) {
+		/* The block whole, and each field at its offset in it. */
+		dst->block = xmemdup(src->block, src->nblock > 0 ?
+		    src->nblock : 1);
+		for (i = 0; i < NBLOCK; i++)
+			if (*from[i] != NULL)
+				*to[i] = dst->block + (*from[i] - src->block);
+	} else {
+		for (i = 0; i < NBLOCK; i++) {
+			v[i] = *from[i];
+			len[i] = v[i] != NULL ? strlen(v[i]) : 0;
+		}
+		block_fill(dst, v, len);
 	}
-	block_fill(dst, v, len);
 	dst->health = src->health != NULL ? xstrdup(src->health) : NULL;
 	dst->stopped_reason = src->stopped_reason != NULL ?
 	    xstrdup(src->stopped_reason) : NULL;
