@@ -55,18 +55,17 @@ struct view_instance {
 	int			 dirty;		/* read it again */
 };
 
-/* A slot of an instance ARN's hash table: the instance's index in the
- * view plus one (0: empty), and the ARN's hash. */
-struct arn_slot {
-	uint64_t		 hash;
-	size_t			 at;
+/* An element of a view's table of its instances' ARNs. */
+struct arn_at {
+	char			*arn;		/* the table's key */
+	size_t			 at;		/* index into in */
 };
 
 struct engine_view {
 	char			*cluster;	/* name */
 	struct view_instance	*in;		/* in registration order */
 	size_t			 n;
-	struct arn_slot		*by_arn;	/* in's ARNs, hashed */
+	struct table		 by_arn;	/* struct arn_at */
 	uint64_t		 generation;	/* the store's, when read */
 	int			 valid;		/* else read all again */
 	int			 dirty;		/* some instance is */
@@ -92,9 +91,8 @@ static void
 view_empty(struct engine_view *v)
 {
 	view_instances_free(v->in, v->n);
-	free(v->by_arn);
+	table_free(&v->by_arn);
 	v->in = NULL;
-	v->by_arn = NULL;
 	v->n = 0;
 	v->valid = v->dirty = 0;
 }
@@ -123,52 +121,32 @@ view_forget(struct engine *eng)
 		eng->views[i].valid = 0;
 }
 
-/* The slots of the hash table of n instances' ARNs: at most half full. */
-static size_t
-arn_slots(size_t n)
+/* The table of the ARNs of in (n of them). */
+static void
+arn_index(struct table *by_arn, const struct view_instance *in, size_t n)
 {
-	size_t	m = 8;
+	struct arn_at	*a;
+	size_t		 i;
+	int		 fresh;
 
-	while (m < 2 * n)
-		m *= 2;
-	return m;
-}
-
-/* The hash table of the ARNs of in (n of them). */
-static struct arn_slot *
-arn_index(const struct view_instance *in, size_t n)
-{
-	size_t		 m = arn_slots(n), i, k;
-	struct arn_slot	*t = xcalloc(m, sizeof *t);
-	uint64_t	 h;
-
+	table_init(by_arn, sizeof(struct arn_at));
 	for (i = 0; i < n; i++) {
-		h = str_hash(in[i].row.arn);
-		for (k = h & (m - 1); t[k].at != 0; k = (k + 1) & (m - 1))
-			;
-		t[k].hash = h;
-		t[k].at = i + 1;
+		a = table_get(by_arn, in[i].row.arn, &fresh);
+		a->at = i;
 	}
-	return t;
 }
 
 /*
- * The instance with arn among in (n of them, by_arn the hash table of
- * their ARNs), or -1. Every task write looks its instance up: a binary
- * search compared ten ARNs of about 95 bytes, their first 75 alike.
+ * The index of the instance with arn, or -1. Every task write looks its
+ * instance up: a binary search compared ten ARNs of about 95 bytes, their
+ * first 75 alike.
  */
 static int
-find_arn(const struct view_instance *in, const struct arn_slot *by_arn,
-    size_t n, const char *arn)
+find_arn(const struct table *by_arn, const char *arn)
 {
-	size_t		m = arn_slots(n), k;
-	uint64_t	h = str_hash(arn);
+	const struct arn_at	*a = table_find(by_arn, arn);
 
-	for (k = h & (m - 1); by_arn[k].at != 0; k = (k + 1) & (m - 1))
-		if (by_arn[k].hash == h &&
-		    strcmp(in[by_arn[k].at - 1].row.arn, arn) == 0)
-			return (int)(by_arn[k].at - 1);
-	return -1;
+	return a != NULL ? (int)a->at : -1;
 }
 
 static int
@@ -219,7 +197,7 @@ view_of_instance(struct engine *eng, const char *arn, int *idx)
 	if ((v = view_of(eng, p, (size_t)(slash - p), 0)) == NULL ||
 	    !v->valid)
 		return NULL;
-	if ((*idx = find_arn(v->in, v->by_arn, v->n, arn)) < 0)
+	if ((*idx = find_arn(&v->by_arn, arn)) < 0)
 		v->valid = 0;
 	return v;
 }
@@ -389,12 +367,11 @@ loads_copy(const struct task_load *from, size_t n)
 /* Reads the cluster whole: instances, attributes, every live task's load. */
 static int
 view_read(struct engine *eng, const char *cluster, struct view_instance **out,
-    size_t *nout, struct arn_slot **by_arn, struct err *e)
+    size_t *nout, struct table *by_arn, struct err *e)
 {
 	struct instance_row	*rows = NULL;
 	struct task_load	*tl = NULL;
 	struct view_instance	*in;
-	struct arn_slot		*idx;
 	size_t			 n = 0, ntl = 0, i, j;
 	int			 k;
 
@@ -410,13 +387,13 @@ view_read(struct engine *eng, const char *cluster, struct view_instance **out,
 		instance_facts(&in[i]);
 	}
 	free(rows);
-	idx = arn_index(in, n);
+	arn_index(by_arn, in, n);
 	/* Loads come ordered by instance: each run goes to its instance. */
 	for (i = 0; i < ntl; i = j) {
 		for (j = i + 1; j < ntl && strcmp(tl[j].instance_arn,
 		    tl[i].instance_arn) == 0; j++)
 			;
-		if ((k = find_arn(in, idx, n, tl[i].instance_arn)) < 0) {
+		if ((k = find_arn(by_arn, tl[i].instance_arn)) < 0) {
 			/* On an instance that left: not placement's. */
 			for (; i < j; i++)
 				task_load_clear(&tl[i]);
@@ -428,7 +405,6 @@ view_read(struct engine *eng, const char *cluster, struct view_instance **out,
 	free(tl);
 	*out = in;
 	*nout = n;
-	*by_arn = idx;
 	return 0;
 }
 
@@ -724,7 +700,7 @@ view_compare(struct engine *eng, const struct engine_view *v,
     const char *cluster, struct err *e)
 {
 	struct view_instance	*fresh;
-	struct arn_slot		*by_arn;
+	struct table		 by_arn;
 	size_t			 n, i;
 	int			 ret = 0;
 
@@ -739,7 +715,7 @@ view_compare(struct engine *eng, const struct engine_view *v,
 			    "%s is out of date for %s", cluster,
 			    fresh[i].row.arn);
 	view_instances_free(fresh, n);
-	free(by_arn);
+	table_free(&by_arn);
 	return ret;
 }
 

@@ -12,92 +12,6 @@
 #include "engine/engine.h"
 #include "scenario/internal.h"
 
-/*
- * An open-addressing table on a string key: elements of elem bytes, each
- * beginning with its key (a char * the table owns), and each key's hash
- * beside, so that a probe reads another key only when the hashes agree.
- * Keys stay where they are when the table grows, so a key can stand for
- * its element.
- */
-struct table {
-	char		*slots;
-	uint64_t	*hashes;
-	size_t		 elem, nslots, used;
-};
-
-static void
-table_init(struct table *tb, size_t elem)
-{
-	tb->elem = elem;
-	tb->nslots = 256;
-	tb->used = 0;
-	tb->slots = xcalloc(tb->nslots, elem);
-	tb->hashes = xcalloc(tb->nslots, sizeof *tb->hashes);
-}
-
-static void *
-table_slot(const struct table *tb, size_t i)
-{
-	return tb->slots + i * tb->elem;
-}
-
-static const char *
-slot_key(const struct table *tb, size_t i)
-{
-	return *(char **)table_slot(tb, i);
-}
-
-/* Frees the table's own arrays; its elements are the caller's. */
-static void
-table_free(struct table *tb)
-{
-	free(tb->slots);
-	free(tb->hashes);
-}
-
-/* The element of key; *fresh says it was not there before. */
-static void *
-table_get(struct table *tb, const char *key, int *fresh)
-{
-	char		*old, *k;
-	uint64_t	*old_hashes, h = str_hash(key);
-	size_t		 i, j, n;
-
-	if ((tb->used + 1) * 2 > tb->nslots) {
-		old = tb->slots;
-		old_hashes = tb->hashes;
-		n = tb->nslots;
-		tb->nslots *= 2;
-		tb->slots = xcalloc(tb->nslots, tb->elem);
-		tb->hashes = xcalloc(tb->nslots, sizeof *tb->hashes);
-		for (i = 0; i < n; i++) {
-			if (*(char **)(old + i * tb->elem) == NULL)
-				continue;
-			j = old_hashes[i] & (tb->nslots - 1);
-			while (slot_key(tb, j) != NULL)
-				j = (j + 1) & (tb->nslots - 1);
-			memcpy(table_slot(tb, j), old + i * tb->elem, tb->elem);
-			tb->hashes[j] = old_hashes[i];
-		}
-		free(old);
-		free(old_hashes);
-	}
-	i = h & (tb->nslots - 1);
-	while (slot_key(tb, i) != NULL) {
-		if (tb->hashes[i] == h && strcmp(slot_key(tb, i), key) == 0) {
-			*fresh = 0;
-			return table_slot(tb, i);
-		}
-		i = (i + 1) & (tb->nslots - 1);
-	}
-	tb->used++;
-	k = xstrdup(key);
-	memcpy(table_slot(tb, i), &k, sizeof k);
-	tb->hashes[i] = h;
-	*fresh = 1;
-	return table_slot(tb, i);
-}
-
 /* What the events so far said about one task or instance. */
 struct track {
 	char		*arn;
@@ -205,20 +119,16 @@ sc_inv_free(struct sc_inv *v)
 	if (v == NULL)
 		return;
 	for (i = 0; i < v->tracks.nslots; i++) {
-		t = table_slot(&v->tracks, i);
-		free(t->arn);
+		t = table_at(&v->tracks, i);
 		free(t->instance);
 		cJSON_Delete(t->ports);
 		cJSON_Delete(t->ports_udp);
 	}
-	for (i = 0; i < v->services.nslots; i++)
-		free(((struct svc *)table_slot(&v->services, i))->arn);
 	for (i = 0; i < v->instances.nslots; i++) {
-		in = table_slot(&v->instances, i);
+		in = table_at(&v->instances, i);
 		inst_clear(in);
 		free(in->registered);
 		free(in->uses);
-		free(in->arn);
 	}
 	table_free(&v->tracks);
 	table_free(&v->services);

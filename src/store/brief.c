@@ -21,9 +21,9 @@
 
 #include "store/internal.h"
 
+/* One service's set: an element of the store's briefs table. */
 struct brief_set {
-	char		*service_arn;	/* NULL: the slot is empty */
-	uint64_t	 hash;
+	char		*service_arn;	/* the table's key */
 	uint64_t	 generation;	/* the store's when it was read */
 	struct task_row	*rows;
 	size_t		 n, cap;
@@ -37,64 +37,23 @@ set_clear(struct brief_set *b)
 }
 
 void
-briefs_free(struct briefs *bs)
+briefs_init(struct table *bs)
 {
-	size_t	i;
+	table_init(bs, sizeof(struct brief_set));
+}
+
+void
+briefs_free(struct table *bs)
+{
+	struct brief_set	*b;
+	size_t			 i;
 
 	for (i = 0; i < bs->nslots; i++) {
-		set_clear(&bs->slots[i]);
-		free(bs->slots[i].rows);
-		free(bs->slots[i].service_arn);
+		b = table_at(bs, i);
+		set_clear(b);
+		free(b->rows);
 	}
-	free(bs->slots);
-	memset(bs, 0, sizeof *bs);
-}
-
-/* The slot of service_arn, or the empty one where it would go. */
-static struct brief_set *
-slot_of(const struct briefs *bs, const char *service_arn, uint64_t h)
-{
-	size_t			 i = (size_t)h & (bs->nslots - 1);
-	struct brief_set	*b;
-
-	for (;; i = (i + 1) & (bs->nslots - 1)) {
-		b = &bs->slots[i];
-		if (b->service_arn == NULL || (b->hash == h &&
-		    strcmp(b->service_arn, service_arn) == 0))
-			return b;
-	}
-}
-
-/* A service's set, made if make and it has none; NULL otherwise. */
-static struct brief_set *
-set_of(struct briefs *bs, const char *service_arn, int make)
-{
-	struct brief_set	*b, *old;
-	size_t			 i, nold;
-	uint64_t		 h = str_hash(service_arn);
-
-	if (bs->nslots > 0 && (b = slot_of(bs, service_arn, h))->service_arn !=
-	    NULL)
-		return b;
-	if (!make)
-		return NULL;
-	/* At most half full: double, and move every set over. */
-	if (2 * (bs->used + 1) > bs->nslots) {
-		old = bs->slots;
-		nold = bs->nslots;
-		bs->nslots = nold > 0 ? 2 * nold : 64;
-		bs->slots = xcalloc(bs->nslots, sizeof *bs->slots);
-		for (i = 0; i < nold; i++)
-			if (old[i].service_arn != NULL)
-				*slot_of(bs, old[i].service_arn,
-				    old[i].hash) = old[i];
-		free(old);
-	}
-	b = slot_of(bs, service_arn, h);
-	b->service_arn = xstrdup(service_arn);
-	b->hash = h;
-	bs->used++;
-	return b;
+	table_free(bs);
 }
 
 /* The first row of b not before (created_at, arn); *same if it is it. */
@@ -127,7 +86,7 @@ int
 briefs_lookup(struct store *st, const char *service_arn,
     struct task_row **rows, size_t *n)
 {
-	struct brief_set	*b = set_of(&st->briefs, service_arn, 0);
+	struct brief_set	*b = table_find(&st->briefs, service_arn);
 	size_t			 i;
 
 	*rows = NULL;
@@ -147,9 +106,11 @@ void
 briefs_keep(struct store *st, const char *service_arn,
     const struct task_row *rows, size_t n)
 {
-	struct brief_set	*b = set_of(&st->briefs, service_arn, 1);
+	struct brief_set	*b;
 	size_t			 i;
+	int			 fresh;
 
+	b = table_get(&st->briefs, service_arn, &fresh);
 	set_clear(b);
 	while (b->cap < n)
 		b->rows = xgrow(b->rows, b->cap, &b->cap, sizeof *b->rows);
@@ -167,7 +128,7 @@ briefs_written(struct store *st, const struct task_row *t)
 	int			 same;
 
 	if (t->service_arn == NULL ||
-	    (b = set_of(&st->briefs, t->service_arn, 0)) == NULL ||
+	    (b = table_find(&st->briefs, t->service_arn)) == NULL ||
 	    b->generation != st->generation)
 		return;
 	i = row_at(b, t->created_at, t->arn, &same);

@@ -26,17 +26,13 @@ void	task_listing_clear(struct task_listing *l);
  * it has the service's; briefs_keep keeps what the database said;
  * briefs_written is told of every task row written.
  */
-struct brief_set;
-struct briefs {
-	struct brief_set	*slots;
-	size_t			 nslots, used;
-};
+void	briefs_init(struct table *bs);
 int	briefs_lookup(struct store *st, const char *service_arn,
 	    struct task_row **rows, size_t *n);
 void	briefs_keep(struct store *st, const char *service_arn,
 	    const struct task_row *rows, size_t n);
 void	briefs_written(struct store *st, const struct task_row *t);
-void	briefs_free(struct briefs *bs);
+void	briefs_free(struct table *bs);
 /* A brief copy of src: its columns but the JSON ones (store/task.c). */
 void	task_row_brief_copy(struct task_row *dst, const struct task_row *src);
 
@@ -72,7 +68,7 @@ struct store {
 	char		*zbuf;		/* a compressed block */
 	size_t		 capzbuf;
 	struct task_listing listing;
-	struct briefs	 briefs;
+	struct table	 briefs;		/* struct brief_set, by service */
 	int64_t		 data_version;	/* PRAGMA data_version at BEGIN */
 	struct task_row	*scratch;	/* task_read_all's */
 	size_t		 capscratch;

@@ -180,6 +180,7 @@ store_open(const char *path, struct err *e)
 
 	/* A task row made by hand has stored.generation 0: written in full. */
 	st->generation = 1;
+	briefs_init(&st->briefs);
 
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);

@@ -233,4 +233,26 @@ char	*str_join(const char *const *items, int n, const char *sep);
 /* A string's hash, for mixing strings into seeds and hash tables. */
 uint64_t str_hash(const char *s);
 
+/*
+ * An open-addressing hash table on string keys (util/table.c): elements
+ * of elem bytes, each beginning with its key, a char * the table owns, and
+ * each key's hash kept beside it, so that a probe reads another key only
+ * when the hashes agree. Elements move when the table grows (any
+ * table_get may), their keys' strings do not: a key can stand for its
+ * element. table_at is slot i of nslots, empty when its key is NULL.
+ */
+struct table {
+	char		*slots;
+	uint64_t	*hashes;
+	size_t		 elem, nslots, used;
+};
+void	 table_init(struct table *tb, size_t elem);
+/* Frees the keys and the arrays; what elements point to is the caller's. */
+void	 table_free(struct table *tb);
+/* The element of key, made (zeroed but for its key) when *fresh. */
+void	*table_get(struct table *tb, const char *key, int *fresh);
+/* The element of key, or NULL. */
+void	*table_find(const struct table *tb, const char *key);
+void	*table_at(const struct table *tb, size_t i);
+
 #endif

@@ -327,6 +327,47 @@ START_TEST(test_str_helpers)
 }
 END_TEST
 
+/* The string table: each key once, found again after the table grew,
+ * and not found when absent. */
+START_TEST(test_table)
+{
+	struct elem {
+		char	*key;
+		int	 v;
+	}		*el;
+	struct table	 tb;
+	char		 key[32];
+	int		 i, fresh, seen;
+	size_t		 k;
+
+	table_init(&tb, sizeof(struct elem));
+	ck_assert_ptr_null(table_find(&tb, "a"));
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof key, "arn:task/%d", i);
+		el = table_get(&tb, key, &fresh);
+		ck_assert(fresh);
+		ck_assert_str_eq(el->key, key);
+		ck_assert_int_eq(el->v, 0);
+		el->v = i + 1;
+	}
+	ck_assert_uint_eq(tb.used, 1000);
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof key, "arn:task/%d", i);
+		el = table_find(&tb, key);
+		ck_assert_ptr_nonnull(el);
+		ck_assert_int_eq(el->v, i + 1);
+		ck_assert_ptr_eq(table_get(&tb, key, &fresh), el);
+		ck_assert(!fresh);
+	}
+	ck_assert_ptr_null(table_find(&tb, "arn:task/1000"));
+	for (k = 0, seen = 0; k < tb.nslots; k++)
+		seen += ((struct elem *)table_at(&tb, k))->key != NULL;
+	ck_assert_int_eq(seen, 1000);
+	table_free(&tb);
+	ck_assert_ptr_null(table_find(&tb, "arn:task/1"));
+}
+END_TEST
+
 /* int_text writes what "%lld" writes. */
 START_TEST(test_int_text)
 {
@@ -910,6 +951,7 @@ util_suite(void)
 	tcase_add_test(tc, test_json_unpack_v1);
 	tcase_add_test(tc, test_json_equal);
 	tcase_add_test(tc, test_json_add_literal_keys);
+	tcase_add_test(tc, test_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
