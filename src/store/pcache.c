@@ -163,28 +163,37 @@ pc_pagecount(sqlite3_pcache *p)
 	return c->inner != NULL ? base.xPagecount(c->inner) : c->npages;
 }
 
+/* ecsim's fetch: the page at key, made when create asks and it is not
+ * there; the bounds keep count of a made page. */
+static sqlite3_pcache_page *
+own_fetch(struct pcache *c, unsigned key, int create)
+{
+	struct page	**sl = slot(c, key);
+
+	if (sl != NULL && *sl != NULL)
+		return &(*sl)->base;
+	if (!create)
+		return NULL;
+	sl = slot_made(c, key);
+	if ((*sl = page_new(c, key)) == NULL)
+		return NULL;
+	c->npages++;
+	if (key == c->spare)
+		c->at_spare++;
+	else if (key > c->max)
+		c->max = key;
+	return &(*sl)->base;
+}
+
 static sqlite3_pcache_page *
 pc_fetch(sqlite3_pcache *p, unsigned key, int create)
 {
 	struct pcache		*c = (struct pcache *)p;
 	sqlite3_pcache_page	*pg;
-	struct page		**sl;
 
-	if (c->inner != NULL)
-		pg = base.xFetch(c->inner, key, create);
-	else if ((sl = slot(c, key)) != NULL && *sl != NULL)
-		return &(*sl)->base;
-	else if (!create || (*(sl = slot_made(c, key)) = page_new(c,
-	    key)) == NULL)
-		return NULL;
-	else {
-		c->npages++;
-		pg = &(*sl)->base;
-		if (key == c->spare) {
-			c->at_spare++;
-			return pg;
-		}
-	}
+	if (c->inner == NULL)
+		return own_fetch(c, key, create);
+	pg = base.xFetch(c->inner, key, create);
 	if (pg != NULL && key > c->max)
 		c->max = key;
 	return pg;
