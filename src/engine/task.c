@@ -1420,16 +1420,6 @@ pack_time(struct json_out *o, const char *name, int64_t ms, int iso)
 		json_pack_number(o, (double)ms / 1000.0);
 }
 
-/* A string member; none for NULL. */
-static void
-pack_string(struct json_out *o, const char *name, const char *v)
-{
-	if (v == NULL)
-		return;
-	json_pack_key(o, name);
-	json_pack_string(o, v);
-}
-
 /* Member name of the doc as it is, when the doc has it. */
 static void
 pack_member(struct json_out *o, const cJSON *doc, const char *name)
@@ -1440,14 +1430,6 @@ pack_member(struct json_out *o, const cJSON *doc, const char *name)
 		return;
 	json_pack_key(o, name);
 	json_pack(o, j);
-}
-
-static void
-pack_empty_list(struct json_out *o, const char *name)
-{
-	json_pack_key(o, name);
-	json_pack_open(o, 0);
-	json_pack_close(o, 0);
 }
 
 /*
@@ -1472,39 +1454,39 @@ task_pack(struct engine *eng, const struct task_row *t, int iso,
 	o->len = 0;
 	json_pack_open(o, 1);
 	pack_member(o, d, "attachments");
-	pack_empty_list(o, "attributes");
+	json_pack_empty_member(o, "attributes", 0);
 	pack_member(o, d, "availabilityZone");
 	pack_member(o, d, "capacityProviderName");
 	cluster_arn = engine_arn(eng, "cluster/%s", t->cluster);
-	pack_string(o, "clusterArn", cluster_arn);
+	json_pack_string_member(o, "clusterArn", cluster_arn);
 	free(cluster_arn);
 	pack_member(o, d, "connectivity");
-	pack_string(o, "containerInstanceArn", t->instance_arn);
+	json_pack_string_member(o, "containerInstanceArn", t->instance_arn);
 	pack_member(o, d, "containers");
-	pack_string(o, "cpu", int_text(t->cpu, buf));
+	json_pack_string_member(o, "cpu", int_text(t->cpu, buf));
 	pack_time(o, "createdAt", t->created_at, iso);
-	pack_string(o, "desiredStatus", t->desired_stopped ? "STOPPED" :
+	json_pack_string_member(o, "desiredStatus", t->desired_stopped ? "STOPPED" :
 	    "RUNNING");
 	json_pack_key(o, "enableExecuteCommand");
 	json_pack_bool(o, 0);
-	pack_string(o, "group", t->group);
-	pack_string(o, "healthStatus", t->health);
-	pack_string(o, "lastStatus", model_task_status_name(t->last_status));
-	pack_string(o, "launchType", model_launch_type_name(t->launch_type));
-	pack_string(o, "memory", int_text(t->memory, buf));
+	json_pack_string_member(o, "group", t->group);
+	json_pack_string_member(o, "healthStatus", t->health);
+	json_pack_string_member(o, "lastStatus", model_task_status_name(t->last_status));
+	json_pack_string_member(o, "launchType", model_launch_type_name(t->launch_type));
+	json_pack_string_member(o, "memory", int_text(t->memory, buf));
 	if (member(d, "overrides") != NULL)
 		pack_member(o, d, "overrides");
 	else {
 		/* Most tasks have none. */
 		json_pack_key(o, "overrides");
 		json_pack_open(o, 1);
-		pack_empty_list(o, "containerOverrides");
-		pack_empty_list(o, "inferenceAcceleratorOverrides");
+		json_pack_empty_member(o, "containerOverrides", 0);
+		json_pack_empty_member(o, "inferenceAcceleratorOverrides", 0);
 		json_pack_close(o, 1);
 	}
 	if (t->launch_type == LAUNCH_FARGATE) {
-		pack_string(o, "platformVersion", "1.4.0");
-		pack_string(o, "platformFamily", "Linux");
+		json_pack_string_member(o, "platformVersion", "1.4.0");
+		json_pack_string_member(o, "platformFamily", "Linux");
 		json_pack_key(o, "ephemeralStorage");
 		json_pack_open(o, 1);
 		json_pack_key(o, "sizeInGiB");
@@ -1515,12 +1497,12 @@ task_pack(struct engine *eng, const struct task_row *t, int iso,
 	for (i = 0; i < sizeof doc_times / sizeof doc_times[0]; i++)
 		pack_time(o, doc_times[i], doc_int(times, doc_times[i], 0),
 		    iso);
-	pack_string(o, "startedBy", t->started_by);
+	json_pack_string_member(o, "startedBy", t->started_by);
 	if (t->stop_code != STOP_NONE)
-		pack_string(o, "stopCode", model_stop_code_name(t->stop_code));
-	pack_string(o, "stoppedReason", t->stopped_reason);
-	pack_string(o, "taskArn", t->arn);
-	pack_string(o, "taskDefinitionArn", t->task_definition);
+		json_pack_string_member(o, "stopCode", model_stop_code_name(t->stop_code));
+	json_pack_string_member(o, "stoppedReason", t->stopped_reason);
+	json_pack_string_member(o, "taskArn", t->arn);
+	json_pack_string_member(o, "taskDefinitionArn", t->task_definition);
 	if (iso)
 		pack_time(o, "updatedAt", t->updated_at, 1);
 	json_pack_key(o, "version");
@@ -1531,7 +1513,7 @@ task_pack(struct engine *eng, const struct task_row *t, int iso,
 			json_pack(o, tags);
 			cJSON_Delete(tags);
 		} else
-			pack_empty_list(o, "tags");
+			json_pack_empty_member(o, "tags", 0);
 	}
 	json_pack_close(o, 1);
 	return o;

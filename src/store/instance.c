@@ -533,20 +533,6 @@ ci_pack_clear(struct ci_pack *c)
 	cJSON_Delete(c->doc);
 }
 
-static void
-pack_str(struct json_out *o, const char *key, const char *v)
-{
-	json_pack_key(o, key);
-	json_pack_string(o, v);
-}
-
-static void
-pack_num(struct json_out *o, const char *key, double v)
-{
-	json_pack_key(o, key);
-	json_pack_number(o, v);
-}
-
 /*
  * A resource: ECS writes every one with all three numeric members, and
  * stringSetValue only for STRINGSET ones. ports, for a STRINGSET, are its
@@ -560,11 +546,11 @@ pack_resource(struct json_out *o, const char *name, int64_t v,
 	size_t	i;
 
 	json_pack_open(o, 1);
-	pack_str(o, "name", name);
-	pack_str(o, "type", set ? "STRINGSET" : "INTEGER");
-	pack_num(o, "doubleValue", 0.0);
-	pack_num(o, "longValue", 0);
-	pack_num(o, "integerValue", (double)v);
+	json_pack_string_member(o, "name", name);
+	json_pack_string_member(o, "type", set ? "STRINGSET" : "INTEGER");
+	json_pack_number_member(o, "doubleValue", 0.0);
+	json_pack_number_member(o, "longValue", 0);
+	json_pack_number_member(o, "integerValue", (double)v);
 	if (set) {
 		json_pack_key(o, "stringSetValue");
 		json_pack_open(o, 0);
@@ -668,9 +654,7 @@ pack_ci_member(struct store *st, struct json_out *o, const struct ci_pack *c,
 		json_pack_bool(o, c->connected);
 		break;
 	case CI_ATTACHMENTS:
-		json_pack_key(o, "attachments");
-		json_pack_open(o, 0);
-		json_pack_close(o, 0);
+		json_pack_empty_member(o, "attachments", 0);
 		break;
 	case CI_ATTRIBUTES:
 		json_pack_key(o, "attributes");
@@ -683,19 +667,19 @@ pack_ci_member(struct store *st, struct json_out *o, const struct ci_pack *c,
 		cJSON_Delete(j);
 		break;
 	case CI_CLUSTER_ARN:
-		pack_str(o, "clusterArn", c->cluster_arn);
+		json_pack_string_member(o, "clusterArn", c->cluster_arn);
 		break;
 	case CI_ARN:
-		pack_str(o, "containerInstanceArn", c->arn);
+		json_pack_string_member(o, "containerInstanceArn", c->arn);
 		break;
 	case CI_EC2:
-		pack_str(o, "ec2InstanceId", c->ec2);
+		json_pack_string_member(o, "ec2InstanceId", c->ec2);
 		break;
 	case CI_PENDING:
-		pack_num(o, "pendingTasksCount", (double)c->usage->pending);
+		json_pack_number_member(o, "pendingTasksCount", (double)c->usage->pending);
 		break;
 	case CI_REGISTERED_AT:
-		pack_num(o, "registeredAt", (double)c->registered_at / 1000.0);
+		json_pack_number_member(o, "registeredAt", (double)c->registered_at / 1000.0);
 		break;
 	case CI_REGISTERED:
 		json_pack_key(o, "registeredResources");
@@ -706,38 +690,36 @@ pack_ci_member(struct store *st, struct json_out *o, const struct ci_pack *c,
 		pack_resources(o, c, c->usage);
 		break;
 	case CI_RUNNING:
-		pack_num(o, "runningTasksCount", (double)c->usage->running);
+		json_pack_number_member(o, "runningTasksCount", (double)c->usage->running);
 		break;
 	case CI_STATUS:
-		pack_str(o, "status", c->status);
+		json_pack_string_member(o, "status", c->status);
 		break;
 	case CI_TAGS:
 		if (!c->with_tags)
 			break;
-		json_pack_key(o, "tags");
-		if ((j = store_tags_get(st, c->arn)) != NULL) {
-			json_pack(o, j);
-			cJSON_Delete(j);
-		} else {
-			json_pack_open(o, 0);
-			json_pack_close(o, 0);
+		if ((j = store_tags_get(st, c->arn)) == NULL) {
+			json_pack_empty_member(o, "tags", 0);
+			break;
 		}
+		json_pack_key(o, "tags");
+		json_pack(o, j);
+		cJSON_Delete(j);
 		break;
 	case CI_UPDATED_AT:
-		pack_str(o, "updatedAt", c->updated_at);
+		json_pack_string_member(o, "updatedAt", c->updated_at);
 		break;
 	case CI_VERSION:
-		pack_num(o, "version", (double)c->version);
+		json_pack_number_member(o, "version", (double)c->version);
 		break;
 	case CI_VERSION_INFO:
-		json_pack_key(o, "versionInfo");
 		vi = cJSON_GetObjectItemCaseSensitive(c->doc, "versionInfo");
-		if (cJSON_IsObject(vi))
-			json_pack(o, vi);
-		else {
-			json_pack_open(o, 1);
-			json_pack_close(o, 1);
+		if (!cJSON_IsObject(vi)) {
+			json_pack_empty_member(o, "versionInfo", 1);
+			break;
 		}
+		json_pack_key(o, "versionInfo");
+		json_pack(o, vi);
 		break;
 	}
 }

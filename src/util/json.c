@@ -922,6 +922,30 @@ json_pack_raw(struct json_out *o, const char *text)
 	pack_text(o, 'r', text);
 }
 
+void
+json_pack_string_member(struct json_out *o, const char *key, const char *s)
+{
+	if (s == NULL)
+		return;
+	json_pack_key(o, key);
+	json_pack_string(o, s);
+}
+
+void
+json_pack_number_member(struct json_out *o, const char *key, double d)
+{
+	json_pack_key(o, key);
+	pack_number(o, d);
+}
+
+void
+json_pack_empty_member(struct json_out *o, const char *key, int obj)
+{
+	json_pack_key(o, key);
+	json_pack_open(o, obj);
+	json_pack_close(o, obj);
+}
+
 static int
 unpack_varint(struct json_in *in, uint64_t *v)
 {

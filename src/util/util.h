@@ -189,6 +189,13 @@ void	json_pack_number(struct json_out *out, double d);
 void	json_pack_bool(struct json_out *out, int v);
 /* JSON text as it is, packed raw: unpacked as parsed. */
 void	json_pack_raw(struct json_out *out, const char *text);
+/* Members: key and a string (none for NULL), a number, or an empty list
+ * (obj 0) or object (obj 1). */
+void	json_pack_string_member(struct json_out *out, const char *key,
+	    const char *s);
+void	json_pack_number_member(struct json_out *out, const char *key,
+	    double d);
+void	json_pack_empty_member(struct json_out *out, const char *key, int obj);
 /*
  * The members of a packed object, read where they are: no tree is made.
  * json_members_begin is 0 when the len bytes at p are an object, else -1
