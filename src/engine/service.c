@@ -1281,7 +1281,8 @@ engine_service_json(struct engine *eng, const struct service_row *s,
 	char			*cluster_arn;
 
 	store_deployment_list(eng->st, s->arn, &deps, &nd, NULL);
-	store_task_of_service(eng->st, s->arn, &tasks, &nt, NULL);
+	/* Counting needs no doc: the store's kept brief rows. */
+	store_task_brief_of_service(eng->st, s->arn, &tasks, &nt, NULL);
 	c = xcalloc(nd ? nd : 1, sizeof *c);
 	if (nd > 0)
 		count_tasks(tasks, nt, deps, nd, c);
