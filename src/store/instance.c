@@ -33,6 +33,154 @@ instance_rows_free(struct instance_row *rows, size_t n)
 	free(rows);
 }
 
+/*
+ * Each instance's row as ci_pack packs it, kept from one packing to the
+ * next: every task placed on or stopped from an instance makes an event
+ * of the instance, and at full size the engine read the row back 100,000
+ * times. A kept row serves while the store's generation stands (a
+ * rollback, a reset and another connection's commit move it on); every
+ * write below but the touch forgets it, and the touch bumps its version
+ * as it bumps the row's, found by the kept rowid.
+ */
+struct kept_ci {
+	char		*arn;		/* the table's key */
+	uint64_t	 generation;	/* the store's when read; 0: none */
+	int64_t		 rowid;
+	char		*cluster, *ec2, *status;
+	int		 connected;
+	int64_t		 cpu, memory, version, registered_at;
+	cJSON		*ports, *ports_udp, *doc;
+};
+
+static void
+kept_clear(struct kept_ci *k)
+{
+	free(k->cluster);
+	free(k->ec2);
+	free(k->status);
+	cJSON_Delete(k->ports);
+	cJSON_Delete(k->ports_udp);
+	cJSON_Delete(k->doc);
+	k->cluster = k->ec2 = k->status = NULL;
+	k->ports = k->ports_udp = k->doc = NULL;
+	k->generation = 0;
+}
+
+void
+kept_instances_init(struct table *kt)
+{
+	table_init(kt, sizeof(struct kept_ci));
+}
+
+void
+kept_instances_free(struct table *kt)
+{
+	size_t	i;
+
+	for (i = 0; i < kt->nslots; i++)
+		kept_clear(table_at(kt, i));
+	table_free(kt);
+}
+
+static void
+kept_forget(struct store *st, const char *arn)
+{
+	struct kept_ci	*k = table_find(&st->kept_instances, arn);
+
+	if (k != NULL)
+		kept_clear(k);
+}
+
+static const char SQL_INSTANCE_GET[] =
+    "SELECT rowid, cluster, ec2_instance_id, status, agent_connected, cpu, "
+    "memory, ports, ports_udp, version, registered_at, doc "
+    "FROM container_instances WHERE arn = ?1";
+
+/* Reads instance arn's row into k: 1 found, 0 not, -1 error. */
+static int
+kept_read(struct store *st, const char *arn, struct kept_ci *k,
+    struct err *e)
+{
+	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_GET);
+	int		 rc;
+
+	bind_text(s, 1, arn);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE)
+			return 0;
+		return store_fail(st, e, "reading a container instance");
+	}
+	k->rowid = sqlite3_column_int64(s, 0);
+	k->cluster = col_dup(s, 1);
+	k->ec2 = col_dup(s, 2);
+	k->status = col_dup(s, 3);
+	k->connected = sqlite3_column_int(s, 4);
+	k->cpu = sqlite3_column_int64(s, 5);
+	k->memory = sqlite3_column_int64(s, 6);
+	k->ports = col_json(s, 7);
+	k->ports_udp = col_json(s, 8);
+	k->version = sqlite3_column_int64(s, 9);
+	k->registered_at = sqlite3_column_int64(s, 10);
+	k->doc = col_json(s, 11);
+	sqlite3_reset(s);
+	k->generation = st->generation;
+	return 1;
+}
+
+#ifdef ECSIM_CHECK_VIEWS
+static int
+kept_same(const struct kept_ci *a, const struct kept_ci *b)
+{
+	return a->rowid == b->rowid && strcmp(a->cluster, b->cluster) == 0 &&
+	    strcmp(a->ec2, b->ec2) == 0 && strcmp(a->status, b->status) == 0 &&
+	    a->connected == b->connected && a->cpu == b->cpu &&
+	    a->memory == b->memory && a->version == b->version &&
+	    a->registered_at == b->registered_at &&
+	    cJSON_Compare(a->ports, b->ports, 1) &&
+	    cJSON_Compare(a->ports_udp, b->ports_udp, 1) &&
+	    cJSON_Compare(a->doc, b->doc, 1);
+}
+#endif
+
+/* Instance arn's row, kept or read now; NULL with e set when there is
+ * none. It stays the store's until the next kept_row or write. */
+static const struct kept_ci *
+kept_row(struct store *st, const char *arn, struct err *e)
+{
+	struct kept_ci	*k = table_find(&st->kept_instances, arn), fresh;
+	int		 found, new;
+
+	if (k != NULL && k->generation == st->generation) {
+#ifdef ECSIM_CHECK_VIEWS
+		memset(&fresh, 0, sizeof fresh);
+		found = kept_read(st, arn, &fresh, e);
+		new = found == 1 && kept_same(k, &fresh);
+		kept_clear(&fresh);
+		if (found < 0)
+			return NULL;
+		if (!new) {
+			err_set(e, ERR_INTERNAL, "the kept row of container "
+			    "instance %s differs from the store's", arn);
+			return NULL;
+		}
+#endif
+		return k;
+	}
+	memset(&fresh, 0, sizeof fresh);
+	if ((found = kept_read(st, arn, &fresh, e)) <= 0) {
+		if (found == 0)
+			err_set(e, ERR_RESOURCE_NOT_FOUND, "container instance "
+			    "%s not found", arn);
+		return NULL;
+	}
+	k = table_get(&st->kept_instances, arn, &new);
+	kept_clear(k);
+	fresh.arn = k->arn;
+	*k = fresh;
+	return k;
+}
+
 /* Both statements number their parameters as instance_write binds them
  * (the update leaves cluster and id, ?2 and ?3, as they are). */
 static const char SQL_INSTANCE_INSERT[] =
@@ -61,6 +209,7 @@ instance_write(struct store *st, const char *sql,
 	bind_json(s, 8, sp->ports_udp);
 	bind_int(s, 9, now);
 	bind_json(s, 10, sp->doc);
+	kept_forget(st, sp->arn);
 	return store_exec_stmt(st, s, e);
 }
 
@@ -144,6 +293,7 @@ store_instance_set_status(struct store *st, const char *arn,
 
 	bind_text(s, 1, arn);
 	bind_text(s, 2, status);
+	kept_forget(st, arn);
 	return store_exec_stmt(st, s, e);
 }
 
@@ -158,26 +308,40 @@ store_instance_set_connected(struct store *st, const char *arn,
 
 	bind_text(s, 1, arn);
 	bind_int(s, 2, connected != 0);
+	kept_forget(st, arn);
 	return store_exec_stmt(st, s, e);
 }
 
 static const char SQL_INSTANCE_TOUCH[] =
     "UPDATE container_instances SET version = version + 1, updated_at = ?2 "
     "WHERE arn = ?1";
+static const char SQL_INSTANCE_TOUCH_ROWID[] =
+    "UPDATE container_instances SET version = version + 1, updated_at = ?2 "
+    "WHERE rowid = ?1";
 
 int
 store_instance_touch(struct store *st, const char *arn, int64_t now,
     struct err *e)
 {
-	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_TOUCH);
+	struct kept_ci	*k = table_find(&st->kept_instances, arn);
+	sqlite3_stmt	*s;
 
-	bind_text(s, 1, arn);
+	if (k != NULL && k->generation == st->generation) {
+		s = store_stmt(st, SQL_INSTANCE_TOUCH_ROWID);
+		bind_int(s, 1, k->rowid);
+	} else {
+		k = NULL;
+		s = store_stmt(st, SQL_INSTANCE_TOUCH);
+		bind_text(s, 1, arn);
+	}
 	bind_int(s, 2, now);
 	if (store_exec_stmt(st, s, e) != 0)
 		return -1;
 	if (sqlite3_changes(st->db) == 0)
 		return err_set(e, ERR_RESOURCE_NOT_FOUND, "container instance %s "
 		    "not found", arn);
+	if (k != NULL)
+		k->version++;
 	return 0;
 }
 
@@ -512,26 +676,12 @@ static const enum ci_member EVENT_ORDER[] = { CI_AGENT_CONNECTED,
 /* What a packing is made of: the row, the tasks' usage, and the rest. */
 struct ci_pack {
 	const char			*arn;
-	char				*cluster, *ec2, *status;
-	int				 connected;
-	int64_t				 cpu, memory, version, registered_at;
-	cJSON				*ports, *ports_udp, *doc;
+	const struct kept_ci		*row;
 	const struct instance_usage	*usage;
 	const char			*attributes;	/* text; NULL: read */
 	int				 with_tags;
 	const char			*cluster_arn, *updated_at; /* event */
 };
-
-static void
-ci_pack_clear(struct ci_pack *c)
-{
-	free(c->cluster);
-	free(c->ec2);
-	free(c->status);
-	cJSON_Delete(c->ports);
-	cJSON_Delete(c->ports_udp);
-	cJSON_Delete(c->doc);
-}
 
 /*
  * A resource: ECS writes every one with all three numeric members, and
@@ -620,9 +770,9 @@ static void
 pack_resources(struct json_out *o, const struct ci_pack *c,
     const struct instance_usage *used)
 {
-	const cJSON	*other = cJSON_GetObjectItemCaseSensitive(c->doc,
+	const cJSON	*other = cJSON_GetObjectItemCaseSensitive(c->row->doc,
 			    "otherResources"), *r;
-	int64_t		 cpu = c->cpu, memory = c->memory;
+	int64_t		 cpu = c->row->cpu, memory = c->row->memory;
 
 	if (used != NULL) {
 		/* Never negative, even if a forced placement overbooked. */
@@ -632,8 +782,8 @@ pack_resources(struct json_out *o, const struct ci_pack *c,
 	json_pack_open(o, 0);
 	pack_resource(o, "CPU", cpu, NULL, 0, 0);
 	pack_resource(o, "MEMORY", memory, NULL, 0, 0);
-	pack_ports(o, "PORTS", c->ports, used ? used->ports : NULL);
-	pack_ports(o, "PORTS_UDP", c->ports_udp, used ? used->ports_udp : NULL);
+	pack_ports(o, "PORTS", c->row->ports, used ? used->ports : NULL);
+	pack_ports(o, "PORTS_UDP", c->row->ports_udp, used ? used->ports_udp : NULL);
 	/* Other registered resources (GPU, ...) are shown as registered. */
 	if (cJSON_IsArray(other))
 		cJSON_ArrayForEach(r, other)
@@ -651,7 +801,7 @@ pack_ci_member(struct store *st, struct json_out *o, const struct ci_pack *c,
 	switch (m) {
 	case CI_AGENT_CONNECTED:
 		json_pack_key(o, "agentConnected");
-		json_pack_bool(o, c->connected);
+		json_pack_bool(o, c->row->connected);
 		break;
 	case CI_ATTACHMENTS:
 		json_pack_empty_member(o, "attachments", 0);
@@ -662,7 +812,7 @@ pack_ci_member(struct store *st, struct json_out *o, const struct ci_pack *c,
 			json_pack_raw(o, c->attributes);
 			break;
 		}
-		j = store_attributes_of(st, c->cluster, c->arn);
+		j = store_attributes_of(st, c->row->cluster, c->arn);
 		json_pack(o, j);
 		cJSON_Delete(j);
 		break;
@@ -673,13 +823,13 @@ pack_ci_member(struct store *st, struct json_out *o, const struct ci_pack *c,
 		json_pack_string_member(o, "containerInstanceArn", c->arn);
 		break;
 	case CI_EC2:
-		json_pack_string_member(o, "ec2InstanceId", c->ec2);
+		json_pack_string_member(o, "ec2InstanceId", c->row->ec2);
 		break;
 	case CI_PENDING:
 		json_pack_number_member(o, "pendingTasksCount", (double)c->usage->pending);
 		break;
 	case CI_REGISTERED_AT:
-		json_pack_number_member(o, "registeredAt", (double)c->registered_at / 1000.0);
+		json_pack_number_member(o, "registeredAt", (double)c->row->registered_at / 1000.0);
 		break;
 	case CI_REGISTERED:
 		json_pack_key(o, "registeredResources");
@@ -693,7 +843,7 @@ pack_ci_member(struct store *st, struct json_out *o, const struct ci_pack *c,
 		json_pack_number_member(o, "runningTasksCount", (double)c->usage->running);
 		break;
 	case CI_STATUS:
-		json_pack_string_member(o, "status", c->status);
+		json_pack_string_member(o, "status", c->row->status);
 		break;
 	case CI_TAGS:
 		if (!c->with_tags)
@@ -710,10 +860,10 @@ pack_ci_member(struct store *st, struct json_out *o, const struct ci_pack *c,
 		json_pack_string_member(o, "updatedAt", c->updated_at);
 		break;
 	case CI_VERSION:
-		json_pack_number_member(o, "version", (double)c->version);
+		json_pack_number_member(o, "version", (double)c->row->version);
 		break;
 	case CI_VERSION_INFO:
-		vi = cJSON_GetObjectItemCaseSensitive(c->doc, "versionInfo");
+		vi = cJSON_GetObjectItemCaseSensitive(c->row->doc, "versionInfo");
 		if (!cJSON_IsObject(vi)) {
 			json_pack_empty_member(o, "versionInfo", 1);
 			break;
@@ -724,10 +874,6 @@ pack_ci_member(struct store *st, struct json_out *o, const struct ci_pack *c,
 	}
 }
 
-static const char SQL_INSTANCE_GET[] =
-    "SELECT cluster, ec2_instance_id, status, agent_connected, cpu, memory, "
-    "ports, ports_udp, version, registered_at, doc "
-    "FROM container_instances WHERE arn = ?1";
 static const char SQL_INSTANCE_USAGE[] =
     "SELECT cpu, memory, desired_status = 'RUNNING', "
     "(last_status = 'PROVISIONING' OR last_status = 'PENDING' OR "
@@ -765,48 +911,23 @@ instance_usage(struct store *st, const char *arn, struct instance_usage *u,
 
 /*
  * Packs instance c->arn into the store's packing buffer, its members in
- * order: reads its row, and its tasks' usage unless c->usage has it. NULL
+ * order: its row, kept or read, and its tasks' usage unless c->usage has it. NULL
  * with e set when there is no such instance.
  */
 static const struct json_out *
 ci_pack(struct store *st, struct ci_pack *c, const enum ci_member *order,
     size_t n, struct err *e)
 {
-	sqlite3_stmt		*s = store_stmt(st, SQL_INSTANCE_GET);
 	struct json_out		*o = &st->packing;
 	struct instance_usage	 u;
 	size_t			 i;
-	int			 rc;
 
-	bind_text(s, 1, c->arn);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
-		sqlite3_reset(s);
-		if (rc == SQLITE_DONE)
-			err_set(e, ERR_RESOURCE_NOT_FOUND, "container instance "
-			    "%s not found", c->arn);
-		else
-			store_fail(st, e, "reading a container instance");
+	if ((c->row = kept_row(st, c->arn, e)) == NULL)
 		return NULL;
-	}
-	c->cluster = col_dup(s, 0);
-	c->ec2 = col_dup(s, 1);
-	c->status = col_dup(s, 2);
-	c->connected = sqlite3_column_int(s, 3);
-	c->cpu = sqlite3_column_int64(s, 4);
-	c->memory = sqlite3_column_int64(s, 5);
-	c->ports = col_json(s, 6);
-	c->ports_udp = col_json(s, 7);
-	c->version = sqlite3_column_int64(s, 8);
-	c->registered_at = sqlite3_column_int64(s, 9);
-	c->doc = col_json(s, 10);
-	sqlite3_reset(s);
-
 	memset(&u, 0, sizeof u);
 	if (c->usage == NULL) {
-		if (instance_usage(st, c->arn, &u, e) != 0) {
-			ci_pack_clear(c);
+		if (instance_usage(st, c->arn, &u, e) != 0)
 			return NULL;
-		}
 		c->usage = &u;
 	}
 	o->len = 0;
@@ -819,7 +940,6 @@ ci_pack(struct store *st, struct ci_pack *c, const enum ci_member *order,
 		cJSON_Delete(u.ports_udp);
 		c->usage = NULL;
 	}
-	ci_pack_clear(c);
 	return o;
 }
 
@@ -876,7 +996,11 @@ store_instance_purge(struct store *st, int64_t before, struct err *e)
 	static const char *const sql[] = { SQL_INSTANCE_PURGE_ATTRIBUTES,
 	    SQL_INSTANCE_PURGE_TAGS, SQL_INSTANCE_PURGE_CLOCKS,
 	    SQL_INSTANCE_PURGE };
+	size_t			 i;
 
+	/* Rowids may come back: nothing kept outlives a purge. */
+	for (i = 0; i < st->kept_instances.nslots; i++)
+		kept_clear(table_at(&st->kept_instances, i));
 	return store_purge_rows(st, sql, sizeof sql / sizeof sql[0], before, e);
 }
 

@@ -36,6 +36,11 @@ void	briefs_free(struct table *bs);
 /* A brief copy of src: its columns but the JSON ones (store/task.c). */
 void	task_row_brief_copy(struct task_row *dst, const struct task_row *src);
 
+/* Each instance's row as its packing reads it (store/instance.c), kept
+ * until written or until the store's generation moves on. */
+void	kept_instances_init(struct table *kt);
+void	kept_instances_free(struct table *kt);
+
 /* SQLite's page cache without its needless truncations (pcache.c); before
  * SQLite initializes. */
 void	store_pcache_install(void);
@@ -69,6 +74,7 @@ struct store {
 	size_t		 capzbuf;
 	struct task_listing listing;
 	struct table	 briefs;		/* struct brief_set, by service */
+	struct table	 kept_instances;	/* struct kept_ci, by ARN */
 	int64_t		 data_version;	/* PRAGMA data_version at BEGIN */
 	struct task_row	*scratch;	/* task_read_all's */
 	size_t		 capscratch;

@@ -181,6 +181,7 @@ store_open(const char *path, struct err *e)
 	/* A task row made by hand has stored.generation 0: written in full. */
 	st->generation = 1;
 	briefs_init(&st->briefs);
+	kept_instances_init(&st->kept_instances);
 
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -232,6 +233,7 @@ store_close(struct store *st)
 	task_listing_clear(&st->listing);
 	free(st->listing.arns);
 	briefs_free(&st->briefs);
+	kept_instances_free(&st->kept_instances);
 	rc = sqlite3_close(st->db);
 	if (rc != SQLITE_OK)
 		log_warn("closing the database: %s (a statement leaked)",

@@ -29,9 +29,12 @@ open_store(void)
 	return st;
 }
 
+/* Registers (insert) or registers again (update) an instance. */
 static void
-insert_instance(struct store *st, const char *arn, const char *cluster,
-    int64_t cpu, int64_t memory, int64_t now)
+write_instance(struct store *st, const char *arn, const char *cluster,
+    int64_t cpu, int64_t memory, int64_t now,
+    int (*write)(struct store *, const struct instance_spec *, int64_t,
+    struct err *))
 {
 	struct instance_spec	 sp;
 	struct err		 e;
@@ -51,10 +54,18 @@ insert_instance(struct store *st, const char *arn, const char *cluster,
 	sp.ports_udp = udp;
 	sp.doc = doc;
 	err_clear(&e);
-	ck_assert_msg(store_instance_insert(st, &sp, now, &e) == 0, "%s", e.msg);
+	ck_assert_msg(write(st, &sp, now, &e) == 0, "%s", e.msg);
 	cJSON_Delete(ports);
 	cJSON_Delete(udp);
 	cJSON_Delete(doc);
+}
+
+static void
+insert_instance(struct store *st, const char *arn, const char *cluster,
+    int64_t cpu, int64_t memory, int64_t now)
+{
+	write_instance(st, arn, cluster, cpu, memory, now,
+	    store_instance_insert);
 }
 
 /* A task row as the task module would write it: only what we read. */
@@ -313,6 +324,84 @@ START_TEST(test_find_list_and_status)
 }
 END_TEST
 
+static cJSON *
+describe(struct store *st, const char *arn)
+{
+	struct err	 e;
+	cJSON		*ci;
+
+	err_clear(&e);
+	ci = store_instance_describe(st, arn, 0, &e);
+	ck_assert_msg(ci != NULL, "%s", e.msg);
+	return ci;
+}
+
+/* The store keeps each instance's row between packings (store/instance.c):
+ * every write shows in the next one, a rollback undoes a touch, and
+ * nothing kept outlives a purge, after which a new instance may take the
+ * purged row's rowid. */
+START_TEST(test_kept_row_follows_writes)
+{
+	struct store	*st = open_store();
+	struct err	 e;
+	cJSON		*ci;
+
+	err_clear(&e);
+	insert_instance(st, ARN1, "default", 2048, 3904, 10);
+	ci = describe(st, ARN1);
+	ck_assert_int_eq(num(ci, "version"), 0);
+	cJSON_Delete(ci);
+	ck_assert_int_eq(store_instance_touch(st, ARN1, 11, &e), 0);
+	ck_assert_int_eq(store_instance_touch(st, ARN1, 12, &e), 0);
+	ci = describe(st, ARN1);
+	ck_assert_int_eq(num(ci, "version"), 2);
+	cJSON_Delete(ci);
+
+	ck_assert_int_eq(store_instance_set_status(st, ARN1, "DRAINING", &e),
+	    0);
+	ci = describe(st, ARN1);
+	ck_assert_str_eq(cJSON_GetObjectItem(ci, "status")->valuestring,
+	    "DRAINING");
+	ck_assert_int_eq(num(ci, "version"), 2);
+	cJSON_Delete(ci);
+	ck_assert_int_eq(store_instance_set_connected(st, ARN1, 0, &e), 0);
+	ci = describe(st, ARN1);
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(ci, "agentConnected")));
+	cJSON_Delete(ci);
+
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	ck_assert_int_eq(store_instance_touch(st, ARN1, 13, &e), 0);
+	ci = describe(st, ARN1);
+	ck_assert_int_eq(num(ci, "version"), 3);
+	cJSON_Delete(ci);
+	store_rollback(st);
+	ci = describe(st, ARN1);
+	ck_assert_int_eq(num(ci, "version"), 2);
+	cJSON_Delete(ci);
+
+	write_instance(st, ARN1, "default", 4096, 3904, 14,
+	    store_instance_update);
+	ci = describe(st, ARN1);
+	ck_assert_int_eq(int_value(ci, "registeredResources", "CPU"), 4096);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(ci, "agentConnected")));
+	cJSON_Delete(ci);
+
+	/* ARN2 takes the rowid ARN1 had: a touch of ARN1 finds nothing. */
+	ck_assert_int_eq(store_instance_set_status(st, ARN1, "INACTIVE", &e),
+	    0);
+	cJSON_Delete(describe(st, ARN1));
+	ck_assert_int_eq(store_instance_purge(st, 100, &e), 0);
+	ck_assert_ptr_null(store_instance_describe(st, ARN1, 0, &e));
+	insert_instance(st, ARN2, "default", 1024, 2048, 20);
+	ck_assert_int_eq(store_instance_touch(st, ARN1, 21, &e), -1);
+	ck_assert_int_eq(e.code, ERR_RESOURCE_NOT_FOUND);
+	ci = describe(st, ARN2);
+	ck_assert_int_eq(num(ci, "version"), 0);
+	cJSON_Delete(ci);
+	ck_assert_int_eq(store_close(st), 0);
+}
+END_TEST
+
 START_TEST(test_attribute_rules)
 {
 	struct err	e;
@@ -424,6 +513,7 @@ instance_suite(void)
 	tcase_add_test(tc, test_describe_fresh_instance);
 	tcase_add_test(tc, test_remaining_resources_from_tasks);
 	tcase_add_test(tc, test_find_list_and_status);
+	tcase_add_test(tc, test_kept_row_follows_writes);
 	tcase_add_test(tc, test_attribute_rules);
 	tcase_add_test(tc, test_attribute_store);
 	suite_add_tcase(s, tc);
