@@ -65,9 +65,10 @@ int	store_task_update(struct store *st, struct task_row *t, struct err *e);
 int	store_task_get(struct store *st, const char *cluster, const char *ref,
 	    struct task_row *out, struct err *e);
 /*
- * Tasks with next_at <= now, in (next_at, arn) order. Their docs stay
- * text until store_task_doc parses one, so that a step works on a tree
- * it has just built rather than one built a thousand rows earlier.
+ * Tasks with next_at <= now, in (next_at, rowid) order: tasks due at the
+ * same time in the order they were made. Their docs stay text until
+ * store_task_doc parses one, so that a step works on a tree it has just
+ * built rather than one built a thousand rows earlier.
  */
 int	store_task_due(struct store *st, int64_t now, size_t max,
 	    struct task_row **rows, size_t *n, struct err *e);

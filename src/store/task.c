@@ -480,7 +480,7 @@ task_read_all(struct store *st, sqlite3_stmt *s, enum task_read_as as,
 
 static const char SQL_TASK_DUE[] =
     "SELECT " TASK_READ_COLS " FROM tasks WHERE next_at IS NOT NULL AND "
-    "next_at <= ?1 ORDER BY next_at, arn LIMIT ?2";
+    "next_at <= ?1 ORDER BY next_at, rowid LIMIT ?2";
 
 int
 store_task_due(struct store *st, int64_t now, size_t max,
