@@ -108,9 +108,16 @@ outbox_flush(struct store *st, struct err *e)
 	}
 	/* Acceleration 4: on ecsim's events, 30 % less time than LZ4's
 	 * default for blocks about 8 % larger (14 times smaller than the
-	 * events, against 15). */
-	n = LZ4_compress_fast(st->pend.buf, st->zbuf, (int)st->pend.len,
-	    bound, 4);
+	 * events, against 15). One stream, reset the fast way for each
+	 * block: LZ4_compress_fast clears a 16 KB table every time, and
+	 * most blocks are a commit's few events. */
+	if (st->lz == NULL) {
+		st->lz = xmalloc(sizeof *st->lz);
+		LZ4_initStream(st->lz, sizeof *st->lz);
+	} else
+		LZ4_resetStream_fast(st->lz);
+	n = LZ4_compress_fast_continue(st->lz, st->pend.buf, st->zbuf,
+	    (int)st->pend.len, bound, 4);
 	if (n <= 0)
 		return err_set(e, ERR_INTERNAL, "compressing a block of %zu "
 		    "bytes of events failed", st->pend.len);

@@ -72,6 +72,7 @@ struct store {
 	int64_t		 next_seq;
 	char		*zbuf;		/* a compressed block */
 	size_t		 capzbuf;
+	union LZ4_stream_u *lz;		/* its compressor's state */
 	struct task_listing listing;
 	struct table	 briefs;		/* struct brief_set, by service */
 	struct table	 kept_instances;	/* struct kept_ci, by ARN */

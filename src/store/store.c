@@ -229,6 +229,7 @@ store_close(struct store *st)
 	free(st->pend.buf);
 	free(st->packing.buf);
 	free(st->zbuf);
+	free(st->lz);
 	free(st->scratch);
 	task_listing_clear(&st->listing);
 	free(st->listing.arns);
