@@ -76,6 +76,8 @@ struct store {
 	struct task_listing listing;
 	struct table	 briefs;		/* struct brief_set, by service */
 	struct table	 kept_instances;	/* struct kept_ci, by ARN */
+	cJSON		*behaviours;		/* store_image_behaviours' */
+	uint64_t	 behaviours_generation;
 	int64_t		 data_version;	/* PRAGMA data_version at BEGIN */
 	struct task_row	*scratch;	/* task_read_all's */
 	size_t		 capscratch;

@@ -235,6 +235,7 @@ store_close(struct store *st)
 	free(st->listing.arns);
 	briefs_free(&st->briefs);
 	kept_instances_free(&st->kept_instances);
+	cJSON_Delete(st->behaviours);
 	rc = sqlite3_close(st->db);
 	if (rc != SQLITE_OK)
 		log_warn("closing the database: %s (a statement leaked)",
