@@ -41,15 +41,11 @@ task_is_awsvpc(const cJSON *td)
 /*
  * Members of what ecsim wrote itself (a task's doc and its sim state, a
  * registered definition, which the API rebuilt with ECS's names) are
- * looked up by their exact names: cJSON_GetObjectItem compares each key
- * case-insensitively, a byte at a time, and was 5 % of a scenario run.
- * What a user sent as it was (overrides) keeps cJSON_GetObjectItem.
+ * looked up by their exact names with json_member: cJSON_GetObjectItem
+ * compares each key case-insensitively, a byte at a time, and was 5 % of
+ * a scenario run. What a user sent as it was (overrides) keeps
+ * cJSON_GetObjectItem.
  */
-static cJSON *
-member(const cJSON *o, const char *name)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, name);
-}
 
 static int64_t
 number_of(const cJSON *j)
@@ -71,7 +67,7 @@ json_int(const cJSON *o, const char *name)
 static int64_t
 doc_int(const cJSON *o, const char *name, int64_t dflt)
 {
-	const cJSON	*j = member(o, name);
+	const cJSON	*j = json_member(o, name);
 
 	return j != NULL ? number_of(j) : dflt;
 }
@@ -159,7 +155,7 @@ engine_task_need(const cJSON *td, const cJSON *overrides,
 static void
 set_number(cJSON *o, const char *name, int64_t v, int keep_zero)
 {
-	cJSON	*j = member(o, name);
+	cJSON	*j = json_member(o, name);
 
 	if (v == 0 && !keep_zero) {
 		if (j != NULL)
@@ -176,7 +172,7 @@ set_number(cJSON *o, const char *name, int64_t v, int keep_zero)
 static void
 doc_set_time(cJSON *doc, const char *name, int64_t ms)
 {
-	cJSON	*times = member(doc, "times");
+	cJSON	*times = json_member(doc, "times");
 
 	if (times == NULL)
 		times = cJSON_AddObjectToObject(doc, "times");
@@ -186,7 +182,7 @@ doc_set_time(cJSON *doc, const char *name, int64_t ms)
 static int64_t
 doc_time(const cJSON *doc, const char *name)
 {
-	return doc_int(member(doc, "times"), name, 0);
+	return doc_int(json_member(doc, "times"), name, 0);
 }
 
 static void
@@ -202,7 +198,7 @@ set_string(cJSON *o, const char *name, const char *v)
 static void
 copy_member(cJSON *to, const cJSON *from, const char *name)
 {
-	const cJSON	*j = member(from, name);
+	const cJSON	*j = json_member(from, name);
 
 	if (j != NULL)
 		json_add_item(to, name, cJSON_Duplicate(j, 1));
@@ -345,20 +341,20 @@ json_secs(const cJSON *o, const char *name, int64_t dflt)
 static void
 sim_read(struct engine *eng, struct sim *c, cJSON *st)
 {
-	const cJSON	*hc = member(st, "healthCheck"), *j;
+	const cJSON	*hc = json_member(st, "healthCheck"), *j;
 	struct err	 e;
 	int64_t		 crash_at;
 	int		 v;
 
 	c->state = st;
-	c->name = cJSON_GetStringValue(member(st, "name"));
+	c->name = cJSON_GetStringValue(json_member(st, "name"));
 	if (c->name == NULL)
 		c->name = "";
-	c->essential = !cJSON_IsFalse(member(st, "essential"));
+	c->essential = !cJSON_IsFalse(json_member(st, "essential"));
 	behaviour_init(&c->b);
 	/* Validated at registration; a definition from before that keeps
 	 * the defaults. */
-	if (behaviour_parse_labels(&c->b, c->name, member(st,
+	if (behaviour_parse_labels(&c->b, c->name, json_member(st,
 	    "labels"), &e) != 0) {
 		log_warn("%s", e.msg);
 		behaviour_init(&c->b);
@@ -382,7 +378,7 @@ sim_read(struct engine *eng, struct sim *c, cJSON *st)
 	c->started_at = doc_int(st, "startedAt", 0);
 	c->stopped_at = doc_int(st, "stoppedAt", 0);
 	c->sigterm_at = doc_int(st, "sigtermAt", 0);
-	if ((c->has_exit = (j = member(st, "exitCode")) != NULL))
+	if ((c->has_exit = (j = json_member(st, "exitCode")) != NULL))
 		c->exit_code = (int)number_of(j);
 	/* A crash (engine_task_crash) is an exit at that time, unless the
 	 * container's own exit comes first. */
@@ -393,7 +389,7 @@ sim_read(struct engine *eng, struct sim *c, cJSON *st)
 		c->b.exit_code = (int)doc_int(st, "crashCode", 0);
 		c->b.exit_after = crash_at - c->started_at;
 	}
-	j = member(st, "health");
+	j = json_member(st, "health");
 	v = behaviour_health_parse(cJSON_GetStringValue(j));
 	c->health.status = v < 0 ? HEALTH_UNKNOWN : (enum health_status)v;
 	c->health.failures = (int)doc_int(st, "failures", 0);
@@ -405,7 +401,7 @@ sim_read(struct engine *eng, struct sim *c, cJSON *st)
 static void
 sim_load(struct engine *eng, struct task_row *t, struct tsim *ts)
 {
-	cJSON		*shown = member(t->doc, "containers");
+	cJSON		*shown = json_member(t->doc, "containers");
 	cJSON		*list, *st, *j;
 	const cJSON	*d;
 	struct sim	*c;
@@ -413,7 +409,7 @@ sim_load(struct engine *eng, struct task_row *t, struct tsim *ts)
 	int		 cond;
 
 	memset(ts, 0, sizeof *ts);
-	if ((ts->doc = member(t->doc, "sim")) == NULL) {
+	if ((ts->doc = json_member(t->doc, "sim")) == NULL) {
 		/* Its containers were pulled, and started, with the task. */
 		ts->doc = cJSON_AddObjectToObject(t->doc, "sim");
 		list = cJSON_AddArrayToObject(ts->doc, "containers");
@@ -428,7 +424,7 @@ sim_load(struct engine *eng, struct task_row *t, struct tsim *ts)
 	ts->pending_at = doc_int(ts->doc, "pendingAt", 0);
 	if (ts->pending_at == 0)
 		ts->pending_at = t->created_at;
-	cJSON_ArrayForEach(st, member(ts->doc, "containers")) {
+	cJSON_ArrayForEach(st, json_member(ts->doc, "containers")) {
 		if (ts->n == TASK_MAX_CONTAINERS)
 			break;
 		c = &ts->c[ts->n];
@@ -439,7 +435,7 @@ sim_load(struct engine *eng, struct task_row *t, struct tsim *ts)
 	/* dependsOn by name, now that every container is known. */
 	for (i = 0; i < ts->n; i++) {
 		c = &ts->c[i];
-		cJSON_ArrayForEach(d, member(c->state,
+		cJSON_ArrayForEach(d, json_member(c->state,
 		    "dependsOn")) {
 			cond = behaviour_condition_parse(cJSON_GetStringValue(
 			    cJSON_GetObjectItem(d, "condition")));
@@ -907,7 +903,7 @@ engine_task_create(struct engine *eng, const struct task_spec *spec,
 		    cJSON_Duplicate(spec->overrides, 1));
 	cJSON_AddItemToObject(t.doc, "attachments", cJSON_CreateArray());
 	if (awsvpc)
-		cJSON_AddItemToArray(member(t.doc, "attachments"),
+		cJSON_AddItemToArray(json_member(t.doc, "attachments"),
 		    task_eni(eng, spec->network_configuration));
 	if (spec->zone != NULL)
 		cJSON_AddStringToObject(t.doc, "availabilityZone", spec->zone);
@@ -939,7 +935,7 @@ attachments_set(struct task_row *t, const char *status)
 {
 	cJSON	*a;
 
-	cJSON_ArrayForEach(a, member(t->doc, "attachments"))
+	cJSON_ArrayForEach(a, json_member(t->doc, "attachments"))
 		set_string(a, "status", status);
 }
 
@@ -947,7 +943,7 @@ attachments_set(struct task_row *t, const char *status)
 static enum task_status
 stop_next(const struct task_row *t)
 {
-	int	eni = cJSON_GetArraySize(member(t->doc,
+	int	eni = cJSON_GetArraySize(json_member(t->doc,
 		    "attachments")) > 0;
 
 	switch (t->last_status) {
@@ -1005,7 +1001,7 @@ step_time(const struct engine *eng, enum task_status s)
 int
 engine_task_held(const struct task_row *t)
 {
-	return cJSON_IsTrue(member(member(t->doc,
+	return cJSON_IsTrue(json_member(json_member(t->doc,
 	    "sim"), "held"));
 }
 
@@ -1014,7 +1010,8 @@ engine_task_held(const struct task_row *t)
 static int64_t
 task_seen_at(const struct task_row *t, int64_t at)
 {
-	int64_t	back = doc_int(member(t->doc, "sim"), "resumedAt", 0);
+	int64_t	back = doc_int(json_member(t->doc, "sim"), "resumedAt",
+		    0);
 
 	return at < back ? back : at;
 }
@@ -1209,7 +1206,7 @@ step_pull(struct engine *eng, struct task_row *t, struct tsim *ts,
 	if (failed < 0)
 		return task_enter(eng, t, ts, TASK_ACTIVATING, at, e);
 	/* ECS's wording, as the Docker daemon gives it for a missing tag. */
-	image = cJSON_GetStringValue(member(ts->c[failed].shown,
+	image = cJSON_GetStringValue(json_member(ts->c[failed].shown,
 	    "image"));
 	snprintf(why, sizeof why, "CannotPullContainerError: Error response "
 	    "from daemon: manifest for %.128s not found: manifest unknown: "
@@ -1424,7 +1421,7 @@ pack_time(struct json_out *o, const char *name, int64_t ms, int iso)
 static void
 pack_member(struct json_out *o, const cJSON *doc, const char *name)
 {
-	const cJSON	*j = member(doc, name);
+	const cJSON	*j = json_member(doc, name);
 
 	if (j == NULL)
 		return;
@@ -1474,7 +1471,7 @@ task_pack(struct engine *eng, const struct task_row *t, int iso,
 	json_pack_string_member(o, "lastStatus", model_task_status_name(t->last_status));
 	json_pack_string_member(o, "launchType", model_launch_type_name(t->launch_type));
 	json_pack_string_member(o, "memory", int_text(t->memory, buf));
-	if (member(d, "overrides") != NULL)
+	if (json_member(d, "overrides") != NULL)
 		pack_member(o, d, "overrides");
 	else {
 		/* Most tasks have none. */
@@ -1493,7 +1490,7 @@ task_pack(struct engine *eng, const struct task_row *t, int iso,
 		json_pack_number(o, 20);
 		json_pack_close(o, 1);
 	}
-	times = member(d, "times");
+	times = json_member(d, "times");
 	for (i = 0; i < sizeof doc_times / sizeof doc_times[0]; i++)
 		pack_time(o, doc_times[i], doc_int(times, doc_times[i], 0),
 		    iso);

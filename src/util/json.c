@@ -304,6 +304,21 @@ json_add_bool(cJSON *o, const char *key, int value)
 	json_add_item(o, key, cJSON_CreateBool(value));
 }
 
+cJSON *
+json_member(const cJSON *o, const char *name)
+{
+	cJSON	*j;
+
+	if (o == NULL)
+		return NULL;
+	/* Most keys differ in their first byte: no call for those. */
+	for (j = o->child; j != NULL; j = j->next)
+		if (j->string != NULL && j->string[0] == name[0] &&
+		    strcmp(j->string, name) == 0)
+			return j;
+	return NULL;
+}
+
 int
 json_equal(const cJSON *a, const cJSON *b)
 {

@@ -161,6 +161,9 @@ void	json_add_bool(struct cJSON *o, const char *key, int value);
  * the other object, which costs a look-up per member both ways.
  */
 int	json_equal(const struct cJSON *a, const struct cJSON *b);
+/* Member name of object o (case matters), or NULL: what
+ * cJSON_GetObjectItemCaseSensitive finds, found faster. */
+struct cJSON *json_member(const struct cJSON *o, const char *name);
 /* The tree cJSON_ParseWithLength gives for the len bytes at text (bytes
  * after the value ignored, as there), or NULL when they are not JSON;
  * for the store's own text, faster. */

@@ -327,6 +327,30 @@ START_TEST(test_str_helpers)
 }
 END_TEST
 
+/* json_member finds what cJSON_GetObjectItemCaseSensitive finds: keys
+ * sharing a first byte, a key in another case, no key, no object. */
+START_TEST(test_json_member)
+{
+	cJSON		*o = cJSON_Parse("{\"times\":1,\"time\":2,\"t\":3,"
+			    "\"Times\":4,\"\":5,\"list\":[6,7]}");
+	const char	*keys[] = { "times", "time", "t", "Times", "", "list",
+			    "tim", "timesx", "x", "TIMES" };
+	size_t		 i;
+
+	ck_assert_ptr_nonnull(o);
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		ck_assert_ptr_eq(json_member(o, keys[i]),
+		    cJSON_GetObjectItemCaseSensitive(o, keys[i]));
+	ck_assert_int_eq((int)json_member(o, "time")->valuedouble, 2);
+	ck_assert_int_eq((int)json_member(o, "")->valuedouble, 5);
+	ck_assert_ptr_null(json_member(o, "x"));
+	/* An array's items have no keys. */
+	ck_assert_ptr_null(json_member(json_member(o, "list"), "6"));
+	ck_assert_ptr_null(json_member(NULL, "times"));
+	cJSON_Delete(o);
+}
+END_TEST
+
 /* The string table: each key once, found again after the table grew,
  * and not found when absent. */
 START_TEST(test_table)
@@ -951,6 +975,7 @@ util_suite(void)
 	tcase_add_test(tc, test_json_unpack_v1);
 	tcase_add_test(tc, test_json_equal);
 	tcase_add_test(tc, test_json_add_literal_keys);
+	tcase_add_test(tc, test_json_member);
 	tcase_add_test(tc, test_table);
 	suite_add_tcase(s, tc);
 	return s;
