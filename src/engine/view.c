@@ -598,6 +598,8 @@ engine_view(struct engine *eng, const char *cluster, const char *group,
 	    &nf, e) != 0)
 		return NULL;
 	p = placement_new(group, pol);
+	/* Why an instance was chosen is for the debug log alone. */
+	placement_set_explain(p, log_debug_on());
 	memset(&ld, 0, sizeof ld);
 	for (i = 0; i < v->n; i++) {
 		vi = &v->in[i];

@@ -75,6 +75,7 @@ struct placement {
 	struct strmap			 by_ref;	/* ARN and id */
 	size_t				 by_ref_n;	/* instances in it */
 	int				 unindexed;	/* scan every time */
+	int				 quiet;		/* no why when chosen */
 	struct index {
 		int		  built;
 		size_t		  k;		/* strategies it serves */
@@ -959,6 +960,12 @@ placement_set_indexed(struct placement *p, int on)
 	p->unindexed = !on;
 }
 
+void
+placement_set_explain(struct placement *p, int on)
+{
+	p->quiet = !on;
+}
+
 static void
 why_add(char *buf, size_t len, size_t *off, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -1116,7 +1123,8 @@ finish(struct placement *p, const struct scan *sc,
 	pick = sc->nties > 1 ? p->ties[prng_below(prng, sc->nties)] :
 	    p->ties[0];
 	res->chosen = (int)pick;
-	why_chosen(p, sc, pick, res);
+	if (!p->quiet)
+		why_chosen(p, sc, pick, res);
 	take(p, pick, need);
 }
 

@@ -184,7 +184,8 @@ struct placement_result {
 	/* On failure: the instance that came closest and why it failed. */
 	int			 closest;
 	enum placement_reason	 reason;
-	char			 why[512];	/* a sentence for --trace */
+	char			 why[512];	/* a sentence for --trace; empty
+						   for a choice unexplained */
 };
 
 /* Would the need fit instance idx? PLACEMENT_OK or the first failure
@@ -205,6 +206,9 @@ void	placement_choose(struct placement *p, const struct placement_need *need,
  * at every instance. Both choose alike; tests and the benchmark compare.
  */
 void	placement_set_indexed(struct placement *p, int on);
+/* Whether a choice made says why in its result (on by default); a
+ * failure always does. */
+void	placement_set_explain(struct placement *p, int on);
 /* StartTask: the one named instance, checked for resources and
  * constraints; strategies do not apply. */
 void	placement_choose_on(struct placement *p, size_t idx,

@@ -71,6 +71,9 @@ extern int log_verbose;
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Whether a log_debug line goes anywhere: work only such a line needs
+ * can be skipped when not. */
+int	log_debug_on(void);
 /* With a hook set, each log_debug line goes to fn instead, whatever
  * log_verbose says (ecsim run --trace stamps it with the virtual time). */
 typedef void (*log_hook_fn)(void *arg, const char *line);

@@ -167,6 +167,12 @@ log_set_hook(log_hook_fn fn, void *arg)
 	log_hook_arg = arg;
 }
 
+int
+log_debug_on(void)
+{
+	return log_hook != NULL || log_verbose;
+}
+
 void
 log_debug(const char *fmt, ...)
 {

@@ -198,8 +198,16 @@ START_TEST(test_binpack_cpu)
 	ck_assert_str_eq(place(p, &n, &pr, &r), "small");
 	ck_assert_str_eq(r.why, "binpack(cpu): small has 256 CPU units left, "
 	    "the least");
+	/* Unexplained, the same choices; a failure still says why. */
+	placement_set_explain(p, 0);
 	ck_assert_str_eq(place(p, &n, &pr, &r), "small");
+	ck_assert_str_eq(r.why, "");
 	ck_assert_str_eq(place(p, &n, &pr, &r), "big");
+	ck_assert_int_eq(r.chosen, 0);
+	n = need_of(8192, 64);
+	placement_choose(p, &n, &pr, &r);
+	ck_assert_int_eq(r.chosen, -1);
+	ck_assert_ptr_nonnull(strstr(r.why, "no instance fits"));
 	placement_free(p);
 	placement_policy_clear(&pol);
 }
