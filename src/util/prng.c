@@ -65,11 +65,26 @@ prng_double(struct prng *p)
 	return (double)(prng_next(p) >> 11) * 0x1.0p-53;
 }
 
+/* The low n hex digits of v, lower case, at out. */
+static char *
+hex_put(char *out, uint64_t v, int n)
+{
+	static const char	digits[] = "0123456789abcdef";
+	int			i;
+
+	for (i = n - 1; i >= 0; i--, v >>= 4)
+		out[i] = digits[v & 15];
+	return out + n;
+}
+
 void
 id_hex32(struct prng *p, char out[ID_HEX32_LEN])
 {
-	snprintf(out, ID_HEX32_LEN, "%016llx%016llx",
-	    (unsigned long long)prng_next(p), (unsigned long long)prng_next(p));
+	uint64_t	a = prng_next(p), b = prng_next(p);
+
+	/* The second draw first: the IDs a gcc build always made, when a
+	 * printf call's arguments (evaluated last to first) drew them. */
+	hex_put(hex_put(out, b, 16), a, 16)[0] = '\0';
 }
 
 void
@@ -80,10 +95,16 @@ id_uuid(struct prng *p, char out[ID_UUID_LEN])
 	/* Version 4, variant 1. */
 	a = (a & ~0xf000ULL) | 0x4000ULL;
 	b = (b & ~(3ULL << 62)) | (2ULL << 62);
-	snprintf(out, ID_UUID_LEN, "%08llx-%04llx-%04llx-%04llx-%012llx",
-	    (unsigned long long)(a >> 32), (unsigned long long)((a >> 16) & 0xffff),
-	    (unsigned long long)(a & 0xffff), (unsigned long long)(b >> 48),
-	    (unsigned long long)(b & 0xffffffffffffULL));
+	/* 8-4-4-4-12 digits. */
+	out = hex_put(out, a >> 32, 8);
+	*out++ = '-';
+	out = hex_put(out, a >> 16, 4);
+	*out++ = '-';
+	out = hex_put(out, a, 4);
+	*out++ = '-';
+	out = hex_put(out, b >> 48, 4);
+	*out++ = '-';
+	hex_put(out, b, 12)[0] = '\0';
 }
 
 void

@@ -82,12 +82,81 @@ xmemdup(const void *p, size_t n)
 	return q;
 }
 
+/*
+ * Whether fmt converts only strings (%s, %.*s) and has %% besides: every
+ * ARN's format, which xvprintf then writes without vsnprintf, whose
+ * start-up cost more than the copying.
+ */
+static int
+strings_only(const char *fmt)
+{
+	for (; (fmt = strchr(fmt, '%')) != NULL; fmt++) {
+		if (fmt[1] == '%' || fmt[1] == 's')
+			fmt++;
+		else if (strncmp(fmt + 1, ".*s", 3) == 0)
+			fmt += 3;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/* Copies what fmt (strings_only) makes into out, or when out is NULL
+ * only counts it; NULL strings as printf writes them. */
+static size_t
+strings_put(char *out, const char *fmt, va_list ap)
+{
+	const char	*s;
+	size_t		 n = 0, len;
+	int		 prec;
+
+	for (; *fmt != '\0'; fmt++) {
+		if (*fmt != '%') {
+			if (out != NULL)
+				out[n] = *fmt;
+			n++;
+			continue;
+		}
+		prec = -1;
+		switch (*++fmt) {
+		case '%':
+			if (out != NULL)
+				out[n] = '%';
+			n++;
+			continue;
+		case '.':
+			prec = va_arg(ap, int);
+			fmt += 2;
+			break;
+		}
+		if ((s = va_arg(ap, const char *)) == NULL)
+			s = "(null)";
+		len = prec < 0 ? strlen(s) : strnlen(s, (size_t)prec);
+		if (out != NULL)
+			memcpy(out + n, s, len);
+		n += len;
+	}
+	if (out != NULL)
+		out[n] = '\0';
+	return n;
+}
+
 char *
 xvprintf(const char *fmt, va_list ap)
 {
 	va_list	 ap2;
 	char	 tmp[256], *p;
 	int	 n;
+	size_t	 len;
+
+	if (strings_only(fmt)) {
+		va_copy(ap2, ap);
+		len = strings_put(NULL, fmt, ap2);
+		va_end(ap2);
+		p = xmalloc(len + 1);
+		strings_put(p, fmt, ap);
+		return p;
+	}
 
 	/* Formatted once when it fits (ARNs do), twice when it does not. */
 	va_copy(ap2, ap);

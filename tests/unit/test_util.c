@@ -172,6 +172,35 @@ START_TEST(test_id_shapes)
 }
 END_TEST
 
+/* The digits of each ID are those of its draws, in the order ecsim has
+ * always written them: a task ID the second draw first. */
+START_TEST(test_id_digits)
+{
+	struct prng		p, q;
+	char			got[ID_UUID_LEN], want[ID_UUID_LEN];
+	unsigned long long	a, b;
+	int			i;
+
+	prng_seed(&p, 11);
+	prng_seed(&q, 11);
+	for (i = 0; i < 100; i++) {
+		id_hex32(&p, got);
+		a = prng_next(&q);
+		b = prng_next(&q);
+		snprintf(want, sizeof want, "%016llx%016llx", b, a);
+		ck_assert_str_eq(got, want);
+
+		id_uuid(&p, got);
+		a = (prng_next(&q) & ~0xf000ULL) | 0x4000ULL;
+		b = (prng_next(&q) & ~(3ULL << 62)) | (2ULL << 62);
+		snprintf(want, sizeof want, "%08llx-%04llx-%04llx-%04llx-%012llx",
+		    a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48,
+		    b & 0xffffffffffffULL);
+		ck_assert_str_eq(got, want);
+	}
+}
+END_TEST
+
 START_TEST(test_ids_replay_with_seed)
 {
 	struct prng	a, b;
@@ -419,12 +448,32 @@ START_TEST(test_xprintf_and_xstrndup)
 	ck_assert_str_eq(t, "abc");
 	free(s);
 	free(t);
+	/* Formats of strings alone are written without vsnprintf: the same
+	 * text. */
+	s = xprintf("cluster/%s", "default");
+	ck_assert_str_eq(s, "cluster/default");
+	free(s);
+	s = xprintf("%s:task/%s/%s", "arn:aws:ecs", "c", "0123");
+	ck_assert_str_eq(s, "arn:aws:ecs:task/c/0123");
+	free(s);
+	s = xprintf("cluster/%.*s|%.*s|%%|%s", 3, "abcdef", 9, "ab", "");
+	ck_assert_str_eq(s, "cluster/abc|ab|%|");
+	free(s);
+	s = xprintf("100%% %s", "sure");
+	ck_assert_str_eq(s, "100% sure");
+	free(s);
+	s = xprintf("no conversion");
+	ck_assert_str_eq(s, "no conversion");
+	free(s);
 	/* Around the 256 bytes formatted on the stack, and well past. */
 	for (n = 250; n < 1000; n += (n < 260 ? 1 : 250)) {
 		memset(want, 'x', n);
 		want[n] = '\0';
 		s = xprintf("%s%c", want + 1, 'x');
 		ck_assert_uint_eq(strlen(s), n);
+		ck_assert_str_eq(s, want);
+		free(s);
+		s = xprintf("x%s", want + 1);
 		ck_assert_str_eq(s, want);
 		free(s);
 	}
@@ -965,6 +1014,7 @@ util_suite(void)
 	tcase_add_test(tc, test_time_parse_duration_errors);
 	tcase_add_test(tc, test_str_helpers);
 	tcase_add_test(tc, test_xprintf_and_xstrndup);
+	tcase_add_test(tc, test_id_digits);
 	tcase_add_test(tc, test_int_text);
 	tcase_add_test(tc, test_json_print_matches_cjson);
 	tcase_add_test(tc, test_json_print_escapes_everywhere);
