@@ -114,12 +114,26 @@ time_parse_duration(const char *s, int64_t *ms, struct err *e)
 char *
 int_digits(int64_t v, char *end)
 {
-	uint64_t	u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	static const char	pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "62636465666768697071727374757677787980818283848586878889909192"
+	    "93949596979899";
+	uint64_t		u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	unsigned		k;
 
-	do {
-		*--end = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
+	/* Two digits a division: times in milliseconds have thirteen. */
+	while (u >= 100) {
+		k = (unsigned)(u % 100) * 2;
+		u /= 100;
+		*--end = pairs[k + 1];
+		*--end = pairs[k];
+	}
+	if (u >= 10) {
+		*--end = pairs[u * 2 + 1];
+		*--end = pairs[u * 2];
+	} else
+		*--end = (char)('0' + u);
 	if (v < 0)
 		*--end = '-';
 	return end;

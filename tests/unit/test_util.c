@@ -429,10 +429,21 @@ START_TEST(test_int_text)
 	char			 buf[INT_TEXT_LEN], want[32];
 	size_t			 i;
 
+	int64_t			 x;
+
 	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
 		snprintf(want, sizeof want, "%lld", (long long)v[i]);
 		ck_assert_str_eq(int_text(v[i], buf), want);
 	}
+	/* Every count of digits, odd and even, either side of a power of
+	 * ten, and both signs. */
+	for (x = 1; x <= INT64_MAX / 10; x *= 10)
+		for (i = 0; i < 6; i++) {
+			int64_t	y = (i < 3 ? x : -x) + (int64_t)(i % 3) - 1;
+
+			snprintf(want, sizeof want, "%lld", (long long)y);
+			ck_assert_str_eq(int_text(y, buf), want);
+		}
 }
 END_TEST
 
