@@ -133,11 +133,11 @@ briefs_written(struct store *st, const struct task_row *t)
 		return;
 	i = row_at(b, t->created_at, t->arn, &same);
 	if (same) {
-		task_row_clear(&b->rows[i]);
 		if (t->stopped_at == 0) {
-			task_row_brief_copy(&b->rows[i], t);
+			task_row_brief_update(&b->rows[i], t);
 			return;
 		}
+		task_row_clear(&b->rows[i]);
 		memmove(&b->rows[i], &b->rows[i + 1],
 		    (b->n - i - 1) * sizeof *b->rows);
 		b->n--;

@@ -35,6 +35,10 @@ void	briefs_written(struct store *st, const struct task_row *t);
 void	briefs_free(struct table *bs);
 /* A brief copy of src: its columns but the JSON ones (store/task.c). */
 void	task_row_brief_copy(struct task_row *dst, const struct task_row *src);
+/* dst, a brief copy of the same task, brought up to src: the columns
+ * written once stay in dst's block. */
+void	task_row_brief_update(struct task_row *dst,
+	    const struct task_row *src);
 
 /* Each instance's row as its packing reads it (store/instance.c), kept
  * until written or until the store's generation moves on. */

@@ -87,6 +87,36 @@ task_row_brief_copy(struct task_row *dst, const struct task_row *src)
 	dst->doc_text = NULL;
 }
 
+/* A copy of s, or dst's own when it says the same. */
+static char *
+string_again(char *dst, const char *s)
+{
+	if (dst != NULL && s != NULL && strcmp(dst, s) == 0)
+		return dst;
+	free(dst);
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+void
+task_row_brief_update(struct task_row *dst, const struct task_row *src)
+{
+	struct task_row	 old = *dst;
+	char		**to[] = BLOCK_FIELDS(dst);
+	char *const	*from[] = BLOCK_FIELDS(&old);
+	size_t		 i;
+
+	*dst = *src;
+	dst->block = old.block;
+	dst->nblock = old.nblock;
+	for (i = 0; i < NBLOCK; i++)
+		*to[i] = *from[i];
+	dst->health = string_again(old.health, src->health);
+	dst->stopped_reason = string_again(old.stopped_reason,
+	    src->stopped_reason);
+	dst->ports = dst->ports_udp = dst->doc = NULL;
+	dst->doc_text = NULL;
+}
+
 /* Frees t's block, or each of its block fields when it has none. */
 static void
 block_free(struct task_row *t)
