@@ -148,18 +148,21 @@ kept_same(const struct kept_ci *a, const struct kept_ci *b)
 static const struct kept_ci *
 kept_row(struct store *st, const char *arn, struct err *e)
 {
-	struct kept_ci	*k = table_find(&st->kept_instances, arn), fresh;
-	int		 found, new;
+	struct kept_ci	*k = table_find(&st->kept_instances, arn), row;
+	int		 found, made;
+#ifdef ECSIM_CHECK_VIEWS
+	int		 same;
+#endif
 
+	memset(&row, 0, sizeof row);
 	if (k != NULL && k->generation == st->generation) {
 #ifdef ECSIM_CHECK_VIEWS
-		memset(&fresh, 0, sizeof fresh);
-		found = kept_read(st, arn, &fresh, e);
-		new = found == 1 && kept_same(k, &fresh);
-		kept_clear(&fresh);
+		found = kept_read(st, arn, &row, e);
+		same = found == 1 && kept_same(k, &row);
+		kept_clear(&row);
 		if (found < 0)
 			return NULL;
-		if (!new) {
+		if (!same) {
 			err_set(e, ERR_INTERNAL, "the kept row of container "
 			    "instance %s differs from the store's", arn);
 			return NULL;
@@ -167,17 +170,16 @@ kept_row(struct store *st, const char *arn, struct err *e)
 #endif
 		return k;
 	}
-	memset(&fresh, 0, sizeof fresh);
-	if ((found = kept_read(st, arn, &fresh, e)) <= 0) {
+	if ((found = kept_read(st, arn, &row, e)) <= 0) {
 		if (found == 0)
 			err_set(e, ERR_RESOURCE_NOT_FOUND, "container instance "
 			    "%s not found", arn);
 		return NULL;
 	}
-	k = table_get(&st->kept_instances, arn, &new);
+	k = table_get(&st->kept_instances, arn, &made);
 	kept_clear(k);
-	fresh.arn = k->arn;
-	*k = fresh;
+	row.arn = k->arn;
+	*k = row;
 	return k;
 }
 
