@@ -360,7 +360,7 @@ task_outcomes_free(struct task_outcome *rows, size_t n)
 
 static const char SQL_OUTCOMES[] =
     "SELECT arn, deployment_id, stop_code, stopped_reason, "
-    "json_extract(doc, '$.times.startedAt') IS NOT NULL FROM tasks "
+    "started_at IS NOT NULL FROM tasks "
     "WHERE service_arn = ?1 AND stopped_at IS NOT NULL AND accounted = 0 "
     "ORDER BY stopped_at, arn";
 

@@ -232,8 +232,8 @@ store_task_doc(struct task_row *t)
 static int64_t
 doc_started_at(const cJSON *doc)
 {
-	const cJSON	*j = cJSON_GetObjectItem(cJSON_GetObjectItem(doc,
-			    "times"), "startedAt");
+	const cJSON	*j = json_member(json_member(doc, "times"),
+			    "startedAt");
 
 	return cJSON_IsNumber(j) ? (int64_t)j->valuedouble : 0;
 }
