@@ -50,7 +50,13 @@ struct kept_ci {
 	int		 connected;
 	int64_t		 cpu, memory, version, registered_at;
 	cJSON		*ports, *ports_udp, *doc;
+	/* registeredResources, packed once: every event has it. */
+	char		*registered;
+	size_t		 nregistered;
 };
+
+static void pack_resources(struct json_out *, const struct kept_ci *,
+		    const struct instance_usage *);
 
 static void
 kept_clear(struct kept_ci *k)
@@ -61,8 +67,10 @@ kept_clear(struct kept_ci *k)
 	cJSON_Delete(k->ports);
 	cJSON_Delete(k->ports_udp);
 	cJSON_Delete(k->doc);
-	k->cluster = k->ec2 = k->status = NULL;
+	free(k->registered);
+	k->cluster = k->ec2 = k->status = k->registered = NULL;
 	k->ports = k->ports_udp = k->doc = NULL;
+	k->nregistered = 0;
 	k->generation = 0;
 }
 
@@ -102,6 +110,7 @@ kept_read(struct store *st, const char *arn, struct kept_ci *k,
     struct err *e)
 {
 	sqlite3_stmt	*s = store_stmt(st, SQL_INSTANCE_GET);
+	struct json_out	 o;
 	int		 rc;
 
 	bind_text(s, 1, arn);
@@ -124,6 +133,10 @@ kept_read(struct store *st, const char *arn, struct kept_ci *k,
 	k->registered_at = sqlite3_column_int64(s, 10);
 	k->doc = col_json(s, 11);
 	sqlite3_reset(s);
+	memset(&o, 0, sizeof o);
+	pack_resources(&o, k, NULL);
+	k->registered = o.buf;
+	k->nregistered = o.len;
 	k->generation = st->generation;
 	return 1;
 }
@@ -769,12 +782,11 @@ pack_ports(struct json_out *o, const char *name, const cJSON *registered,
 
 /* registeredResources (used NULL) or remainingResources. */
 static void
-pack_resources(struct json_out *o, const struct ci_pack *c,
+pack_resources(struct json_out *o, const struct kept_ci *row,
     const struct instance_usage *used)
 {
-	const cJSON	*other = cJSON_GetObjectItemCaseSensitive(c->row->doc,
-			    "otherResources"), *r;
-	int64_t		 cpu = c->row->cpu, memory = c->row->memory;
+	const cJSON	*other = json_member(row->doc, "otherResources"), *r;
+	int64_t		 cpu = row->cpu, memory = row->memory;
 
 	if (used != NULL) {
 		/* Never negative, even if a forced placement overbooked. */
@@ -784,8 +796,8 @@ pack_resources(struct json_out *o, const struct ci_pack *c,
 	json_pack_open(o, 0);
 	pack_resource(o, "CPU", cpu, NULL, 0, 0);
 	pack_resource(o, "MEMORY", memory, NULL, 0, 0);
-	pack_ports(o, "PORTS", c->row->ports, used ? used->ports : NULL);
-	pack_ports(o, "PORTS_UDP", c->row->ports_udp, used ? used->ports_udp : NULL);
+	pack_ports(o, "PORTS", row->ports, used ? used->ports : NULL);
+	pack_ports(o, "PORTS_UDP", row->ports_udp, used ? used->ports_udp : NULL);
 	/* Other registered resources (GPU, ...) are shown as registered. */
 	if (cJSON_IsArray(other))
 		cJSON_ArrayForEach(r, other)
@@ -835,11 +847,11 @@ pack_ci_member(struct store *st, struct json_out *o, const struct ci_pack *c,
 		break;
 	case CI_REGISTERED:
 		json_pack_key(o, "registeredResources");
-		pack_resources(o, c, NULL);
+		json_out_put(o, c->row->registered, c->row->nregistered);
 		break;
 	case CI_REMAINING:
 		json_pack_key(o, "remainingResources");
-		pack_resources(o, c, c->usage);
+		pack_resources(o, c->row, c->usage);
 		break;
 	case CI_RUNNING:
 		json_pack_number_member(o, "runningTasksCount", (double)c->usage->running);
