@@ -583,6 +583,10 @@ engine_view(struct engine *eng, const char *cluster, const char *group,
 	uint64_t			 ghash;
 	size_t				 i, k, nf = 0, f = 0;
 	int				 member_of, all_groups, only_zone;
+	struct {
+		int64_t			 cpu, memory;
+		size_t			 n, running;
+	}				 others;
 
 	if ((v = view_update(eng, cluster, e)) == NULL)
 		return NULL;
@@ -635,8 +639,20 @@ engine_view(struct engine *eng, const char *cluster, const char *group,
 	ghash = str_hash(group != NULL ? group : "");
 	for (i = 0; i < v->n; i++) {
 		vi = &v->in[i];
+		/* Most loads are another group's and hold no port: summed,
+		 * and shown to placement at once. */
+		memset(&others, 0, sizeof others);
 		for (k = 0; k < vi->nloads; k++) {
 			vl = &vi->loads[k];
+			if (!all_groups && !vl->has_ports &&
+			    (vl->group_hash != ghash ||
+			    !str_same(vl->row.group, group))) {
+				others.cpu += vl->row.cpu;
+				others.memory += vl->row.memory;
+				others.n++;
+				others.running += !vl->row.desired_stopped;
+				continue;
+			}
 			load_of(&ld, vl->row.cpu, vl->row.memory,
 			    vl->has_ports ? vl->row.ports : NULL,
 			    vl->has_ports ? vl->row.ports_udp : NULL);
@@ -650,6 +666,9 @@ engine_view(struct engine *eng, const char *cluster, const char *group,
 			placement_add_task(p, i, g, &ld,
 			    !vl->row.desired_stopped);
 		}
+		if (others.n > 0)
+			placement_add_others(p, i, others.cpu, others.memory,
+			    others.n, others.running);
 	}
 	instance_facts_free(facts, nf);
 	return p;

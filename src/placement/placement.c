@@ -414,6 +414,24 @@ placement_add_task(struct placement *p, size_t idx, const char *group,
 	}
 }
 
+void
+placement_add_others(struct placement *p, size_t idx, int64_t cpu,
+    int64_t memory, size_t n, size_t running)
+{
+	struct slot	*s = &p->slots[idx];
+	struct inst	*x = &p->ins[idx];
+
+	assert(idx < p->n);
+	index_drop(p);
+	s->cpu_free -= cpu;
+	s->memory_free -= memory;
+	s->member = -1;
+	/* A set of groups: "" once is as good as n times. */
+	if (p->has_member && n > 0)
+		group_add(x, "");
+	x->running += (int64_t)running;
+}
+
 size_t
 placement_count(const struct placement *p)
 {

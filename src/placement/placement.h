@@ -170,6 +170,11 @@ void	placement_add_reserved_port(struct placement *p, size_t idx, int port,
  * desired status is RUNNING. */
 void	placement_add_task(struct placement *p, size_t idx, const char *group,
 	    const struct placement_need *load, int running);
+/* n live tasks on instance idx of groups other than the view's, holding
+ * no ports, cpu and memory between them, running of them with desired
+ * status RUNNING: what n calls of placement_add_task would do. */
+void	placement_add_others(struct placement *p, size_t idx, int64_t cpu,
+	    int64_t memory, size_t n, size_t running);
 size_t	placement_count(const struct placement *p);
 void	placement_get(const struct placement *p, size_t idx,
 	    struct placement_state *out);

@@ -181,6 +181,56 @@ START_TEST(test_binpack_memory)
 }
 END_TEST
 
+/* placement_add_others does what a call of placement_add_task for each
+ * of the tasks does: the same free resources, running count and group
+ * count, and the same choices after. */
+START_TEST(test_add_others)
+{
+	struct placement_policy	 pol;
+	struct placement	*p[2];
+	struct placement_need	 n = need_of(512, 64), t = need_of(0, 0);
+	struct placement_state	 a, b;
+	struct placement_result	 r[2];
+	struct prng		 pr[2];
+	int			 k, i;
+
+	policy(&pol, "[{\"type\":\"binpack\",\"field\":\"CPU\"}]", NULL);
+	for (k = 0; k < 2; k++) {
+		p[k] = placement_new("service:web", &pol);
+		add(p[k], "i-1", "z", 2048, 4096);
+		add(p[k], "i-2", "z", 2048, 4096);
+		t = need_of(128, 256);
+		placement_add_task(p[k], 1, "service:web", &t, 1);
+		prng_seed(&pr[k], 3);
+	}
+	for (i = 0; i < 3; i++) {
+		t = need_of(100 * (i + 1), 200);
+		placement_add_task(p[0], 0, "service:api", &t, i != 1);
+	}
+	placement_add_others(p[1], 0, 600, 600, 3, 2);
+	for (i = 0; i < 2; i++) {
+		placement_get(p[0], (size_t)i, &a);
+		placement_get(p[1], (size_t)i, &b);
+		ck_assert_int_eq(a.cpu_free, b.cpu_free);
+		ck_assert_int_eq(a.memory_free, b.memory_free);
+		ck_assert_int_eq(a.running, b.running);
+		ck_assert_int_eq(a.group_tasks, b.group_tasks);
+	}
+	placement_get(p[1], 0, &b);
+	ck_assert_int_eq(b.cpu_free, 2048 - 600);
+	ck_assert_int_eq(b.running, 2);
+	for (i = 0; i < 4; i++) {
+		placement_choose(p[0], &n, &pr[0], &r[0]);
+		placement_choose(p[1], &n, &pr[1], &r[1]);
+		ck_assert_int_eq(r[0].chosen, r[1].chosen);
+	}
+	ck_assert_int_eq(r[0].chosen, 1);
+	placement_free(p[0]);
+	placement_free(p[1]);
+	placement_policy_clear(&pol);
+}
+END_TEST
+
 START_TEST(test_binpack_cpu)
 {
 	struct placement_policy	 pol;
@@ -1028,6 +1078,7 @@ main(void)
 
 	tcase_add_test(tc, test_resource_reasons);
 	tcase_add_test(tc, test_binpack_memory);
+	tcase_add_test(tc, test_add_others);
 	tcase_add_test(tc, test_binpack_cpu);
 	tcase_add_test(tc, test_spread_instance);
 	tcase_add_test(tc, test_spread_attribute);
