@@ -234,6 +234,13 @@ START_TEST(test_time_iso8601)
 	/* Before the epoch the fraction still counts forward. */
 	time_iso8601(-1, 1, buf);
 	ck_assert_str_eq(buf, "1969-12-31T23:59:59.999Z");
+	/* Asked again (the texts made are kept), in either form. */
+	time_iso8601(1579802278123LL, 0, buf);
+	ck_assert_str_eq(buf, "2020-01-23T17:57:58Z");
+	time_iso8601(1579802278123LL, 1, buf);
+	ck_assert_str_eq(buf, "2020-01-23T17:57:58.123Z");
+	time_iso8601(0, 1, buf);
+	ck_assert_str_eq(buf, "1970-01-01T00:00:00.000Z");
 }
 END_TEST
 
