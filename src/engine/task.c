@@ -33,7 +33,7 @@ engine_json_time(cJSON *obj, const char *name, int64_t ms, int iso)
 int
 task_is_awsvpc(const cJSON *td)
 {
-	const cJSON	*m = cJSON_GetObjectItem(td, "networkMode");
+	const cJSON	*m = json_member(td, "networkMode");
 
 	return cJSON_IsString(m) && strcmp(m->valuestring, "awsvpc") == 0;
 }
@@ -102,8 +102,8 @@ engine_task_need(const cJSON *td, const cJSON *overrides,
 	int		 awsvpc = task_is_awsvpc(td), udp;
 
 	memset(need, 0, sizeof *need);
-	cJSON_ArrayForEach(c, cJSON_GetObjectItem(td, "containerDefinitions")) {
-		name = cJSON_GetStringValue(cJSON_GetObjectItem(c, "name"));
+	cJSON_ArrayForEach(c, json_member(td, "containerDefinitions")) {
+		name = cJSON_GetStringValue(json_member(c, "name"));
 		o = name ? container_override(overrides, name) : NULL;
 		ccpu += json_int(o && cJSON_GetObjectItem(o, "cpu") ? o : c,
 		    "cpu");
@@ -115,16 +115,16 @@ engine_task_need(const cJSON *td, const cJSON *overrides,
 		cmem += m;
 		if (awsvpc)
 			continue;
-		cJSON_ArrayForEach(pm, cJSON_GetObjectItem(c, "portMappings")) {
+		cJSON_ArrayForEach(pm, json_member(c, "portMappings")) {
 			hp = json_int(pm, "hostPort");
-			if (hp == 0 && cJSON_IsString(cJSON_GetObjectItem(td,
-			    "networkMode")) && strcmp(cJSON_GetObjectItem(td,
+			if (hp == 0 && cJSON_IsString(json_member(td,
+			    "networkMode")) && strcmp(json_member(td,
 			    "networkMode")->valuestring, "host") == 0)
 				hp = json_int(pm, "containerPort");
 			if (hp <= 0)
 				continue;
-			udp = cJSON_IsString(cJSON_GetObjectItem(pm,
-			    "protocol")) && strcmp(cJSON_GetObjectItem(pm,
+			udp = cJSON_IsString(json_member(pm,
+			    "protocol")) && strcmp(json_member(pm,
 			    "protocol")->valuestring, "udp") == 0;
 			if (udp && need->nports_udp < PLACEMENT_MAX_PORTS)
 				need->ports_udp[need->nports_udp++] = (int)hp;
@@ -295,19 +295,19 @@ sim_new(const cJSON *td, const cJSON *image_overrides)
 	const char	*image, *key;
 
 	list = cJSON_AddArrayToObject(sim, "containers");
-	cJSON_ArrayForEach(def, cJSON_GetObjectItem(td,
+	cJSON_ArrayForEach(def, json_member(td,
 	    "containerDefinitions")) {
 		c = cJSON_CreateObject();
 		copy_member(c, def, "name");
 		cJSON_AddBoolToObject(c, "essential", !cJSON_IsFalse(
-		    cJSON_GetObjectItem(def, "essential")));
+		    json_member(def, "essential")));
 		labels = cJSON_AddObjectToObject(c, "labels");
-		cJSON_ArrayForEach(j, cJSON_GetObjectItem(def, "dockerLabels"))
+		cJSON_ArrayForEach(j, json_member(def, "dockerLabels"))
 			if (j->string != NULL && str_has_prefix(j->string,
 			    BEHAVIOUR_LABEL_PREFIX))
 				cJSON_AddItemToObject(labels, j->string,
 				    cJSON_Duplicate(j, 1));
-		image = cJSON_GetStringValue(cJSON_GetObjectItem(def, "image"));
+		image = cJSON_GetStringValue(json_member(def, "image"));
 		cJSON_ArrayForEach(o, image_overrides) {
 			key = cJSON_GetStringValue(cJSON_GetObjectItem(o, "key"));
 			if (image == NULL || key == NULL || !image_matches(
@@ -438,11 +438,11 @@ sim_load(struct engine *eng, struct task_row *t, struct tsim *ts)
 		cJSON_ArrayForEach(d, json_member(c->state,
 		    "dependsOn")) {
 			cond = behaviour_condition_parse(cJSON_GetStringValue(
-			    cJSON_GetObjectItem(d, "condition")));
+			    json_member(d, "condition")));
 			for (k = 0; k < ts->n; k++)
 				if (strcmp(ts->c[k].name, cJSON_GetStringValue(
-				    cJSON_GetObjectItem(d, "containerName")) ?
-				    cJSON_GetStringValue(cJSON_GetObjectItem(d,
+				    json_member(d, "containerName")) ?
+				    cJSON_GetStringValue(json_member(d,
 				    "containerName")) : "") == 0)
 					break;
 			if (cond < 0 || k == ts->n || k == i ||
@@ -745,9 +745,9 @@ task_containers(struct engine *eng, const struct task_spec *spec,
 {
 	cJSON		*list = cJSON_CreateArray(), *c;
 	const cJSON	*def, *pm;
-	char		 uuid[ID_UUID_LEN], *arn;
+	char		 uuid[ID_UUID_LEN], *arn, buf[INT_TEXT_LEN];
 
-	cJSON_ArrayForEach(def, cJSON_GetObjectItem(spec->td,
+	cJSON_ArrayForEach(def, json_member(spec->td,
 	    "containerDefinitions")) {
 		c = cJSON_CreateObject();
 		id_uuid(&eng->prng, uuid);
@@ -764,22 +764,14 @@ task_containers(struct engine *eng, const struct task_spec *spec,
 		    cJSON_CreateArray());
 		cJSON_AddStringToObject(c, "healthStatus", "UNKNOWN");
 		cJSON_AddStringToObject(c, "cpu", "0");
-		if (json_int(def, "cpu") > 0) {
-			char	buf[24];
-
-			snprintf(buf, sizeof buf, "%lld",
-			    (long long)json_int(def, "cpu"));
-			set_string(c, "cpu", buf);
-		}
-		if (json_int(def, "memory") > 0) {
-			char	buf[24];
-
-			snprintf(buf, sizeof buf, "%lld",
-			    (long long)json_int(def, "memory"));
-			cJSON_AddStringToObject(c, "memory", buf);
-		}
+		if (json_int(def, "cpu") > 0)
+			set_string(c, "cpu", int_text(json_int(def, "cpu"),
+			    buf));
+		if (json_int(def, "memory") > 0)
+			cJSON_AddStringToObject(c, "memory",
+			    int_text(json_int(def, "memory"), buf));
 		if (!task_is_awsvpc(spec->td))
-			cJSON_ArrayForEach(pm, cJSON_GetObjectItem(def,
+			cJSON_ArrayForEach(pm, json_member(def,
 			    "portMappings")) {
 				cJSON	*b = cJSON_CreateObject();
 
@@ -789,10 +781,10 @@ task_containers(struct engine *eng, const struct task_spec *spec,
 				cJSON_AddNumberToObject(b, "hostPort",
 				    (double)json_int(pm, "hostPort"));
 				cJSON_AddStringToObject(b, "protocol",
-				    cJSON_GetStringValue(cJSON_GetObjectItem(
+				    cJSON_GetStringValue(json_member(
 				    pm, "protocol")) ? cJSON_GetStringValue(
-				    cJSON_GetObjectItem(pm, "protocol")) : "tcp");
-				cJSON_AddItemToArray(cJSON_GetObjectItem(c,
+				    json_member(pm, "protocol")) : "tcp");
+				cJSON_AddItemToArray(json_member(c,
 				    "networkBindings"), b);
 			}
 		cJSON_AddItemToArray(list, c);
@@ -850,7 +842,7 @@ engine_task_create(struct engine *eng, const struct task_spec *spec,
 	struct tsim		 ts;
 	struct placement_need	 need;
 	char			 id[ID_HEX32_LEN];
-	const cJSON		*tdarn = cJSON_GetObjectItem(spec->td,
+	const cJSON		*tdarn = json_member(spec->td,
 				    "taskDefinitionArn");
 	int64_t			 now = engine_now(eng);
 	size_t			 i;
