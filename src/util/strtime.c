@@ -24,38 +24,8 @@ put2(char *p, int v)
  * days-to-civil arithmetic (proleptic Gregorian, as gmtime). Years
  * outside 0-9999 still go through gmtime and snprintf.
  */
-static void	iso8601(int64_t, int, char *);
-
-/*
- * The last texts made, by their time: a task's event writes its eight
- * times again at every change, and a tick's events share theirs. ecsim
- * formats on one thread.
- */
-void
-time_iso8601(int64_t ms, int millis, char out[TIME_ISO_LEN])
-{
-	static struct {
-		int64_t	 ms;
-		int	 millis;
-		char	 text[32];
-	}		 seen[256];
-	size_t		 h = (size_t)((uint64_t)ms * 0x9e3779b97f4a7c15ULL >> 56);
-
-	if (seen[h].ms != ms || seen[h].millis != millis ||
-	    seen[h].text[0] == '\0') {
-		iso8601(ms, millis, out);
-		if (strlen(out) >= sizeof seen[h].text)
-			return;
-		seen[h].ms = ms;
-		seen[h].millis = millis;
-		memcpy(seen[h].text, out, sizeof seen[h].text);
-		return;
-	}
-	memcpy(out, seen[h].text, sizeof seen[h].text);
-}
-
 static void
-iso8601(int64_t ms, int millis, char *out)
+iso8601(int64_t ms, int millis, char out[TIME_ISO_LEN])
 {
 	struct tm	 tm;
 	time_t		 t;
@@ -112,6 +82,34 @@ iso8601(int64_t ms, int millis, char *out)
 	}
 	*p++ = 'Z';
 	*p = '\0';
+}
+
+/*
+ * The last texts made, by their time: a task's event writes its eight
+ * times again at every change, and a tick's events share theirs. ecsim
+ * formats on one thread.
+ */
+void
+time_iso8601(int64_t ms, int millis, char out[TIME_ISO_LEN])
+{
+	static struct {
+		int64_t	 ms;
+		int	 millis;
+		char	 text[32];
+	}		 seen[256];
+	size_t		 h = (size_t)((uint64_t)ms * 0x9e3779b97f4a7c15ULL >> 56);
+
+	if (seen[h].ms != ms || seen[h].millis != millis ||
+	    seen[h].text[0] == '\0') {
+		iso8601(ms, millis, out);
+		if (strlen(out) >= sizeof seen[h].text)
+			return;
+		seen[h].ms = ms;
+		seen[h].millis = millis;
+		memcpy(seen[h].text, out, sizeof seen[h].text);
+		return;
+	}
+	memcpy(out, seen[h].text, sizeof seen[h].text);
 }
 
 int
