@@ -30,12 +30,20 @@ engine_json_time(cJSON *obj, const char *name, int64_t ms, int iso)
 		json_add_number(obj, name, (double)ms / 1000.0);
 }
 
+/* Whether the definition's networkMode is mode. */
+static int
+network_mode_is(const cJSON *td, const char *mode)
+{
+	const char	*m = cJSON_GetStringValue(json_member(td,
+			    "networkMode"));
+
+	return m != NULL && strcmp(m, mode) == 0;
+}
+
 int
 task_is_awsvpc(const cJSON *td)
 {
-	const cJSON	*m = json_member(td, "networkMode");
-
-	return cJSON_IsString(m) && strcmp(m->valuestring, "awsvpc") == 0;
+	return network_mode_is(td, "awsvpc");
 }
 
 /*
@@ -99,7 +107,8 @@ engine_task_need(const cJSON *td, const cJSON *overrides,
 	const cJSON	*c, *pm, *o;
 	const char	*name;
 	int64_t		 ccpu = 0, cmem = 0, m, hp;
-	int		 awsvpc = task_is_awsvpc(td), udp;
+	int		 awsvpc = task_is_awsvpc(td), host, udp;
+	const char	*proto;
 
 	memset(need, 0, sizeof *need);
 	cJSON_ArrayForEach(c, json_member(td, "containerDefinitions")) {
@@ -115,17 +124,16 @@ engine_task_need(const cJSON *td, const cJSON *overrides,
 		cmem += m;
 		if (awsvpc)
 			continue;
+		host = network_mode_is(td, "host");
 		cJSON_ArrayForEach(pm, json_member(c, "portMappings")) {
 			hp = json_int(pm, "hostPort");
-			if (hp == 0 && cJSON_IsString(json_member(td,
-			    "networkMode")) && strcmp(json_member(td,
-			    "networkMode")->valuestring, "host") == 0)
+			if (hp == 0 && host)
 				hp = json_int(pm, "containerPort");
 			if (hp <= 0)
 				continue;
-			udp = cJSON_IsString(json_member(pm,
-			    "protocol")) && strcmp(json_member(pm,
-			    "protocol")->valuestring, "udp") == 0;
+			proto = cJSON_GetStringValue(json_member(pm,
+			    "protocol"));
+			udp = proto != NULL && strcmp(proto, "udp") == 0;
 			if (udp && need->nports_udp < PLACEMENT_MAX_PORTS)
 				need->ports_udp[need->nports_udp++] = (int)hp;
 			else if (!udp && need->nports < PLACEMENT_MAX_PORTS)
@@ -404,6 +412,7 @@ sim_load(struct engine *eng, struct task_row *t, struct tsim *ts)
 	cJSON		*shown = json_member(t->doc, "containers");
 	cJSON		*list, *st, *j;
 	const cJSON	*d;
+	const char	*dep;
 	struct sim	*c;
 	size_t		 i, k;
 	int		 cond;
@@ -439,11 +448,11 @@ sim_load(struct engine *eng, struct task_row *t, struct tsim *ts)
 		    "dependsOn")) {
 			cond = behaviour_condition_parse(cJSON_GetStringValue(
 			    json_member(d, "condition")));
+			if ((dep = cJSON_GetStringValue(json_member(d,
+			    "containerName"))) == NULL)
+				dep = "";
 			for (k = 0; k < ts->n; k++)
-				if (strcmp(ts->c[k].name, cJSON_GetStringValue(
-				    json_member(d, "containerName")) ?
-				    cJSON_GetStringValue(json_member(d,
-				    "containerName")) : "") == 0)
+				if (strcmp(ts->c[k].name, dep) == 0)
 					break;
 			if (cond < 0 || k == ts->n || k == i ||
 			    c->ndeps == TASK_MAX_CONTAINERS)
@@ -745,7 +754,9 @@ task_containers(struct engine *eng, const struct task_spec *spec,
 {
 	cJSON		*list = cJSON_CreateArray(), *c;
 	const cJSON	*def, *pm;
+	const char	*proto;
 	char		 uuid[ID_UUID_LEN], *arn, buf[INT_TEXT_LEN];
+	int64_t		 v;
 
 	cJSON_ArrayForEach(def, json_member(spec->td,
 	    "containerDefinitions")) {
@@ -764,12 +775,10 @@ task_containers(struct engine *eng, const struct task_spec *spec,
 		    cJSON_CreateArray());
 		cJSON_AddStringToObject(c, "healthStatus", "UNKNOWN");
 		cJSON_AddStringToObject(c, "cpu", "0");
-		if (json_int(def, "cpu") > 0)
-			set_string(c, "cpu", int_text(json_int(def, "cpu"),
-			    buf));
-		if (json_int(def, "memory") > 0)
-			cJSON_AddStringToObject(c, "memory",
-			    int_text(json_int(def, "memory"), buf));
+		if ((v = json_int(def, "cpu")) > 0)
+			set_string(c, "cpu", int_text(v, buf));
+		if ((v = json_int(def, "memory")) > 0)
+			cJSON_AddStringToObject(c, "memory", int_text(v, buf));
 		if (!task_is_awsvpc(spec->td))
 			cJSON_ArrayForEach(pm, json_member(def,
 			    "portMappings")) {
@@ -780,10 +789,10 @@ task_containers(struct engine *eng, const struct task_spec *spec,
 				    (double)json_int(pm, "containerPort"));
 				cJSON_AddNumberToObject(b, "hostPort",
 				    (double)json_int(pm, "hostPort"));
+				proto = cJSON_GetStringValue(json_member(pm,
+				    "protocol"));
 				cJSON_AddStringToObject(b, "protocol",
-				    cJSON_GetStringValue(json_member(
-				    pm, "protocol")) ? cJSON_GetStringValue(
-				    json_member(pm, "protocol")) : "tcp");
+				    proto != NULL ? proto : "tcp");
 				cJSON_AddItemToArray(json_member(c,
 				    "networkBindings"), b);
 			}
