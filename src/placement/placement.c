@@ -68,7 +68,8 @@ struct placement {
 	struct inst			*ins;
 	size_t				 n, cap;
 	size_t				*ties;
-	char				*marks;		/* for sorting ties */
+	size_t				*runs;		/* where ties' runs start */
+	size_t				*merged;	/* for merging them */
 	int				 prepared;
 	int				 has_member;	/* a memberOf constraint */
 	struct buckets			 buckets[PLACEMENT_MAX_STRATEGIES];
@@ -267,7 +268,8 @@ placement_free(struct placement *p)
 	free(p->slots);
 	free(p->ins);
 	free(p->ties);
-	free(p->marks);
+	free(p->runs);
+	free(p->merged);
 	free(p->group);
 	free(p);
 }
@@ -531,7 +533,8 @@ prepare(struct placement *p)
 	if (p->prepared)
 		return;
 	p->ties = xcalloc(p->n ? p->n : 1, sizeof *p->ties);
-	p->marks = xcalloc(p->n ? p->n : 1, 1);
+	p->runs = xcalloc(p->n ? p->n : 1, sizeof *p->runs);
+	p->merged = xcalloc(p->n ? p->n : 1, sizeof *p->merged);
 	for (k = 0; k < p->pol->nstrategies; k++)
 		if (p->pol->strategies[k].field == PLACEMENT_FIELD_ATTRIBUTE)
 			buckets_build(p, k);
@@ -539,18 +542,11 @@ prepare(struct placement *p)
 }
 
 static enum placement_reason
-fits_resources(const struct placement *p, size_t i,
+fits_ports(const struct placement *p, size_t i,
     const struct placement_need *need)
 {
-	const struct slot	*s = &p->slots[i];
-	size_t			 k;
+	size_t	k;
 
-	if (s->state != PLACEMENT_OK)
-		return (enum placement_reason)s->state;
-	if (need->cpu > s->cpu_free)
-		return PLACEMENT_CPU;
-	if (need->memory > s->memory_free)
-		return PLACEMENT_MEMORY;
 	for (k = 0; k < need->nports; k++)
 		if (ports_has(&p->ins[i].tcp, need->ports[k]))
 			return PLACEMENT_PORTS;
@@ -558,6 +554,25 @@ fits_resources(const struct placement *p, size_t i,
 		if (ports_has(&p->ins[i].udp, need->ports_udp[k]))
 			return PLACEMENT_PORTS_UDP;
 	return PLACEMENT_OK;
+}
+
+/* Inline: a walk checks hundreds of instances for each placement, most
+ * often for a task that books no host port. */
+static inline enum placement_reason
+fits_resources(const struct placement *p, size_t i,
+    const struct placement_need *need)
+{
+	const struct slot	*s = &p->slots[i];
+
+	if (s->state != PLACEMENT_OK)
+		return (enum placement_reason)s->state;
+	if (need->cpu > s->cpu_free)
+		return PLACEMENT_CPU;
+	if (need->memory > s->memory_free)
+		return PLACEMENT_MEMORY;
+	if (need->nports == 0 && need->nports_udp == 0)
+		return PLACEMENT_OK;
+	return fits_ports(p, i, need);
 }
 
 static void
@@ -602,12 +617,13 @@ failed_constraint(struct placement *p, size_t i)
 }
 
 /* Resources, then constraints (binding). */
-static enum placement_reason
+static inline enum placement_reason
 check(struct placement *p, size_t i, const struct placement_need *need)
 {
 	enum placement_reason	r = fits_resources(p, i, need);
 
-	if (r == PLACEMENT_OK && failed_constraint(p, i) >= 0)
+	if (r == PLACEMENT_OK && p->pol->nconstraints > 0 &&
+	    failed_constraint(p, i) >= 0)
 		r = PLACEMENT_ATTRIBUTE;
 	return r;
 }
@@ -633,26 +649,38 @@ ranked(const struct placement_policy *pol)
 	return k;
 }
 
+/* The measure by field f of an instance's slot for need, for the fields
+ * an instance has itself (an attribute's is its bucket's): lower is
+ * better. */
+static inline int64_t
+slot_measure(const struct slot *s, enum placement_field f,
+    const struct placement_need *need)
+{
+	switch (f) {
+	case PLACEMENT_FIELD_INSTANCE:
+		return s->group_tasks;
+	case PLACEMENT_FIELD_CPU:
+		return s->cpu_free - need->cpu;
+	case PLACEMENT_FIELD_MEMORY:
+		return s->memory_free - need->memory;
+	case PLACEMENT_FIELD_NONE:
+	case PLACEMENT_FIELD_ATTRIBUTE:
+		break;
+	}
+	return 0;
+}
+
 /* Strategy k's measure of instance i for need: lower is better. */
 static int64_t
 measure(const struct placement *p, size_t k, size_t i,
     const struct placement_need *need)
 {
 	const struct slot	*s = &p->slots[i];
+	enum placement_field	 f = p->pol->strategies[k].field;
 
-	switch (p->pol->strategies[k].field) {
-	case PLACEMENT_FIELD_NONE:
-		return 0;
-	case PLACEMENT_FIELD_INSTANCE:
-		return s->group_tasks;
-	case PLACEMENT_FIELD_ATTRIBUTE:
+	if (f == PLACEMENT_FIELD_ATTRIBUTE)
 		return p->buckets[k].tasks[s->bucket[k]];
-	case PLACEMENT_FIELD_CPU:
-		return s->cpu_free - need->cpu;
-	case PLACEMENT_FIELD_MEMORY:
-		return s->memory_free - need->memory;
-	}
-	return 0;
+	return slot_measure(s, f, need);
 }
 
 /*
@@ -667,6 +695,8 @@ struct scan {
 	size_t			 k;
 	int64_t			 best[PLACEMENT_MAX_STRATEGIES];
 	size_t			 nties;		/* in p->ties */
+	size_t			 nruns;		/* in p->runs (index walk) */
+	size_t			 run_part;	/* the last run's partition */
 	int			 closest;
 	enum placement_reason	 closest_reason;
 	size_t			 rejected[PLACEMENT_ATTRIBUTE + 1];
@@ -746,25 +776,17 @@ scan(struct placement *p, size_t lo, size_t hi,
  */
 #define NONE	SIZE_MAX
 
+/* The index's order: the ordering strategy's measure for a task that
+ * needs nothing. */
 static int64_t
 order_value(const struct placement *p, size_t i)
 {
-	const struct slot	*s = &p->slots[i];
+	static const struct placement_need	nothing;
 
 	if (p->index.order_k == NONE)
 		return 0;
-	switch (p->pol->strategies[p->index.order_k].field) {
-	case PLACEMENT_FIELD_CPU:
-		return s->cpu_free;
-	case PLACEMENT_FIELD_MEMORY:
-		return s->memory_free;
-	case PLACEMENT_FIELD_INSTANCE:
-		return s->group_tasks;
-	case PLACEMENT_FIELD_NONE:
-	case PLACEMENT_FIELD_ATTRIBUTE:
-		break;
-	}
-	return 0;
+	return slot_measure(&p->slots[i],
+	    p->pol->strategies[p->index.order_k].field, &nothing);
 }
 
 /* The first position in a partition whose (value, instance) is not below
@@ -922,6 +944,80 @@ index_insert(struct placement *p, size_t i)
 	ix->ppos[b] = pos;
 }
 
+/*
+ * Whether the strategies the index serves are only the two it is built
+ * on, the partitioning one and the ordering one: then instances with the
+ * same place in the index (a partition, and one value of the ordering
+ * measure) measure alike by every strategy, and compare alike with the
+ * best. That is the default of a service (spread by zone, then by
+ * instance) and binpack alone.
+ */
+static int
+index_decides(const struct placement *p, size_t k)
+{
+	const struct index	*ix = &p->index;
+
+	return k == (size_t)(ix->part_k != NONE) + (ix->order_k != NONE);
+}
+
+/*
+ * The walk checks every instance it passes, as the scan does. Where the
+ * index decides the measures, the first instance of a run (same partition,
+ * same ordering measure) that passes the checks is compared with the best,
+ * and the others that pass follow it: they tie with it, or lose as it
+ * did. Walking the instances that tie under spread(instanceId), a third
+ * of a cluster at a service's first placements, costs a check each.
+ */
+/* A tie from partition b was just added: a new run when its partition
+ * is not the last one's, or when it is the first (a new best). */
+static void
+run_note(struct placement *p, struct scan *sc, size_t b)
+{
+	size_t	t = sc->nties - 1;
+
+	if (t == 0)
+		sc->nruns = 0;
+	else if (b == sc->run_part)
+		return;
+	p->runs[sc->nruns++] = t;
+	sc->run_part = b;
+}
+
+/*
+ * Ties come in instance order within a partition, a run each; from
+ * several partitions with as many tasks, the runs are merged back into
+ * instance order, two by two.
+ */
+static void
+ties_merge(struct placement *p, struct scan *sc)
+{
+	size_t	*from = p->ties, *to = p->merged, *swap;
+	size_t	 nruns = sc->nruns, r, w, i, j, k, mid, hi;
+
+	for (r = 1; r < nruns; r++)
+		if (from[p->runs[r] - 1] > from[p->runs[r]])
+			break;
+	if (r >= nruns)
+		return;
+	while (nruns > 1) {
+		for (r = w = 0; r < nruns; r += 2) {
+			i = k = p->runs[r];
+			j = mid = r + 1 < nruns ? p->runs[r + 1] : sc->nties;
+			hi = r + 2 < nruns ? p->runs[r + 2] : sc->nties;
+			while (i < mid || j < hi)
+				to[k++] = j >= hi || (i < mid &&
+				    from[i] < from[j]) ? from[i++] : from[j++];
+			p->runs[w++] = p->runs[r];
+		}
+		nruns = w;
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != p->ties)
+		memcpy(p->ties, from, sc->nties * sizeof *p->ties);
+}
+
 static void
 index_walk(struct placement *p, const struct placement_need *need,
     struct scan *sc)
@@ -929,7 +1025,12 @@ index_walk(struct placement *p, const struct placement_need *need,
 	struct index		*ix = &p->index;
 	enum placement_field	 f;
 	size_t			 pi, b, j, i, n;
+	int64_t			 m = 0, run_m = 0;
+	int			 fast = index_decides(p, sc->k);
+	enum { RUN_NONE, RUN_TAKES, RUN_LOSES } run;
 
+	f = ix->order_k != NONE ? p->pol->strategies[ix->order_k].field :
+	    PLACEMENT_FIELD_NONE;
 	for (pi = 0; pi < ix->nparts; pi++) {
 		b = ix->porder[pi];
 		if (ix->part_k != NONE && sc->nties > 0 &&
@@ -937,39 +1038,37 @@ index_walk(struct placement *p, const struct placement_need *need,
 			break;
 		n = ix->npart[b];
 		j = 0;
-		if (ix->order_k != NONE) {
-			f = p->pol->strategies[ix->order_k].field;
-			if (f == PLACEMENT_FIELD_CPU)
-				j = part_lower(p, ix->part[b], n, need->cpu, 0);
-			else if (f == PLACEMENT_FIELD_MEMORY)
-				j = part_lower(p, ix->part[b], n, need->memory,
-				    0);
-		}
+		if (f == PLACEMENT_FIELD_CPU)
+			j = part_lower(p, ix->part[b], n, need->cpu, 0);
+		else if (f == PLACEMENT_FIELD_MEMORY)
+			j = part_lower(p, ix->part[b], n, need->memory, 0);
+		run = RUN_NONE;
 		for (; j < n; j++) {
 			i = ix->part[b][j];
-			if (ix->order_k != NONE && sc->nties > 0 &&
-			    measure(p, ix->order_k, i, need) >
-			    sc->best[ix->order_k])
-				break;
-			if (check(p, i, need) == PLACEMENT_OK)
-				consider(p, sc, i, need);
+			if (ix->order_k != NONE) {
+				m = slot_measure(&p->slots[i], f, need);
+				if (sc->nties > 0 && m > sc->best[ix->order_k])
+					break;
+			}
+			if (check(p, i, need) != PLACEMENT_OK)
+				continue;
+			if (fast && run != RUN_NONE && m == run_m) {
+				if (run == RUN_TAKES) {
+					p->ties[sc->nties++] = i;
+					run_note(p, sc, b);
+				}
+				continue;
+			}
+			consider(p, sc, i, need);
+			run_m = m;
+			run = RUN_LOSES;
+			if (sc->nties > 0 && p->ties[sc->nties - 1] == i) {
+				run_note(p, sc, b);
+				run = RUN_TAKES;
+			}
 		}
 	}
-	/* Ties come in instance order within a partition; from several
-	 * partitions with as many tasks they are put back in order by
-	 * marking them and sweeping, cheaper than sorting thousands. */
-	for (j = 1; j < sc->nties; j++)
-		if (p->ties[j - 1] > p->ties[j])
-			break;
-	if (j < sc->nties) {
-		for (j = 0; j < sc->nties; j++)
-			p->marks[p->ties[j]] = 1;
-		for (i = j = 0; i < p->n; i++)
-			if (p->marks[i]) {
-				p->marks[i] = 0;
-				p->ties[j++] = i;
-			}
-	}
+	ties_merge(p, sc);
 }
 
 void
