@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#ifdef ECSIM_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
 
 #include "api/api.h"
 #include "clock/clock.h"
@@ -53,7 +56,7 @@ static const struct subcommand subcommands[] = {
 	{ "run",	cmd_run,	"replay a scenario file in virtual time" },
 	{ "chaos",	chaos_main,	"a scenario under random faults" },
 	{ "events",	cmd_events,	"print the event outbox of a database" },
-	{ "version",	cmd_version,	"print the version" },
+	{ "version",	cmd_version,	"print the version (and jemalloc's)" },
 	{ "help",	cmd_help,	"show this help" },
 };
 
@@ -85,9 +88,19 @@ cmd_help(int argc, char **argv)
 static int
 cmd_version(int argc, char **argv)
 {
+#ifdef ECSIM_JEMALLOC
+	const char	*v;
+	size_t		 len = sizeof v;
+#endif
+
 	(void)argc;
 	(void)argv;
-	printf("ecsim %s\n", ECSIM_VERSION);
+	printf("ecsim %s", ECSIM_VERSION);
+#ifdef ECSIM_JEMALLOC
+	if (mallctl("version", &v, &len, NULL, 0) == 0)
+		printf(" (jemalloc %s)", v);
+#endif
+	printf("\n");
 	return 0;
 }
 
