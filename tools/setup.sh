@@ -57,7 +57,8 @@ if [ "$sanitize" = 1 ]; then
 	cmake --build build-asan -j"$jobs"
 	echo "tools/setup.sh: built build-asan/ecsim (ASan + UBSan)"
 else
-	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build -j"$jobs"
+	# Profile-guided: an instrumented ecsim replays the shipped scenarios
+	# first (tools/build.sh).
+	bash tools/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	echo "tools/setup.sh: built build/ecsim"
 fi

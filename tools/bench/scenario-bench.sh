@@ -8,7 +8,7 @@
 # usage: tools/bench/scenario-bench.sh [-n] [-k] [-c] [-r RUNS] [-b OTHER]
 #            [-s SERVICES] [-t TASKS] [-i INSTANCES]
 #   -n            do not (re)build the Release build ($ECSIM_BUILD, default
-#                 build-release/)
+#                 build-release/; profile-guided, by tools/build.sh)
 #   -k            keep the scenario file and print its path
 #   -c            count the instructions the run takes (valgrind's callgrind,
 #                 about 80 times slower) instead of timing it: they do not
@@ -68,9 +68,9 @@ if [ ! -x /usr/bin/time ]; then
 	exit 2
 fi
 if [ "$BUILD_IT" = 1 ]; then
-	cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" \
-	    --target ecsim >/dev/null
+	# As tools/setup.sh builds: profile-guided (tools/build.sh).
+	bash "$ROOT/tools/build.sh" "$BUILD" -DCMAKE_BUILD_TYPE=Release \
+	    >/dev/null
 fi
 
 DIR=$(mktemp -d)
