@@ -960,14 +960,6 @@ index_decides(const struct placement *p, size_t k)
 	return k == (size_t)(ix->part_k != NONE) + (ix->order_k != NONE);
 }
 
-/*
- * The walk checks every instance it passes, as the scan does. Where the
- * index decides the measures, the first instance of a run (same partition,
- * same ordering measure) that passes the checks is compared with the best,
- * and the others that pass follow it: they tie with it, or lose as it
- * did. Walking the instances that tie under spread(instanceId), a third
- * of a cluster at a service's first placements, costs a check each.
- */
 /* A tie from partition b was just added: a new run when its partition
  * is not the last one's, or when it is the first (a new best). */
 static void
@@ -1018,6 +1010,14 @@ ties_merge(struct placement *p, struct scan *sc)
 		memcpy(p->ties, from, sc->nties * sizeof *p->ties);
 }
 
+/*
+ * The walk checks every instance it passes, as the scan does. Where the
+ * index decides the measures, the first instance of a run (same partition,
+ * same ordering measure) that passes the checks is compared with the best,
+ * and the others that pass follow it: they tie with it, or lose as it
+ * did. Walking the instances that tie under spread(instanceId), a third
+ * of a cluster at a service's first placements, costs a check each.
+ */
 static void
 index_walk(struct placement *p, const struct placement_need *need,
     struct scan *sc)
