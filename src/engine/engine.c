@@ -91,6 +91,7 @@ engine_free(struct engine *eng)
 	free(eng->account);
 	free(eng->arn_prefix);
 	free(eng->packing.buf);
+	free(eng->failure);
 	free(eng);
 }
 
@@ -98,6 +99,12 @@ struct store *
 engine_store(struct engine *eng)
 {
 	return eng->st;
+}
+
+const char *
+engine_failure(const struct engine *eng)
+{
+	return eng->failure;
 }
 
 struct prng *

@@ -34,6 +34,10 @@ struct engine_config {
 	/* Disconnections an hour of each agent by itself (0: none, the
 	 * default; docs/faults.md). */
 	double			 agent_flaps;
+	/* The tick's transactions without a rollback journal, as a replay
+	 * runs them (store_begin_unjournaled): a failed one breaks the
+	 * store and is the engine's failure (engine_failure). */
+	int			 unjournaled;
 };
 
 /* Defaults: a few seconds a step, one hour of retention. */
@@ -49,6 +53,9 @@ struct engine	*engine_new(struct event_base *base, struct clock *clock,
 void		 engine_free(struct engine *eng);
 
 struct store	*engine_store(struct engine *eng);
+/* What failed in a tick that could not be undone (engine_config's
+ * unjournaled), or NULL. */
+const char	*engine_failure(const struct engine *eng);
 struct prng	*engine_prng(struct engine *eng);
 int64_t		 engine_now(const struct engine *eng);
 const char	*engine_region(const struct engine *eng);

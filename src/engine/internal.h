@@ -42,6 +42,8 @@ struct engine {
 	struct clock_timer	*agents;
 	int64_t			 flap_at;	/* next flap, or its draw */
 	int			 flap_drawn;	/* flap_at is a flap */
+
+	char			*failure;	/* engine_failure */
 };
 
 /* loop.c: the tick that advances task lifecycles and reconciles. */

@@ -9,18 +9,28 @@
 #include "clock/clock.h"
 #include "engine/internal.h"
 
-/* Runs fn in one transaction; on failure logs and rolls back. */
+/*
+ * Runs fn in one transaction; on failure logs and rolls back. A replay's
+ * transactions have no journal to roll back with (docs/engine.md): the
+ * first failure is the engine's, which stops (the store would refuse
+ * every transaction after it anyway).
+ */
 static void
 in_tx(struct engine *eng, const char *what,
     int (*fn)(struct engine *, const char *, struct err *), const char *arg)
 {
 	struct err	e;
 
+	if (eng->failure != NULL)
+		return;
 	err_clear(&e);
-	if (store_begin(eng->st, &e) != 0 || fn(eng, arg, &e) != 0 ||
+	if ((eng->cfg.unjournaled ? store_begin_unjournaled(eng->st, &e) :
+	    store_begin(eng->st, &e)) != 0 || fn(eng, arg, &e) != 0 ||
 	    store_commit(eng->st, &e) != 0) {
 		store_rollback(eng->st);
 		log_warn("%s: %s", what, e.msg);
+		if (store_broken(eng->st) && eng->failure == NULL)
+			eng->failure = xprintf("%s: %s", what, e.msg);
 	}
 }
 
@@ -133,7 +143,7 @@ engine_schedule(struct engine *eng)
 {
 	int64_t	due = 0, t, now = engine_now(eng);
 
-	if (eng->tick == NULL)
+	if (eng->tick == NULL || eng->failure != NULL)
 		return;
 	if (eng->nmarked > 0 || eng->reconcile_all) {
 		clock_timer_at(eng->tick, now);

@@ -50,6 +50,7 @@ struct runner {
 	struct watch			*watches;
 	size_t				 nwatches;
 	char				*broke;		/* an invariant */
+	int				 broke_engine;	/* the engine, rather */
 	int64_t				 broke_at;
 	int64_t				 t;		/* ms from the start */
 	/* Faults with for: end on their own, in due order. */
@@ -850,6 +851,15 @@ drain_events(struct runner *ru)
 	ru->nheld = 0;
 	if (ru->o->trace != NULL)
 		trace_whys(ru, -1);
+	/* A tick failed, and nothing could undo its half-made change (the
+	 * replay's transactions have no journal): the run stops here. */
+	if (ru->broke == NULL && engine_failure(r->eng) != NULL) {
+		ru->broke = xprintf("the engine failed, and what it had "
+		    "changed could not be undone: %s", engine_failure(r->eng));
+		ru->broke_engine = 1;
+		ru->broke_at = ru->t;
+		return;
+	}
 	if (ru->fresh == 0)
 		return;
 	ru->fresh = 0;
@@ -1003,7 +1013,8 @@ summary(struct runner *ru)
 	}
 	if (ru->broke != NULL) {
 		elapsed(ru->broke_at, when);
-		fprintf(o->out, "  FAIL  %s  invariant %s\n", when, ru->broke);
+		fprintf(o->out, "  FAIL  %s  %s%s\n", when,
+		    ru->broke_engine ? "" : "invariant ", ru->broke);
 		failed++;
 	} else {
 		fprintf(o->out, "  invariants held after every tick:");
@@ -1039,6 +1050,9 @@ scenario_run(struct scenario *sc, const struct scenario_options *o,
 	cfg.seed = o->seed;
 	cfg.region = sc->region;
 	cfg.agent_flaps = (double)sc->agent_flaps;
+	/* A replay's database lives and dies with the run: its ticks keep
+	 * no rollback journal, and a tick that fails ends the run. */
+	cfg.unjournaled = 1;
 	cfg.timings.provisioning = cfg.timings.pending =
 	    cfg.timings.activating = cfg.timings.deactivating =
 	    cfg.timings.stopping = cfg.timings.deprovisioning = sc->step;

@@ -52,6 +52,9 @@ void	store_pcache_install(void);
 struct store {
 	sqlite3		*db;
 	int		 in_tx;
+	int		 memory;	/* the database is in memory */
+	int		 unjournaled;	/* its journal is off */
+	int		 broken;	/* see store_begin_unjournaled */
 	struct stmt_slot {
 		const char	*sql;	/* the literal's address is the key */
 		sqlite3_stmt	*stmt;

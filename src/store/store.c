@@ -23,6 +23,8 @@ static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
 static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
+static const char SQL_JOURNAL_ON[] = "PRAGMA journal_mode = MEMORY";
+static const char SQL_JOURNAL_OFF[] = "PRAGMA journal_mode = OFF";
 
 static int
 exec_sql(struct store *st, const char *sql, struct err *e)
@@ -202,7 +204,8 @@ store_open(const char *path, struct err *e)
 	if (exec_sql(st, "PRAGMA foreign_keys = ON", e) != 0 ||
 	    exec_sql(st, "PRAGMA secure_delete = OFF", e) != 0)
 		goto fail;
-	if (strcmp(path, ":memory:") != 0 &&
+	st->memory = strcmp(path, ":memory:") == 0;
+	if (!st->memory &&
 	    (exec_sql(st, "PRAGMA journal_mode = WAL", e) != 0 ||
 	    exec_sql(st, "PRAGMA synchronous = NORMAL", e) != 0))
 		goto fail;
@@ -399,14 +402,46 @@ store_events_tell(struct store *st, int committed)
 	free(ev);
 }
 
-int
-store_begin(struct store *st, struct err *e)
+/*
+ * An in-memory database's rollback journal on or off from the next
+ * transaction on. SQLite answers with the mode it is in, which must be
+ * the one asked for.
+ */
+static int
+journal_set(struct store *st, int on, struct err *e)
+{
+	sqlite3_stmt	*s;
+	const char	*want = on ? "memory" : "off";
+	int		 rc, same = 0;
+
+	if (!st->memory || st->unjournaled == !on)
+		return 0;
+	s = store_stmt(st, on ? SQL_JOURNAL_ON : SQL_JOURNAL_OFF);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		same = strcmp(col_text(s, 0), want) == 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "setting the rollback journal");
+	if (!same)
+		return err_set(e, ERR_INTERNAL, "SQLite would not set the "
+		    "journal of the database in memory to %s", want);
+	st->unjournaled = !on;
+	return 0;
+}
+
+static int
+begin(struct store *st, int journal, struct err *e)
 {
 	int64_t	version;
 
 	if (st->in_tx)
 		return err_set(e, ERR_INTERNAL, "nested transaction");
-	if (store_exec_stmt(st, store_stmt(st, SQL_BEGIN), e) != 0)
+	if (st->broken)
+		return err_set(e, ERR_INTERNAL, "the database holds half of a "
+		    "change that failed without a rollback journal, and "
+		    "nothing more can be done with it");
+	if (journal_set(st, journal, e) != 0 ||
+	    store_exec_stmt(st, store_stmt(st, SQL_BEGIN), e) != 0)
 		return -1;
 	st->in_tx = 1;
 	/* Another connection committed since our last transaction: what
@@ -418,6 +453,24 @@ store_begin(struct store *st, struct err *e)
 		st->generation++;
 	}
 	return 0;
+}
+
+int
+store_begin(struct store *st, struct err *e)
+{
+	return begin(st, 1, e);
+}
+
+int
+store_begin_unjournaled(struct store *st, struct err *e)
+{
+	return begin(st, 0, e);
+}
+
+int
+store_broken(const struct store *st)
+{
+	return st->broken;
 }
 
 int
@@ -440,7 +493,10 @@ store_rollback(struct store *st)
 {
 	if (!st->in_tx)
 		return;
+	/* Without a journal SQLite ends the transaction and keeps what it
+	 * wrote. */
 	(void)store_exec_stmt(st, store_stmt(st, SQL_ROLLBACK), NULL);
+	st->broken |= st->unjournaled;
 	st->in_tx = 0;
 	st->generation++;
 	outbox_forget(st);

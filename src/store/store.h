@@ -37,6 +37,17 @@ int		 store_schema_latest(void);
  */
 int	store_begin(struct store *st, struct err *e);
 /*
+ * A write transaction that cannot be undone, for a replay's engine ticks
+ * (docs/engine.md#transactions): an in-memory database keeps no rollback
+ * journal for it, the copy of every page a transaction first changes. A
+ * database in a file journals it as store_begin does. When such a
+ * transaction fails, store_rollback ends it but leaves its changes, and
+ * the store is broken from then on: every store_begin fails, saying so.
+ */
+int	store_begin_unjournaled(struct store *st, struct err *e);
+/* The store holds half of a change that failed unjournaled. */
+int	store_broken(const struct store *st);
+/*
  * Changes whenever the store changed in a way a reader keeping rows
  * cannot follow through the task hook (store_set_task_hook): attributes
  * written or deleted, a transaction rolled back (what the hook showed

@@ -6,6 +6,7 @@
 #include "fixture.h"
 #include "check_run.h"
 #include "store/store-clock.h"
+#include "store/internal.h"
 
 /* cJSON_GetStringValue of a path of object members, ending in NULL. */
 static const char *
@@ -185,6 +186,44 @@ START_TEST(test_task_lifecycle_events)
 	/* 7 task events and 2 instance events (placed, released). */
 	ck_assert_int_eq(store_event_count(st) - before, 9);
 	cJSON_Delete(r);
+}
+END_TEST
+
+/*
+ * A replay's engine (engine_config's unjournaled): a tick that fails
+ * cannot be undone, so it is the engine's failure, named with what failed,
+ * and the store refuses the calls after it.
+ */
+START_TEST(test_unjournaled_tick_fails)
+{
+	struct err	 e;
+	cJSON		*r;
+
+	engine_free(eng);
+	cfg.unjournaled = 1;
+	eng = engine_new(base, clk, st, &cfg, &e);
+	ck_assert_ptr_nonnull(eng);
+	instances(1);
+	call_free("RegisterTaskDefinition", "{\"family\":\"job\","
+	    "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"x\","
+	    "\"memory\":128}]}");
+	r = call("RunTask", "{\"taskDefinition\":\"job\"}");
+	cJSON_Delete(r);
+	clock_run_until(clk, T0 + 1);
+	ck_assert_ptr_null(engine_failure(eng));
+	ck_assert(!store_broken(st));
+	/* The task's next step is refused. */
+	ck_assert_int_eq(sqlite3_exec(st->db, "CREATE TRIGGER no_steps "
+	    "BEFORE UPDATE OF last_status ON tasks BEGIN SELECT "
+	    "RAISE(ABORT, 'steps refused by the test'); END", NULL, NULL,
+	    NULL), SQLITE_OK);
+	clock_run_until(clk, T0 + 5000);
+	ck_assert_ptr_nonnull(engine_failure(eng));
+	ck_assert_msg(strstr(engine_failure(eng), "advancing tasks: ") ==
+	    engine_failure(eng) && strstr(engine_failure(eng),
+	    "steps refused by the test") != NULL, "%s", engine_failure(eng));
+	ck_assert(store_broken(st));
+	ck_assert_int_eq(call_status("ListTasks", "{}"), 500);
 }
 END_TEST
 
@@ -1446,6 +1485,7 @@ main(void)
 	tcase_add_test(tc, test_service_converges_and_rolls);
 	tcase_add_test(tc, test_capacity_short_then_added);
 	tcase_add_test(tc, test_task_lifecycle_events);
+	tcase_add_test(tc, test_unjournaled_tick_fails);
 	tcase_add_test(tc, test_housekeeping);
 	tcase_add_test(tc, test_events_follow_versions);
 	suite_add_tcase(s, tc);

@@ -1,6 +1,7 @@
 /* Unit tests for src/store/store.c: opening and migrating, refusing a newer
- * database, transactions, reset, the meta counters, the event outbox, the
- * page cache's truncations and the live tasks kept of each service. */
+ * database, transactions (with and without a journal), reset, the meta
+ * counters, the event outbox, the page cache's truncations and the live
+ * tasks kept of each service. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +230,61 @@ START_TEST(test_commit_keeps_rollback_undoes)
 	store_rollback(st);
 	ck_assert_int_eq(store_event_count(st), 1);
 	ck_assert_int_eq(store_close(st), 0);
+}
+END_TEST
+
+/*
+ * A replay's transactions (store_begin_unjournaled): in memory no journal,
+ * so a failed one cannot be undone and breaks the store; a journaled
+ * transaction after them rolls back as before; a database in a file
+ * journals them all the same.
+ */
+START_TEST(test_unjournaled_transactions)
+{
+	struct store	*st = open_mem();
+	struct err	 e;
+	int64_t		 v = 0;
+	char		*path = temp_db();
+
+	err_clear(&e);
+	ck_assert_int_eq(store_begin_unjournaled(st, &e), 0);
+	ck_assert_int_eq(store_meta_bump(st, "n", &v, &e), 0);
+	ck_assert_int_eq(store_commit(st, &e), 0);
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	ck_assert_int_eq(store_meta_bump(st, "n", &v, &e), 0);
+	ck_assert_int_eq(v, 2);
+	store_rollback(st);
+	ck_assert(!store_broken(st));
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	ck_assert_int_eq(store_meta_bump(st, "n", &v, &e), 0);
+	ck_assert_int_eq(v, 2);
+	ck_assert_int_eq(store_commit(st, &e), 0);
+
+	ck_assert_int_eq(store_begin_unjournaled(st, &e), 0);
+	ck_assert_int_eq(store_meta_bump(st, "n", &v, &e), 0);
+	store_rollback(st);
+	ck_assert(store_broken(st));
+	ck_assert(!store_in_transaction(st));
+	ck_assert_int_eq(store_begin(st, &e), -1);
+	ck_assert_msg(strstr(e.msg, "without a rollback journal") != NULL,
+	    "%s", e.msg);
+	ck_assert_int_eq(store_begin_unjournaled(st, &e), -1);
+	ck_assert(!store_in_transaction(st));
+	ck_assert_int_eq(store_close(st), 0);
+
+	st = store_open(path, &e);
+	ck_assert_msg(st != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_begin_unjournaled(st, &e), 0);
+	ck_assert_int_eq(store_meta_bump(st, "n", &v, &e), 0);
+	store_rollback(st);
+	ck_assert(!store_broken(st));
+	ck_assert_int_eq(store_begin(st, &e), 0);
+	ck_assert_int_eq(store_meta_bump(st, "n", &v, &e), 0);
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(store_commit(st, &e), 0);
+	ck_assert_int_eq(store_close(st), 0);
+	remove_db(path);
+	free(path);
 }
 END_TEST
 
@@ -1040,6 +1096,7 @@ store_suite(void)
 	tcase_add_test(tc, test_newer_database_refused);
 	tcase_add_test(tc, test_open_unwritable_path);
 	tcase_add_test(tc, test_commit_keeps_rollback_undoes);
+	tcase_add_test(tc, test_unjournaled_transactions);
 	tcase_add_test(tc, test_transaction_misuse);
 	tcase_add_test(tc, test_meta_bump_counts_per_key);
 	tcase_add_test(tc, test_event_append_and_count);
