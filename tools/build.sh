@@ -6,13 +6,23 @@
 # replay than the same build without profiles (docs/performance.md). With
 # another compiler, or -DECSIM_SANITIZE=ON, it is a plain build.
 #
-# usage: tools/build.sh BUILD_DIR [CMAKE_ARGS...]
+# usage: tools/build.sh [-t TARGET] BUILD_DIR [CMAKE_ARGS...]
 #   e.g. tools/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+#   -t TARGET   build only that target (the benchmark wants ecsim alone),
+#               not the tests and tools too
 # ECSIM_PGO=0 in the environment builds without profiles.
 set -euo pipefail
 
+usage() {
+	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+}
+TARGET=()
+if [ $# -ge 2 ] && [ "$1" = -t ]; then
+	TARGET=(--target "$2")
+	shift 2
+fi
 if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-	sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+	usage
 	[ $# -ge 1 ] && exit 0
 	exit 2
 fi
@@ -43,4 +53,4 @@ if [ "$pgo" = 1 ]; then
 else
 	cmake -S "$ROOT" -B "$BUILD" "$@" -DECSIM_PGO=
 fi
-cmake --build "$BUILD" -j"$JOBS"
+cmake --build "$BUILD" -j"$JOBS" "${TARGET[@]}"

@@ -69,8 +69,8 @@ if [ ! -x /usr/bin/time ]; then
 fi
 if [ "$BUILD_IT" = 1 ]; then
 	# As tools/setup.sh builds: profile-guided (tools/build.sh).
-	bash "$ROOT/tools/build.sh" "$BUILD" -DCMAKE_BUILD_TYPE=Release \
-	    >/dev/null
+	bash "$ROOT/tools/build.sh" -t ecsim "$BUILD" \
+	    -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
 
 DIR=$(mktemp -d)
